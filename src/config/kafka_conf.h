@@ -1,0 +1,36 @@
+/*
+ * Java Kafka client settings -> librdkafka settings. Worker keys apply to every
+ * client; "consumer."/"producer."/"admin." prefixed worker keys override them
+ * for that client; a connector's "consumer.override."/"producer.override."
+ * keys override last (section 4.4).
+ */
+#ifndef KC_CONFIG_KAFKA_CONF_H
+#define KC_CONFIG_KAFKA_CONF_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "kconnect/connector.h"
+
+typedef enum { KC_KAFKA_CONSUMER, KC_KAFKA_PRODUCER, KC_KAFKA_ADMIN } kc_kafka_client_kind_t;
+
+/**
+ * Builds a librdkafka conf for one client of @p kind.
+ * Mapped: bootstrap.servers, client.id, security.protocol, sasl.mechanism,
+ * sasl.jaas.config (PlainLoginModule / ScramLoginModule username+password ->
+ * sasl.username/sasl.password), ssl.* librdkafka knows (truststore/keystore
+ * locations as PEM/PKCS12 where possible), ssl.endpoint.identification.algorithm
+ * (https -> enable.ssl.certificate.verification/endpoint id), request.timeout.ms,
+ * retry.backoff.ms, auto.offset.reset, max.poll.records (ignored), fetch.* ...
+ * Java-only settings without a librdkafka equivalent are named in one warning.
+ * Buffers are capped to sidecar-sized defaults unless set explicitly
+ * (queued.max.messages.kbytes, queue.buffering.max.kbytes ...).
+ * @param worker    worker properties (all keys)
+ * @param overrides connector's client overrides with the "consumer.override." (etc.) prefix already stripped; may be NULL
+ * @param out       receives the new conf on success (caller owns)
+ * @returns 0, or KC_EINVAL with errstr naming the key and reason.
+ */
+int kc_kafka_conf_build(const kc_config_t *worker, kc_kafka_client_kind_t kind,
+                        const kc_config_t *overrides, rd_kafka_conf_t **out, char *errstr,
+                        size_t errstr_size);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * The herder interface (Connect's Herder): what the REST layer asks for.
+ * Standalone now (herder_standalone.c), distributed later, behind the same
+ * request/callback shape. The herder owns connector and task lifecycles and
+ * the config/status/offset stores; REST never touches Kafka or connectors.
+ *
+ * Every request completes through exactly one callback, possibly before
+ * kc_herder_submit() returns (standalone answers at once) or later (a restart
+ * waits for a stop; distributed will forward to the leader).
+ */
+#ifndef KC_WORKER_HERDER_H
+#define KC_WORKER_HERDER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "kconnect/connector.h"
+
+typedef struct kc_herder_s kc_herder_t;
+
+#define KC_HERDER_OP_MAP(XX)                                                                   \
+  XX(SERVER_INFO)      /* GET /                      -> {"version","commit","kafka_cluster_id"} */ \
+  XX(HEALTH)           /* GET /health                -> {"status","message"}; error INTERNAL/UNAVAILABLE */ \
+  XX(LIST)             /* GET /connectors[?expand]   -> ["a","b"] or {"a":{"status":..,"info":..}} */ \
+  XX(CREATE)           /* POST /connectors           body {"name","config",["initial_state"]} -> ConnectorInfo, created=1 */ \
+  XX(INFO)             /* GET /connectors/{c}        -> ConnectorInfo */                    \
+  XX(DELETE)           /* DELETE /connectors/{c}     -> no body */                          \
+  XX(GET_CONFIG)       /* GET /connectors/{c}/config -> {k:v} */                            \
+  XX(PUT_CONFIG)       /* PUT /connectors/{c}/config body {k:v} -> ConnectorInfo, created=0|1 */ \
+  XX(PATCH_CONFIG)     /* PATCH /connectors/{c}/config body {k:v|null} -> ConnectorInfo */  \
+  XX(STATUS)           /* GET /connectors/{c}/status -> ConnectorStateInfo */               \
+  XX(PAUSE)            /* PUT /connectors/{c}/pause  -> no body */                          \
+  XX(RESUME)           /* PUT /connectors/{c}/resume -> no body */                          \
+  XX(STOP)             /* PUT /connectors/{c}/stop   -> no body */                          \
+  XX(RESTART)          /* POST /connectors/{c}/restart[?includeTasks&onlyFailed] -> NULL or ConnectorStateInfo */ \
+  XX(TASKS)            /* GET /connectors/{c}/tasks  -> [{"id":{"connector","task"},"config":{}}] */ \
+  XX(TASK_STATUS)      /* GET /connectors/{c}/tasks/{t}/status -> {"id","state","worker_id"[,"trace"]} */ \
+  XX(TASK_RESTART)     /* POST /connectors/{c}/tasks/{t}/restart -> no body */              \
+  XX(OFFSETS)          /* GET /connectors/{c}/offsets -> {"offsets":[...]} */               \
+  XX(PLUGINS)          /* GET /connector-plugins[?connectorsOnly] -> [{"class","type","version"}] */ \
+  XX(PLUGIN_CONFIG)    /* GET /connector-plugins/{p}/config -> [ConfigKeyInfo] */          \
+  XX(VALIDATE)         /* PUT /connector-plugins/{p}/config/validate body {k:v} -> ConfigInfos */
+
+typedef enum {
+#define XX(op) KC_HERDER_##op,
+  KC_HERDER_OP_MAP(XX)
+#undef XX
+} kc_herder_op_t;
+
+/** Outcome kinds; the REST layer maps them onto Connect's status codes. */
+typedef enum {
+  KC_HERDER_R_OK,             /* 200/201/202/204 by endpoint */
+  KC_HERDER_R_BAD_REQUEST,    /* 400 (BadRequestException) */
+  KC_HERDER_R_NOT_FOUND,      /* 404 (NotFoundException) */
+  KC_HERDER_R_CONFLICT,       /* 409 (AlreadyExists, rebalance) */
+  KC_HERDER_R_UNAVAILABLE,    /* 503 (health: starting) */
+  KC_HERDER_R_INTERNAL,       /* 500 (anything else, as Connect maps it) */
+} kc_herder_rc_t;
+
+typedef struct kc_herder_req_s {
+  kc_herder_op_t op;
+  const char *connector;  /* {c}; NULL when the path has none */
+  int task;               /* {t} */
+  const char *plugin;     /* {p} */
+  json_t *body;           /* parsed request body, borrowed; NULL when none */
+  bool include_tasks;     /* restart */
+  bool only_failed;       /* restart */
+  bool expand_status;     /* list */
+  bool expand_info;       /* list */
+  bool connectors_only;   /* plugins; default true */
+} kc_herder_req_t;
+
+typedef struct kc_herder_res_s {
+  kc_herder_rc_t rc;
+  const char *message;    /* error message (Connect's text); valid during the callback */
+  json_t *body;           /* success body or NULL; the callback takes ownership */
+  bool created;           /* CREATE / PUT_CONFIG created a connector: 201 + Location */
+} kc_herder_res_t;
+
+/** Called exactly once per submitted request. @p res is valid only during the call. */
+typedef void (*kc_herder_cb)(void *arg, kc_herder_res_t *res);
+
+/**
+ * Submits a REST request to the herder. @p req and everything it points to are
+ * borrowed only for the duration of this call (the herder copies what it keeps).
+ * @returns 0 (the callback will run, maybe already has) or KC_EINVAL for an
+ * unknown op (no callback).
+ */
+int kc_herder_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg);
+
+/** Name of an op, for logs ("CREATE"). */
+const char *kc_herder_op_name(kc_herder_op_t op);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * Source offset storage (OffsetBackingStore): a map of serialized key bytes
+ * -> serialized value bytes (connect-runtime.md 5.2), staged in memory and
+ * flushed as a whole. Backends: memory, file (standalone, 5.4: Java
+ * serialization of HashMap<byte[],byte[]>, so files are shared with Java
+ * workers), Kafka topic later. All calls are loop-thread only.
+ */
+#ifndef KC_WORKER_OFFSET_STORE_H
+#define KC_WORKER_OFFSET_STORE_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "kconnect/connector.h"
+
+typedef struct kc_offset_store_s kc_offset_store_t;
+
+/** Flush completion: status 0 or a KC_E* code. Called exactly once. */
+typedef void (*kc_offset_flush_cb)(void *arg, int status);
+
+/**
+ * Opens a file store. The file is read synchronously (startup, before the
+ * loop runs): missing, empty or truncated files are an empty store (as Java);
+ * a file that is not a serialized HashMap<byte[],byte[]> fails with errstr
+ * naming the path and the reason.
+ */
+kc_offset_store_t *kc_offset_store_file_open(uv_loop_t *loop, const char *path, char *errstr,
+                                             size_t errstr_size);
+/** A memory-only store (MemoryOffsetBackingStore); flush completes at once (via the loop). */
+kc_offset_store_t *kc_offset_store_memory_open(uv_loop_t *loop);
+
+/** Looks up @p key. *val borrowed until the next set. @returns 0, KC_ENOENT. */
+int kc_offset_store_get(kc_offset_store_t *st, const void *key, size_t klen, const void **val,
+                        size_t *vlen);
+/** Stages key -> value (copied); @p val NULL is a tombstone (removes). @returns 0 or KC_ENOMEM. */
+int kc_offset_store_set(kc_offset_store_t *st, const void *key, size_t klen, const void *val,
+                        size_t vlen);
+/**
+ * Writes the whole map durably: temp file, write, fsync, rename, fsync of the
+ * directory, all with uv_fs requests. A flush requested while one runs is
+ * coalesced into one more flush after it. @returns 0 (cb will be called) or KC_E*.
+ */
+int kc_offset_store_flush(kc_offset_store_t *st, kc_offset_flush_cb cb, void *arg);
+/** Iterates entries in unspecified order; @p fn returns non-zero to stop. */
+void kc_offset_store_foreach(kc_offset_store_t *st,
+                             int (*fn)(void *arg, const void *key, size_t klen, const void *val,
+                                       size_t vlen),
+                             void *arg);
+/** Frees the store. No flush may be in flight (callers wait for its cb). */
+void kc_offset_store_close(kc_offset_store_t *st);
+
+/* Codec, exposed for tests: Java serialization of HashMap<byte[],byte[]>. */
+typedef struct kc_offset_entry_s {
+  const void *key; size_t klen;
+  const void *val; size_t vlen; /* val NULL = Java null */
+} kc_offset_entry_t;
+/** Appends the serialized map of @p n entries to @p out. @returns 0 or a kc_buf error. */
+int kc_offset_codec_encode(const kc_offset_entry_t *entries, size_t n, kc_buf_t *out);
+/**
+ * Decodes a serialized map; @p fn is called per entry with pointers into @p data.
+ * An empty or truncated input is an empty map (returns 0 after the complete entries).
+ * @returns 0 or KC_EINVAL with errstr for a stream that is not such a map.
+ */
+int kc_offset_codec_decode(const void *data, size_t len,
+                           int (*fn)(void *arg, const kc_offset_entry_t *e), void *arg,
+                           char *errstr, size_t errstr_size);
+
+#endif

@@ -1,0 +1,205 @@
+"""Shared helpers for kconnect's Python tests (REST and end-to-end tiers).
+
+Every test starts its own kconnect processes, on 127.0.0.1 ports it picks, and
+stops only the processes it started, by PID. The Kafka broker is the real local
+one started by tools/kafka-local (KAFKA_BOOTSTRAP, default 127.0.0.1:9092).
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+BIN = os.environ.get("KCONNECT_BIN", os.path.join(os.path.dirname(__file__), "..", "build", "kconnect"))
+SHARED_DATA = os.environ.get("KC_SHARED_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
+BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def unique(prefix):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:10])
+
+
+def wait_until(fn, timeout=60.0, interval=0.1, what="condition"):
+    """Polls fn() until it returns a truthy value; raises on timeout."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = fn()
+            if last:
+                return last
+        except Exception as e:  # noqa: BLE001 - keep polling through transient errors
+            last = e
+        time.sleep(interval)
+    raise AssertionError("timed out after %.0fs waiting for %s (last: %r)" % (timeout, what, last))
+
+
+def write_props(path, props):
+    with open(path, "w") as f:
+        for k, v in props.items():
+            f.write("%s=%s\n" % (k, v))
+    return path
+
+
+class Worker:
+    """A kconnect standalone worker process started by a test."""
+
+    def __init__(self, workdir, worker_props=None, connectors=(), extra_args=()):
+        self.workdir = workdir
+        self.port = free_port()
+        props = {
+            "bootstrap.servers": BOOTSTRAP,
+            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "offset.storage.file.filename": os.path.join(workdir, "connect.offsets"),
+            "offset.flush.interval.ms": "1000",
+            "listeners": "http://127.0.0.1:%d" % self.port,
+        }
+        props.update(worker_props or {})
+        self.worker_file = write_props(os.path.join(workdir, "worker.properties"), props)
+        self.connector_files = []
+        for i, c in enumerate(connectors):
+            self.connector_files.append(write_props(os.path.join(workdir, "connector-%d.properties" % i), c))
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.log_path = os.path.join(workdir, "worker-%d.log" % self.port)
+
+    def start(self, wait=True):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([BIN, "standalone", self.worker_file] + self.connector_files + self.extra_args,
+                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.workdir)
+        if wait:
+            wait_until(lambda: self.alive_or_raise() and self.get("/")[0] == 200, 60, what="REST on :%d" % self.port)
+        return self
+
+    def alive_or_raise(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("kconnect exited with %s; log:\n%s" % (self.proc.returncode, self.tail()))
+        return True
+
+    def tail(self, n=60):
+        try:
+            with open(self.log_path, "rb") as f:
+                return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def request(self, method, path, body=None, raw=None, headers=None, timeout=30):
+        url = "http://127.0.0.1:%d%s" % (self.port, path)
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                text = r.read().decode()
+                return r.status, (json.loads(text) if text else None)
+        except urllib.error.HTTPError as e:
+            text = e.read().decode()
+            try:
+                return e.code, (json.loads(text) if text else None)
+            except ValueError:
+                return e.code, text
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def status(self, name):
+        return self.get("/connectors/%s/status" % name)
+
+    def wait_running(self, name, tasks=1, timeout=60):
+        def ok():
+            code, st = self.status(name)
+            return code == 200 and st["connector"]["state"] == "RUNNING" and \
+                len(st["tasks"]) >= tasks and all(t["state"] == "RUNNING" for t in st["tasks"])
+        return wait_until(ok, timeout, what="%s RUNNING" % name)
+
+    def signal(self, sig):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        """Stops this worker (only this PID); returns its exit code."""
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+                raise AssertionError("kconnect did not stop within %ss after %s" % (timeout, sig))
+        self.log.close()
+        return self.proc.returncode
+
+
+def kcat(*args, input_bytes=None, timeout=120):
+    """Runs kcat against the local broker; returns stdout bytes."""
+    cmd = ["kcat", "-b", BOOTSTRAP] + list(args)
+    r = subprocess.run(cmd, input=input_bytes, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    if r.returncode != 0:
+        raise AssertionError("kcat %s failed: %s" % (" ".join(args), r.stderr.decode()))
+    return r.stdout
+
+
+
+
+def consume_all(topic, expect_count, timeout=120):
+    """Consumes a topic from the beginning until expect_count records, returns the values (bytes)."""
+    out = kcat("-C", "-t", topic, "-o", "beginning", "-c", str(expect_count), "-e", "-q", "-D", "\x1e",
+               timeout=timeout)
+    vals = out.split(b"\x1e")
+    if vals and vals[-1] == b"":
+        vals.pop()
+    return vals
+
+
+def loghub_files():
+    root = os.path.join(SHARED_DATA, "loghub")
+    out = []
+    for system in sorted(os.listdir(root)):
+        d = os.path.join(root, system)
+        if os.path.isdir(d):
+            for f in sorted(os.listdir(d)):
+                if f.endswith(".log"):
+                    out.append(os.path.join(d, f))
+    return out
+
+
+def tmpdir(prefix="kc-test-"):
+    return tempfile.mkdtemp(prefix=prefix)
+
+
+def main(tests):
+    """Runs test functions; prints 'N passed, N failed' and exits non-zero on failure."""
+    passed = failed = 0
+    for t in tests:
+        start = time.time()
+        try:
+            t()
+            passed += 1
+            print("PASS %s (%.1fs)" % (t.__name__, time.time() - start), flush=True)
+        except Exception as e:  # noqa: BLE001
+            failed += 1
+            import traceback
+            traceback.print_exc()
+            print("FAIL %s: %s" % (t.__name__, e), flush=True)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
