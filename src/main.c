@@ -1,0 +1,165 @@
+/*
+ * kconnect: Apache Kafka Connect as one libuv reactor.
+ *
+ *   kconnect standalone WORKER.properties [CONNECTOR.properties ...]
+ *
+ * Invoked as "connect-standalone" (a symlink) it behaves the same.
+ */
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/props.h"
+#include "config/worker_config.h"
+#include "rest/rest.h"
+#include "util/log.h"
+#include "worker/herder_standalone.h"
+
+typedef struct {
+  uv_loop_t *loop;
+  kc_worker_t *wk;
+  kc_herder_t *herder;
+  kc_rest_t *rest;
+  uv_signal_t sigterm, sigint;
+  int stopping;
+  int exit_code;
+} kc_main_t;
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "Usage: kconnect standalone WORKER.properties [CONNECTOR.properties ...]\n"
+          "       connect-standalone WORKER.properties [CONNECTOR.properties ...]\n"
+          "       kconnect --version | --help\n\n"
+          "Runs Kafka Connect's standalone worker: the connectors given as files start at once;\n"
+          "more are managed through the REST API (listeners, default http://:8083).\n"
+          "Signals: SIGTERM/SIGINT stop tasks gracefully, commit offsets and exit.\n");
+}
+
+static void on_closed_signal(uv_handle_t *h) {}
+
+static void on_worker_down(void *arg) {
+  kc_main_t *m = arg;
+  uv_close((uv_handle_t *)&m->sigterm, on_closed_signal);
+  uv_close((uv_handle_t *)&m->sigint, on_closed_signal);
+  kc_log_info("kc.main", "kconnect stopped");
+}
+
+static void on_herder_down(void *arg) {
+  kc_main_t *m = arg;
+  kc_worker_shutdown(m->wk, on_worker_down, m);
+}
+
+static void on_rest_down(void *arg) {
+  kc_main_t *m = arg;
+  m->rest = NULL;
+  kc_herder_shutdown(m->herder, on_herder_down, m);
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+  kc_main_t *m = s->data;
+  if (m->stopping++) {
+    kc_log_warn("kc.main", "second signal %d: exiting without a graceful stop", signum);
+    _exit(1);
+  }
+  kc_log_info("kc.main", "Kafka Connect stopping (signal %d)", signum);
+  if (m->rest)
+    kc_rest_close(m->rest, on_rest_down, m);
+  else
+    on_rest_down(m);
+}
+
+static int run_standalone(int argc, char **argv) {
+  char err[2048] = "";
+  kc_config_t *props = kc_props_load_file(argv[0], err, sizeof err);
+  if (!props) {
+    kc_log_error("kc.main", "cannot load the worker config: %s", err);
+    return 1;
+  }
+  kc_worker_config_t *wc = kc_worker_config_create(props, err, sizeof err);
+  if (!wc) {
+    kc_log_error("kc.main", "invalid worker config %s: %s", argv[0], err);
+    return 1;
+  }
+  kc_main_t m = {.loop = uv_default_loop()};
+  /* librdkafka and our fds: a peer closing a socket must not kill the process. */
+  signal(SIGPIPE, SIG_IGN);
+  m.wk = kc_worker_create(m.loop, wc, err, sizeof err);
+  if (!m.wk) {
+    kc_log_error("kc.main", "cannot start the worker: %s", err);
+    kc_worker_config_destroy(wc);
+    return 1;
+  }
+  m.herder = kc_herder_standalone_create(m.wk);
+  m.rest = kc_rest_start(m.loop, m.herder, wc->rest_host, wc->rest_port, NULL, err, sizeof err);
+  if (!m.rest) {
+    kc_log_error("kc.main", "cannot start the REST server: %s", err);
+    m.exit_code = 1;
+    m.stopping = 1;
+    on_rest_down(&m);
+    uv_signal_init(m.loop, &m.sigterm);
+    uv_signal_init(m.loop, &m.sigint);
+  } else {
+    kc_log_info("kc.main", "REST server listening on %s:%d, worker id %s",
+                *wc->rest_host ? wc->rest_host : "0.0.0.0", kc_rest_port(m.rest), m.wk->worker_id);
+    uv_signal_init(m.loop, &m.sigterm);
+    uv_signal_init(m.loop, &m.sigint);
+    m.sigterm.data = m.sigint.data = &m;
+    uv_signal_start(&m.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&m.sigint, on_signal, SIGINT);
+    for (int i = 1; i < argc; i++) {
+      kc_config_t *cp = kc_props_load_file(argv[i], err, sizeof err);
+      if (!cp) {
+        kc_log_error("kc.main", "cannot load connector config: %s", err);
+        continue;
+      }
+      if (kc_herder_add_connector(m.herder, cp, err, sizeof err))
+        kc_log_error("kc.main", "connector from %s not created: %s", argv[i], err);
+      kc_config_destroy(cp);
+    }
+  }
+  uv_run(m.loop, UV_RUN_DEFAULT);
+  kc_herder_destroy(m.herder);
+  kc_worker_destroy(m.wk);
+  kc_worker_config_destroy(wc);
+  int rc = uv_loop_close(m.loop);
+  if (rc) kc_log_warn("kc.main", "loop closed with handles open: %s", uv_strerror(rc));
+  return m.exit_code;
+}
+
+int main(int argc, char **argv) {
+  const char *prog = basename(argv[0]);
+  const char *lvl = getenv("KC_LOG_LEVEL");
+  if (lvl) kc_log_level_parse(lvl, &kc_log_level);
+  int first = 1;
+  if (strcmp(prog, "connect-standalone") && strcmp(prog, "connect-standalone.sh")) {
+    if (argc < 2) {
+      usage(stderr);
+      return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+      usage(stdout);
+      return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+      printf("kconnect %s (Kafka Connect %s compatible; librdkafka %s, libuv %s)\n", KC_VERSION_STRING,
+             KC_CONNECT_COMPAT_VERSION, rd_kafka_version_str(), uv_version_string());
+      return 0;
+    }
+    if (strcmp(argv[1], "standalone")) {
+      fprintf(stderr, "kconnect: unknown mode '%s' (only 'standalone' exists yet)\n\n", argv[1]);
+      usage(stderr);
+      return 2;
+    }
+    first = 2;
+  } else if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    usage(stdout);
+    return 0;
+  }
+  if (argc - first < 1) {
+    usage(stderr);
+    return 2;
+  }
+  return run_standalone(argc - first, argv + first);
+}

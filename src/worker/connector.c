@@ -1,0 +1,164 @@
+/*
+ * Connector instances: validation, task-config generation and the task set
+ * (Connect's WorkerConnector plus the herder's task bookkeeping).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/configdef.h"
+#include "util/log.h"
+#include "worker/worker.h"
+
+int kc_connector_validate(const kc_config_t *cfg, const kc_connector_plugin_t **plugin, char *errstr,
+                          size_t n) {
+  *plugin = NULL;
+  const char *cls = kc_config_get(cfg, "connector.class");
+  if (!cls || !*cls) {
+    snprintf(errstr, n, "Connector config contains no connector type");
+    return KC_EINVAL;
+  }
+  *plugin = kc_plugins_find(cls);
+  if (!*plugin) {
+    snprintf(errstr, n,
+             "Failed to find any class that implements Connector and which name matches %s, "
+             "available connectors are: %s",
+             cls, kc_plugins_describe());
+    return KC_ENOENT;
+  }
+  const kc_config_def_t *tables[4];
+  kc_plugins_tables(*plugin, tables);
+  int rc = kc_configdef_validate(tables, cfg, errstr, n);
+  if (!rc && (*plugin)->type == KC_CONNECTOR_SINK) rc = kc_configdef_check_sink_topics(cfg, errstr, n);
+  if (!rc && (*plugin)->validate) rc = (*plugin)->validate(cfg, errstr, n);
+  return rc ? KC_EINVAL : 0;
+}
+
+kc_connector_t *kc_worker_connector(kc_worker_t *wk, const char *name) {
+  for (kc_connector_t *c = wk->connectors; c; c = c->next)
+    if (!strcmp(c->name, name)) return c;
+  return NULL;
+}
+
+static void set_state(kc_connector_t *c, kc_state_t st, const char *trace) {
+  if (c->state != st)
+    kc_log_info("kc.worker", "[%s] connector %s -> %s", c->name, kc_state_name(c->state),
+                kc_state_name(st));
+  c->state = st;
+  free(c->trace);
+  c->trace = trace ? strdup(trace) : NULL;
+}
+
+int kc_connector_start_tasks(kc_connector_t *c, char *errstr, size_t n) {
+  if (c->target == KC_TARGET_STOPPED) {
+    set_state(c, KC_STATE_STOPPED, NULL);
+    return 0;
+  }
+  kc_config_t *cfg = kc_config_copy(c->config);
+  const kc_config_def_t *tables[4];
+  kc_plugins_tables(c->plugin, tables);
+  for (int i = 0; tables[i]; i++) kc_configdef_apply_defaults(tables[i], cfg);
+  int64_t max_tasks = 1;
+  kc_config_get_int(cfg, "tasks.max", &max_tasks);
+  kc_task_configs_t out = {0};
+  int rc = c->plugin->task_configs(cfg, (int)max_tasks, &out);
+  kc_config_destroy(cfg);
+  if (rc) {
+    for (int i = 0; i < out.n; i++) kc_config_destroy(out.cfgs[i]);
+    free(out.cfgs);
+    snprintf(errstr, n, "taskConfigs failed: %s", kc_strerror(rc));
+    set_state(c, KC_STATE_FAILED, errstr);
+    return rc;
+  }
+  if (out.n > max_tasks) {
+    kc_log_warn("kc.worker", "[%s] connector produced %d task configs, more than tasks.max=%lld",
+                c->name, out.n, (long long)max_tasks);
+  }
+  c->task_configs = out.cfgs;
+  c->ntask_configs = out.n;
+  c->tasks = calloc((size_t)out.n + 1, sizeof *c->tasks);
+  set_state(c, c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING, NULL);
+  for (int i = 0; i < out.n; i++) {
+    c->tasks[i] = kc_task_create(c, i, out.cfgs[i]);
+    if (c->tasks[i] && c->target == KC_TARGET_PAUSED) kc_task_pause(c->tasks[i]);
+  }
+  return 0;
+}
+
+kc_connector_t *kc_connector_create(kc_worker_t *wk, const char *name, const kc_config_t *config,
+                                    kc_target_t target, char *errstr, size_t n) {
+  const kc_connector_plugin_t *plugin;
+  if (kc_connector_validate(config, &plugin, errstr, n)) return NULL;
+  kc_connector_t *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->wk = wk;
+  c->name = strdup(name);
+  c->config = kc_config_copy(config);
+  c->plugin = plugin;
+  c->target = target;
+  c->state = KC_STATE_UNASSIGNED;
+  c->next = wk->connectors;
+  wk->connectors = c;
+  kc_log_info("kc.worker", "[%s] creating connector of type %s", name, plugin->class_name);
+  kc_connector_start_tasks(c, errstr, n);
+  return c;
+}
+
+static void drop_task_configs(kc_connector_t *c) {
+  for (int i = 0; i < c->ntask_configs; i++) kc_config_destroy(c->task_configs[i]);
+  free(c->task_configs);
+  free(c->tasks);
+  c->task_configs = NULL;
+  c->tasks = NULL;
+  c->ntask_configs = 0;
+}
+
+static void maybe_all_stopped(kc_connector_t *c) {
+  if (--c->stopping_tasks > 0) return;
+  drop_task_configs(c);
+  void (*cb)(kc_connector_t *, void *) = c->all_stopped_cb;
+  c->all_stopped_cb = NULL;
+  if (cb) cb(c, c->all_stopped_arg);
+}
+
+static void on_task_stopped(kc_task_t *task, void *arg) {
+  kc_connector_t *c = arg;
+  if (c->tasks && task->id < c->ntask_configs) c->tasks[task->id] = NULL;
+  maybe_all_stopped(c);
+}
+
+void kc_connector_stop_tasks(kc_connector_t *c, void (*cb)(kc_connector_t *, void *), void *arg) {
+  c->all_stopped_cb = cb;
+  c->all_stopped_arg = arg;
+  c->stopping_tasks = 1; /* guard: tasks may stop synchronously */
+  for (int i = 0; i < c->ntask_configs; i++)
+    if (c->tasks && c->tasks[i]) c->stopping_tasks++;
+  for (int i = 0; i < c->ntask_configs; i++)
+    if (c->tasks && c->tasks[i]) kc_task_stop(c->tasks[i], on_task_stopped, c);
+  maybe_all_stopped(c);
+}
+
+void kc_connector_set_target(kc_connector_t *c, kc_target_t target) {
+  c->target = target;
+  if (c->state == KC_STATE_FAILED || c->state == KC_STATE_STOPPED) return;
+  set_state(c, target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING, NULL);
+  for (int i = 0; i < c->ntask_configs; i++) {
+    kc_task_t *t = c->tasks ? c->tasks[i] : NULL;
+    if (!t || t->stopping) continue;
+    if (target == KC_TARGET_PAUSED)
+      kc_task_pause(t);
+    else
+      kc_task_resume(t);
+  }
+}
+
+void kc_connector_free(kc_connector_t *c) {
+  kc_connector_t **pp = &c->wk->connectors;
+  while (*pp && *pp != c) pp = &(*pp)->next;
+  if (*pp) *pp = c->next;
+  drop_task_configs(c);
+  kc_config_destroy(c->config);
+  free(c->trace);
+  free(c->name);
+  free(c);
+}

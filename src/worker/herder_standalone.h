@@ -1,0 +1,19 @@
+/* The standalone herder (StandaloneHerder): connectors live in memory; configs from files or REST. */
+#ifndef KC_WORKER_HERDER_STANDALONE_H
+#define KC_WORKER_HERDER_STANDALONE_H
+
+#include "worker/herder.h"
+#include "worker/worker.h"
+
+kc_herder_t *kc_herder_standalone_create(kc_worker_t *wk);
+/**
+ * Creates a connector from a connector .properties file's keys (the CLI
+ * arguments of connect-standalone). @returns 0 or KC_E* with errstr naming the
+ * key and the reason.
+ */
+int kc_herder_add_connector(kc_herder_t *h, const kc_config_t *props, char *errstr, size_t n);
+/** Stops every connector gracefully, then calls @p cb once. */
+void kc_herder_shutdown(kc_herder_t *h, void (*cb)(void *arg), void *arg);
+void kc_herder_destroy(kc_herder_t *h);
+
+#endif

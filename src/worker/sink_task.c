@@ -1,0 +1,628 @@
+/*
+ * The sink task runner (WorkerSinkTask, section 6.7) on one loop:
+ * consumer queue -> eventfd -> drain with a budget -> convert -> put() ->
+ * flush() -> commit exactly the offsets the connector made durable.
+ *
+ * Step function: sink_step(). Phases: RUNNING/WAIT_RETRY deliver; stopping
+ * goes WAIT_DRAIN (final flush+commit) -> WAIT_PLUGIN_STOP -> WAIT_CLOSE
+ * (rd_kafka_consumer_close_queue, never the blocking close) -> WAIT_DESTROY
+ * (rd_kafka_destroy on the threadpool) -> DONE.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/kafka_conf.h"
+#include "config/props.h"
+#include "util/log.h"
+#include "worker/worker.h"
+
+#define DRAIN_BUDGET 20000  /* messages per loop callback (K8) */
+#define BATCH_MAX 2000      /* messages per put() */
+#define RETRY_BACKOFF_MAX_MS 10000
+
+struct kc_sink_runner_s {
+  kc_task_t *task;
+  rd_kafka_t *rk;
+  rd_kafka_queue_t *q, *commitq, *closeq;
+  kc_kqueue_t kq, commit_kq;
+  uv_timer_t commit_timer, keepalive, retry_timer;
+  uv_work_t destroy_work;
+  rd_kafka_message_t **pending; /* consumed, not yet accepted by put() */
+  size_t npending, pending_off;
+  kc_sink_record_t *recs;
+  kc_sink_record_t **recp;
+  rd_kafka_topic_partition_list_t *current;  /* next offset per partition, after put() */
+  rd_kafka_topic_partition_list_t *flushing; /* snapshot being flushed/committed */
+  rd_kafka_topic_partition_list_t *revoking;
+  bool dirty;          /* current advanced since the last flush snapshot */
+  bool put_blocked;    /* put() returned KC_AGAIN */
+  bool flush_inflight, commit_inflight, commit_again;
+  bool final_commit_started;
+  bool paused_parts;   /* consumer partitions paused (target PAUSED or retry) */
+  int retry_ms;
+  int pending_closes;
+  int64_t delivered;
+};
+
+static void sink_step(kc_sink_runner_t *r);
+static void start_commit(kc_sink_runner_t *r);
+
+/* ---- partitions and offsets ---- */
+
+static void set_offset(rd_kafka_topic_partition_list_t *l, const char *topic, int32_t part,
+                       int64_t off) {
+  rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(l, topic, part);
+  if (!tp) tp = rd_kafka_topic_partition_list_add(l, topic, part);
+  tp->offset = off;
+}
+
+static void pause_all(kc_sink_runner_t *r, bool pause) {
+  rd_kafka_topic_partition_list_t *parts = NULL;
+  if (rd_kafka_assignment(r->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts) return;
+  if (pause)
+    rd_kafka_pause_partitions(r->rk, parts);
+  else
+    rd_kafka_resume_partitions(r->rk, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  r->paused_parts = pause;
+}
+
+static void drop_pending_of(kc_sink_runner_t *r, const rd_kafka_topic_partition_list_t *parts) {
+  size_t w = r->pending_off;
+  for (size_t i = r->pending_off; i < r->npending; i++) {
+    rd_kafka_message_t *m = r->pending[i];
+    if (!parts || rd_kafka_topic_partition_list_find(parts, rd_kafka_topic_name(m->rkt), m->partition)) {
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    r->pending[w++] = m;
+  }
+  r->npending = w;
+}
+
+/* ---- rebalance (runs inside rd_kafka_consume_batch_queue, on the loop) ---- */
+
+static void finish_revoke(kc_sink_runner_t *r) {
+  kc_task_t *task = r->task;
+  rd_kafka_topic_partition_list_t *parts = r->revoking;
+  r->revoking = NULL;
+  if (task->plugin->close && parts && task->plugin_started) {
+    kc_tp_offset_t *tps = calloc((size_t)parts->cnt + 1, sizeof *tps);
+    for (int i = 0; tps && i < parts->cnt; i++)
+      tps[i] = (kc_tp_offset_t){parts->elems[i].topic, parts->elems[i].partition, -1};
+    if (tps) task->plugin->close(task, tps, (size_t)parts->cnt);
+    free(tps);
+  }
+  if (parts) {
+    for (int i = 0; i < parts->cnt; i++)
+      rd_kafka_topic_partition_list_del(r->current, parts->elems[i].topic, parts->elems[i].partition);
+    drop_pending_of(r, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+  }
+  /* Deferred unassign (K10): librdkafka waited for it while we flushed and committed. */
+  if (task->phase != KC_PHASE_WAIT_CLOSE) rd_kafka_assign(r->rk, NULL);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+  kc_sink_runner_t *r = opaque;
+  kc_task_t *task = r->task;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    kc_log_info("kc.task", "[%s] assigned %d partition(s)", task->label, parts->cnt);
+    /* Pause flags survive unassign/assign (K9): clear ours first. */
+    rd_kafka_resume_partitions(rk, parts);
+    rd_kafka_assign(rk, parts);
+    if (r->paused_parts) rd_kafka_pause_partitions(rk, parts);
+    if (task->plugin->open && task->plugin_started) {
+      kc_tp_offset_t *tps = calloc((size_t)parts->cnt + 1, sizeof *tps);
+      for (int i = 0; tps && i < parts->cnt; i++)
+        tps[i] = (kc_tp_offset_t){parts->elems[i].topic, parts->elems[i].partition, -1};
+      if (tps) task->plugin->open(task, tps, (size_t)parts->cnt);
+      free(tps);
+    }
+  } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    kc_log_info("kc.task", "[%s] revoking %d partition(s)", task->label, parts->cnt);
+    /* The op-version bump discards already-fetched messages of these partitions. */
+    rd_kafka_pause_partitions(rk, parts);
+    if (r->revoking) rd_kafka_topic_partition_list_destroy(r->revoking);
+    r->revoking = rd_kafka_topic_partition_list_copy(parts);
+    if (task->state != KC_STATE_FAILED) start_commit(r);
+    if (!r->flush_inflight && !r->commit_inflight) finish_revoke(r);
+  } else {
+    kc_log_warn("kc.task", "[%s] rebalance error: %s", task->label, rd_kafka_err2str(err));
+    rd_kafka_assign(rk, NULL);
+  }
+}
+
+/* ---- flush and commit ---- */
+
+static void commit_snapshot(kc_sink_runner_t *r) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(r->flushing->cnt);
+  for (int i = 0; i < r->flushing->cnt; i++)
+    if (r->flushing->elems[i].offset >= 0)
+      rd_kafka_topic_partition_list_add(l, r->flushing->elems[i].topic,
+                                        r->flushing->elems[i].partition)->offset =
+          r->flushing->elems[i].offset;
+  if (l->cnt == 0) {
+    rd_kafka_topic_partition_list_destroy(l);
+    return;
+  }
+  rd_kafka_resp_err_t err = rd_kafka_commit_queue(r->rk, l, r->commitq, NULL, r);
+  rd_kafka_topic_partition_list_destroy(l);
+  if (err) {
+    kc_log_warn("kc.task", "[%s] offset commit not sent: %s", r->task->label, rd_kafka_err2str(err));
+    return;
+  }
+  r->commit_inflight = true;
+}
+
+void kc_sink_runner_flush_done(kc_task_t *task, int status) {
+  kc_sink_runner_t *r = task->sink;
+  if (!r || !r->flush_inflight) return;
+  r->flush_inflight = false;
+  if (status == KC_OK) {
+    commit_snapshot(r);
+  } else if (status == KC_RETRY) {
+    kc_log_warn("kc.task", "[%s] flush asked for a retry; offsets not committed this time", task->label);
+    r->dirty = true;
+  } else {
+    r->dirty = true;
+    kc__task_failed(task, "Offset commit failed: the task's flush failed");
+  }
+  sink_step(r);
+}
+
+static void start_commit(kc_sink_runner_t *r) {
+  kc_task_t *task = r->task;
+  if (r->flush_inflight || r->commit_inflight) {
+    r->commit_again = true;
+    return;
+  }
+  r->commit_again = false;
+  if (!r->dirty || r->current->cnt == 0) return;
+  r->dirty = false;
+  if (r->flushing) rd_kafka_topic_partition_list_destroy(r->flushing);
+  r->flushing = rd_kafka_topic_partition_list_copy(r->current);
+  size_t n = (size_t)r->flushing->cnt;
+  kc_tp_offset_t *tps = calloc(n + 1, sizeof *tps);
+  if (!tps) {
+    r->dirty = true;
+    return;
+  }
+  for (size_t i = 0; i < n; i++)
+    tps[i] = (kc_tp_offset_t){r->flushing->elems[i].topic, r->flushing->elems[i].partition,
+                              r->flushing->elems[i].offset};
+  r->flush_inflight = true;
+  int rc = task->plugin->flush && task->plugin_started ? task->plugin->flush(task, tps, n) : KC_OK;
+  /* preCommit may lower offsets; never raise them past what was put(). */
+  for (size_t i = 0; i < n; i++)
+    if (tps[i].offset < r->flushing->elems[i].offset) r->flushing->elems[i].offset = tps[i].offset;
+  free(tps);
+  if (rc != KC_AGAIN) kc_sink_runner_flush_done(task, rc);
+}
+
+static void on_commit_events(kc_kqueue_t *kq) {
+  kc_sink_runner_t *r = kq->data;
+  rd_kafka_event_t *ev;
+  while ((ev = rd_kafka_queue_poll(r->commitq, 0))) {
+    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
+      rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
+      r->commit_inflight = false;
+      if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        kc_log_warn("kc.task", "[%s] offset commit failed: %s (will retry with the next commit)",
+                    r->task->label, rd_kafka_err2str(err));
+      else
+        kc_log_debug("kc.task", "[%s] committed offsets", r->task->label);
+      if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) r->dirty = true;
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  sink_step(r);
+}
+
+static void on_commit_timer(uv_timer_t *t) {
+  kc_sink_runner_t *r = t->data;
+  if (r->task->phase == KC_PHASE_RUNNING || r->task->phase == KC_PHASE_WAIT_RETRY) start_commit(r);
+}
+
+void kc_sink_runner_request_commit(kc_task_t *task) { start_commit(task->sink); }
+
+/* ---- delivery ---- */
+
+static bool can_deliver(kc_sink_runner_t *r) {
+  kc_task_t *task = r->task;
+  return task->phase == KC_PHASE_RUNNING && !task->paused && !r->put_blocked && !r->revoking &&
+         task->state == KC_STATE_RUNNING;
+}
+
+static void on_retry_timer(uv_timer_t *t) {
+  kc_sink_runner_t *r = t->data;
+  if (r->task->phase != KC_PHASE_WAIT_RETRY) return;
+  kc_task_set_phase(r->task, KC_PHASE_RUNNING);
+  if (!r->task->paused) pause_all(r, false);
+  sink_step(r);
+}
+
+/* Converts what must be converted before put() (converters that can fail) and drops records the
+ * error policy tolerates. @returns false when the task failed. */
+static bool prepare(kc_sink_runner_t *r, kc_sink_record_t *rec, bool *skip) {
+  kc_task_t *task = r->task;
+  *skip = false;
+  bool eager_key = kc_converter_kind(task->key_conv) == KC_CONVERTER_JSON;
+  bool eager_val = kc_converter_kind(task->value_conv) == KC_CONVERTER_JSON;
+  int rc = 0;
+  if (eager_key) rc = kc_sink_record_key(rec, NULL, NULL);
+  if (!rc && eager_val) rc = kc_sink_record_value(rec, NULL, NULL);
+  if (!rc) return true;
+  if (task->tolerate_errors) {
+    *skip = true;
+    return true;
+  }
+  kc__task_failed(task, "Tolerance exceeded in error handler: converting the record at %s-%d offset %lld failed",
+                  kc_sink_record_topic(rec), (int)kc_sink_record_partition(rec),
+                  (long long)kc_sink_record_offset(rec));
+  return false;
+}
+
+/* Delivers pending[pending_off..] in put() batches. */
+static void deliver(kc_sink_runner_t *r) {
+  kc_task_t *task = r->task;
+  while (r->pending_off < r->npending && can_deliver(r)) {
+    size_t n = r->npending - r->pending_off;
+    if (n > BATCH_MAX) n = BATCH_MAX;
+    size_t nrec = 0;
+    for (size_t i = 0; i < n; i++) {
+      bool skip;
+      kc_sink_record_t *rec = &r->recs[nrec];
+      kc_sink_record_init(rec, task, r->pending[r->pending_off + i]);
+      if (!prepare(r, rec, &skip)) {
+        for (size_t j = 0; j <= nrec; j++) kc_sink_record_clear(&r->recs[j]);
+        return;
+      }
+      if (skip) {
+        kc_sink_record_clear(rec);
+        continue;
+      }
+      r->recp[nrec] = rec;
+      nrec++;
+    }
+    char err[1024] = "";
+    int rc = nrec ? task->plugin->put(task, r->recp, nrec, err, sizeof err) : KC_OK;
+    for (size_t j = 0; j < nrec; j++) kc_sink_record_clear(&r->recs[j]);
+    if (rc == KC_RETRY) {
+      /* RetriableException: pause, keep the batch, redeliver after back-off (6.7). */
+      r->retry_ms = r->retry_ms ? r->retry_ms * 2 : 100;
+      if (r->retry_ms > RETRY_BACKOFF_MAX_MS) r->retry_ms = RETRY_BACKOFF_MAX_MS;
+      kc_log_warn("kc.task", "[%s] put() asked for a retry; redelivering in %d ms%s%s", task->label,
+                  r->retry_ms, *err ? ": " : "", err);
+      pause_all(r, true);
+      kc_task_set_phase(task, KC_PHASE_WAIT_RETRY);
+      uv_timer_start(&r->retry_timer, on_retry_timer, (uint64_t)r->retry_ms, 0);
+      return;
+    }
+    if (rc == KC_ERR) {
+      kc__task_failed(task, "%s", *err ? err : "put() failed");
+      return;
+    }
+    r->retry_ms = 0;
+    for (size_t i = 0; i < n; i++) {
+      rd_kafka_message_t *m = r->pending[r->pending_off + i];
+      set_offset(r->current, rd_kafka_topic_name(m->rkt), m->partition, m->offset + 1);
+      rd_kafka_message_destroy(m);
+    }
+    r->pending_off += n;
+    r->delivered += (int64_t)n;
+    r->dirty = true;
+    if (rc == KC_AGAIN) r->put_blocked = true;
+  }
+  if (r->pending_off == r->npending) r->pending_off = r->npending = 0;
+}
+
+static void drain(kc_sink_runner_t *r) {
+  kc_task_t *task = r->task;
+  size_t budget = DRAIN_BUDGET;
+  for (;;) {
+    deliver(r);
+    if (r->npending || task->phase != KC_PHASE_RUNNING || r->revoking || task->state == KC_STATE_FAILED)
+      return; /* resumed by wakeup, retry timer, resume or revoke completion */
+    ssize_t n = rd_kafka_consume_batch_queue(r->q, 0, r->pending, BATCH_MAX);
+    if (n < 0) {
+      kc__task_failed(task, "consume failed: %s", rd_kafka_err2str(rd_kafka_last_error()));
+      return;
+    }
+    size_t w = 0;
+    for (ssize_t i = 0; i < n; i++) {
+      rd_kafka_message_t *m = r->pending[i];
+      if (m->err) {
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+          kc_log_warn("kc.task", "[%s] consumer: %s", task->label, rd_kafka_message_errstr(m));
+        if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+          char es[512];
+          rd_kafka_fatal_error(r->rk, es, sizeof es);
+          r->npending = w;
+          rd_kafka_message_destroy(m);
+          for (ssize_t j = i + 1; j < n; j++) rd_kafka_message_destroy(r->pending[j]);
+          kc__task_failed(task, "Kafka consumer fatal error: %s", es);
+          return;
+        }
+        rd_kafka_message_destroy(m);
+        continue;
+      }
+      r->pending[w++] = m;
+    }
+    r->npending = w;
+    r->pending_off = 0;
+    if (n == 0 && rd_kafka_queue_length(r->q) == 0) return; /* empty: the fd wakes us */
+    if ((size_t)n >= budget) {
+      deliver(r);
+      kc_kqueue_continue(&r->kq); /* yield to the loop; no fd event will come (K1) */
+      return;
+    }
+    budget -= (size_t)n;
+  }
+}
+
+static void on_consumer_ready(kc_kqueue_t *kq) { sink_step(kq->data); }
+
+static void on_keepalive(uv_timer_t *t) {
+  /* max.poll.interval.ms needs polls even when idle (K7). */
+  kc_sink_runner_t *r = t->data;
+  if (r->task->phase == KC_PHASE_RUNNING) sink_step(r);
+}
+
+void kc_sink_runner_wakeup(kc_task_t *task) {
+  kc_sink_runner_t *r = task->sink;
+  if (!r) return;
+  r->put_blocked = false;
+  if (task->phase == KC_PHASE_RUNNING) kc_kqueue_continue(&r->kq);
+  else sink_step(r);
+}
+
+void kc_sink_runner_pause(kc_task_t *task, bool pause) {
+  kc_sink_runner_t *r = task->sink;
+  if (task->phase != KC_PHASE_RUNNING && task->phase != KC_PHASE_WAIT_RETRY) return;
+  pause_all(r, pause);
+  if (!pause) kc_kqueue_continue(&r->kq);
+}
+
+/* ---- stop sequence ---- */
+
+static void runner_closed(kc_sink_runner_t *r) {
+  if (--r->pending_closes == 0) kc__task_runner_stopped(r->task);
+}
+static void on_handle_closed(uv_handle_t *h) { runner_closed(h->data); }
+static void on_kq_closed(kc_kqueue_t *kq) { runner_closed(kq->data); }
+
+static void destroy_work(uv_work_t *w) { rd_kafka_destroy(((kc_sink_runner_t *)w->data)->rk); }
+static void destroy_after(uv_work_t *w, int status) { runner_closed(w->data); }
+
+static void begin_destroy(kc_sink_runner_t *r) {
+  kc_task_set_phase(r->task, KC_PHASE_WAIT_DESTROY);
+  drop_pending_of(r, NULL);
+  r->pending_closes = 7;
+  kc_kqueue_close(&r->kq, on_kq_closed);
+  kc_kqueue_close(&r->commit_kq, on_kq_closed);
+  uv_close((uv_handle_t *)&r->commit_timer, on_handle_closed);
+  uv_close((uv_handle_t *)&r->keepalive, on_handle_closed);
+  uv_close((uv_handle_t *)&r->retry_timer, on_handle_closed);
+  if (r->closeq) rd_kafka_queue_destroy(r->closeq);
+  rd_kafka_queue_destroy(r->q);
+  rd_kafka_queue_destroy(r->commitq);
+  r->closeq = r->q = r->commitq = NULL;
+  /* rd_kafka_destroy joins librdkafka's threads: off the loop (K12). */
+  r->destroy_work.data = r;
+  uv_queue_work(r->task->wk->loop, &r->destroy_work, destroy_work, destroy_after);
+}
+
+static void drain_close_queue(kc_sink_runner_t *r) {
+  rd_kafka_event_t *ev;
+  int budget = 10000;
+  while (budget-- > 0 && (ev = rd_kafka_queue_poll(r->closeq, 0))) {
+    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+      /* Offsets were committed before closing; just give the partitions up. */
+      if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ||
+          rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+        rd_kafka_assign(r->rk, NULL);
+    }
+    /* FETCH events: prefetched messages, dropped (K11); nothing was committed for them. */
+    rd_kafka_event_destroy(ev);
+  }
+  if (budget <= 0) kc_kqueue_continue(&r->kq);
+  if (rd_kafka_consumer_closed(r->rk)) begin_destroy(r);
+}
+
+static void begin_close(kc_sink_runner_t *r) {
+  kc_task_set_phase(r->task, KC_PHASE_WAIT_CLOSE);
+  if (r->revoking) finish_revoke(r);
+  r->closeq = rd_kafka_queue_new(r->rk);
+  kc_kqueue_retarget(&r->kq, r->closeq);
+  rd_kafka_error_t *e = rd_kafka_consumer_close_queue(r->rk, r->closeq);
+  if (e) {
+    kc_log_warn("kc.task", "[%s] consumer close: %s", r->task->label, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    begin_destroy(r);
+    return;
+  }
+  drain_close_queue(r);
+}
+
+static void sink_step(kc_sink_runner_t *r) {
+  kc_task_t *task = r->task;
+  switch (task->phase) {
+    case KC_PHASE_RUNNING:
+      if (r->commit_again) start_commit(r);
+      if (r->revoking && !r->flush_inflight && !r->commit_inflight) finish_revoke(r);
+      drain(r);
+      return;
+    case KC_PHASE_WAIT_RETRY:
+      if (r->commit_again) start_commit(r);
+      return;
+    case KC_PHASE_WAIT_DRAIN:
+      if (!task->stop_forced) {
+        if (!r->final_commit_started && task->state != KC_STATE_FAILED) {
+          r->final_commit_started = true;
+          r->commit_again = false;
+          start_commit(r); /* flush + commit what was put() (6.7: commitSync on stop) */
+        }
+        if (r->flush_inflight || r->commit_inflight) return;
+      }
+      if (kc__task_plugin_stop(task) == KC_AGAIN) {
+        kc_task_set_phase(task, KC_PHASE_WAIT_PLUGIN_STOP);
+        return;
+      }
+      begin_close(r);
+      return;
+    case KC_PHASE_WAIT_PLUGIN_STOP:
+      begin_close(r);
+      return;
+    case KC_PHASE_WAIT_CLOSE:
+      drain_close_queue(r);
+      return;
+    default:
+      return;
+  }
+}
+
+void kc_sink_runner_stop(kc_task_t *task) {
+  kc_sink_runner_t *r = task->sink;
+  if (!r) return;
+  switch (task->phase) {
+    case KC_PHASE_WAIT_START:
+    case KC_PHASE_RUNNING:
+    case KC_PHASE_WAIT_RETRY:
+      uv_timer_stop(&r->commit_timer);
+      uv_timer_stop(&r->retry_timer);
+      kc_task_set_phase(task, KC_PHASE_WAIT_DRAIN);
+      sink_step(r);
+      return;
+    case KC_PHASE_WAIT_DRAIN:
+      sink_step(r); /* forced: stop waiting */
+      return;
+    case KC_PHASE_WAIT_PLUGIN_STOP:
+      if (!task->plugin_started) sink_step(r); /* kc_task_stop_done() */
+      return;
+    default:
+      return;
+  }
+}
+
+void kc_sink_runner_free(kc_task_t *task) {
+  kc_sink_runner_t *r = task->sink;
+  if (!r) return;
+  if (r->current) rd_kafka_topic_partition_list_destroy(r->current);
+  if (r->flushing) rd_kafka_topic_partition_list_destroy(r->flushing);
+  if (r->revoking) rd_kafka_topic_partition_list_destroy(r->revoking);
+  free(r->pending);
+  free(r->recs);
+  free(r->recp);
+  free(r);
+  task->sink = NULL;
+}
+
+/* ---- start ---- */
+
+static int subscribe(kc_sink_runner_t *r, char *errstr, size_t n) {
+  const kc_config_t *cfg = r->task->config;
+  rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(4);
+  char **topics = NULL;
+  int cnt = kc_config_get_list(cfg, "topics", &topics);
+  for (int i = 0; i < cnt; i++)
+    rd_kafka_topic_partition_list_add(subs, topics[i], RD_KAFKA_PARTITION_UA);
+  kc_config_list_free(topics);
+  const char *re = kc_config_get(cfg, "topics.regex");
+  if (re && *re) {
+    /* librdkafka treats a leading '^' as a regex subscription. */
+    char pat[1024];
+    snprintf(pat, sizeof pat, "%s%s", re[0] == '^' ? "" : "^", re);
+    rd_kafka_topic_partition_list_add(subs, pat, RD_KAFKA_PARTITION_UA);
+  }
+  if (subs->cnt == 0) {
+    rd_kafka_topic_partition_list_destroy(subs);
+    snprintf(errstr, n, "Must configure one of topics or topics.regex");
+    return KC_EINVAL;
+  }
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(r->rk, subs);
+  rd_kafka_topic_partition_list_destroy(subs);
+  if (err) {
+    snprintf(errstr, n, "subscribe failed: %s", rd_kafka_err2str(err));
+    return KC_EINVAL;
+  }
+  return 0;
+}
+
+int kc_sink_runner_start(kc_task_t *task, char *errstr, size_t n) {
+  kc_worker_t *wk = task->wk;
+  kc_sink_runner_t *r = calloc(1, sizeof *r);
+  if (!r) return KC_ENOMEM;
+  r->task = task;
+  r->pending = calloc(BATCH_MAX, sizeof *r->pending);
+  r->recs = calloc(BATCH_MAX, sizeof *r->recs);
+  r->recp = calloc(BATCH_MAX, sizeof *r->recp);
+  r->current = rd_kafka_topic_partition_list_new(8);
+  task->sink = r;
+  if (!r->pending || !r->recs || !r->recp) return KC_ENOMEM;
+
+  kc_config_t *ovr = kc_config_with_prefix(task->conn->config, "consumer.override.");
+  rd_kafka_conf_t *conf = NULL;
+  int rc = kc_kafka_conf_build(wk->wc->props, KC_KAFKA_CONSUMER, ovr, &conf, errstr, n);
+  if (rc) {
+    kc_config_destroy(ovr);
+    kc_sink_runner_free(task);
+    return rc;
+  }
+  char group[512], client_id[512], es[512];
+  const char *og = kc_config_get(ovr, "group.id");
+  snprintf(group, sizeof group, "connect-%s", task->conn->name);
+  snprintf(client_id, sizeof client_id, "connector-consumer-%s", task->label);
+  if (rd_kafka_conf_set(conf, "group.id", og ? og : group, es, sizeof es) ||
+      (!kc_config_get(ovr, "client.id") &&
+       rd_kafka_conf_set(conf, "client.id", client_id, es, sizeof es)) ||
+      rd_kafka_conf_set(conf, "log.queue", "true", es, sizeof es)) {
+    snprintf(errstr, n, "consumer config: %s", es);
+    rd_kafka_conf_destroy(conf);
+    kc_config_destroy(ovr);
+    kc_sink_runner_free(task);
+    return KC_EINVAL;
+  }
+  kc_config_destroy(ovr);
+  rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+  rd_kafka_conf_set_opaque(conf, r);
+  r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, es, sizeof es);
+  if (!r->rk) {
+    snprintf(errstr, n, "cannot create the consumer: %s", es);
+    rd_kafka_conf_destroy(conf);
+    kc_sink_runner_free(task);
+    return KC_EINVAL;
+  }
+  /* Everything (errors, logs, rebalances) onto the one watched queue (K4). */
+  rd_kafka_poll_set_consumer(r->rk);
+  rd_kafka_set_log_queue(r->rk, NULL);
+  r->q = rd_kafka_queue_get_consumer(r->rk);
+  r->commitq = rd_kafka_queue_new(r->rk);
+  uv_timer_init(wk->loop, &r->commit_timer);
+  uv_timer_init(wk->loop, &r->keepalive);
+  uv_timer_init(wk->loop, &r->retry_timer);
+  r->commit_timer.data = r->keepalive.data = r->retry_timer.data = r;
+  kc_kqueue_init(wk->loop, &r->kq, r->q, on_consumer_ready, r);
+  kc_kqueue_init(wk->loop, &r->commit_kq, r->commitq, on_commit_events, r);
+  task->runner_active = true;
+
+  char serr[1024] = "";
+  if (task->plugin->task_start(task, serr, sizeof serr) != KC_OK) {
+    snprintf(errstr, n, "%s", *serr ? serr : "task start failed");
+    kc_task_set_phase(task, KC_PHASE_RUNNING);
+    return KC_EINVAL; /* the caller fails the task, which tears this runner down */
+  }
+  task->plugin_started = true;
+  if (subscribe(r, errstr, n)) {
+    kc_task_set_phase(task, KC_PHASE_RUNNING);
+    return KC_EINVAL;
+  }
+  uint64_t every = (uint64_t)wk->wc->offset_flush_interval_ms;
+  uv_timer_start(&r->commit_timer, on_commit_timer, every, every);
+  uv_timer_start(&r->keepalive, on_keepalive, 1000, 1000);
+  kc_task_set_phase(task, KC_PHASE_RUNNING);
+  kc_task_set_state(task, KC_STATE_RUNNING, NULL);
+  if (task->paused) kc_task_pause(task);
+  return 0;
+}

@@ -1,0 +1,541 @@
+/*
+ * The source task runner (WorkerSourceTask, section 6.8): poll() when the
+ * producer has room -> convert -> produce -> delivery reports -> an offset
+ * becomes committable once it and every earlier record of its source
+ * partition were acknowledged (SubmittedRecords) -> staged into the offset
+ * store by the worker's flush timer and at stop.
+ *
+ * Step function: source_step(). Stopping: WAIT_DRAIN (outstanding delivery
+ * reports, then a final offset flush) -> WAIT_PLUGIN_STOP -> WAIT_DESTROY.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/kafka_conf.h"
+#include "config/props.h"
+#include "convert/json_value.h"
+#include "util/log.h"
+#include "worker/worker.h"
+
+#define POLL_MAX 2000          /* records asked per poll() */
+#define INFLIGHT_MAX 50000     /* produced, not yet acknowledged */
+#define DR_BUDGET 50000        /* delivery reports per loop callback */
+#define EMPTY_POLL_DELAY_MS 100
+
+typedef struct src_partition_s src_partition_t;
+typedef struct src_entry_s {
+  src_partition_t *part;       /* NULL: record without a source partition */
+  kc_value_t *offset;          /* owned */
+  bool acked;
+  struct src_entry_s *next;
+} src_entry_t;
+
+struct src_partition_s {
+  char *key;                   /* ["connector",{partition}] as JSON (section 5.2) */
+  size_t klen;
+  src_entry_t *head, *tail;    /* submitted, in order */
+  kc_value_t *committable;     /* newest offset with everything before it acked */
+  bool dirty;
+  src_partition_t *next;
+};
+
+typedef struct topic_handle_s {
+  rd_kafka_topic_t *rkt;
+  struct topic_handle_s *next;
+} topic_handle_t;
+
+struct kc_source_runner_s {
+  kc_task_t *task;
+  rd_kafka_t *rk;
+  rd_kafka_queue_t *q;         /* main queue: DR, errors, logs */
+  kc_kqueue_t kq;
+  uv_idle_t cont;
+  uv_timer_t delay;
+  uv_work_t destroy_work;
+  kc_source_batch_t batch;     /* polled, not yet produced (QUEUE_FULL leftovers) */
+  size_t batch_off;
+  src_partition_t *parts;
+  topic_handle_t *topics;
+  kc_value_t *offset_cache;    /* kc_task_offset() result, freed on the next call */
+  kc_buf_t kbuf, vbuf;
+  size_t inflight;
+  bool poll_blocked;           /* poll() said KC_AGAIN; kc_task_wakeup() clears */
+  bool queue_full;
+  bool flush_waiting, final_flush_done;
+  int pending_closes;
+  int64_t produced;
+};
+
+static void source_step(kc_source_runner_t *r);
+
+/* ---- offsets ---- */
+
+static src_partition_t *partition_for(kc_source_runner_t *r, const kc_value_t *pmap) {
+  kc_buf_t key;
+  kc_buf_init(&key, 0);
+  kc_value_t *arr = kc_value_new_array();
+  if (!arr) return NULL;
+  kc_value_array_append(arr, kc_value_new_string(r->task->conn->name, strlen(r->task->conn->name)));
+  kc_value_array_append(arr, kc_value_copy(pmap));
+  int rc = kc_json_encode(arr, &key);
+  kc_value_destroy(arr);
+  if (rc) {
+    kc_buf_free(&key);
+    return NULL;
+  }
+  for (src_partition_t *p = r->parts; p; p = p->next)
+    if (p->klen == key.len && !memcmp(p->key, key.data, key.len)) {
+      kc_buf_free(&key);
+      return p;
+    }
+  src_partition_t *p = calloc(1, sizeof *p);
+  if (!p) {
+    kc_buf_free(&key);
+    return NULL;
+  }
+  p->key = key.data;
+  p->klen = key.len;
+  p->next = r->parts;
+  r->parts = p;
+  return p;
+}
+
+static void ack(kc_source_runner_t *r, src_entry_t *e) {
+  e->acked = true;
+  src_partition_t *p = e->part;
+  if (!p) {
+    kc_value_destroy(e->offset);
+    free(e);
+    return;
+  }
+  while (p->head && p->head->acked) {
+    src_entry_t *h = p->head;
+    p->head = h->next;
+    if (!p->head) p->tail = NULL;
+    kc_value_destroy(p->committable);
+    p->committable = h->offset;
+    p->dirty = true;
+    free(h);
+  }
+}
+
+int kc_source_runner_stage_offsets(kc_task_t *task) {
+  kc_source_runner_t *r = task->source;
+  if (!r) return 0;
+  int staged = 0;
+  kc_buf_t v;
+  kc_buf_init(&v, 0);
+  for (src_partition_t *p = r->parts; p; p = p->next) {
+    if (!p->dirty) continue;
+    kc_buf_reset(&v);
+    if (kc_json_encode(p->committable, &v)) continue;
+    if (kc_offset_store_set(task->wk->offsets, p->key, p->klen, p->committable ? v.data : NULL,
+                            v.len) == 0) {
+      p->dirty = false;
+      staged++;
+    }
+  }
+  kc_buf_free(&v);
+  return staged;
+}
+
+void kc_source_runner_offsets_flushed(kc_task_t *task, int status) {
+  if (status == 0 && task->plugin->commit && task->plugin_started) task->plugin->commit(task);
+}
+
+const kc_value_t *kc_source_runner_offset(kc_task_t *task, const kc_value_t *partition) {
+  kc_source_runner_t *r = task->source;
+  kc_value_destroy(r->offset_cache);
+  r->offset_cache = NULL;
+  src_partition_t *p = partition_for(r, partition);
+  if (!p) return NULL;
+  const void *val;
+  size_t vlen;
+  if (kc_offset_store_get(task->wk->offsets, p->key, p->klen, &val, &vlen)) return NULL;
+  char err[256];
+  if (kc_json_decode(val, vlen, &r->offset_cache, err, sizeof err)) {
+    kc_log_warn("kc.task", "[%s] stored offset for %.*s is not valid JSON: %s", task->label,
+                (int)p->klen, p->key, err);
+    return NULL;
+  }
+  return r->offset_cache;
+}
+
+/* ---- producing ---- */
+
+static rd_kafka_topic_t *topic_handle(kc_source_runner_t *r, const char *name) {
+  for (topic_handle_t *t = r->topics; t; t = t->next)
+    if (!strcmp(rd_kafka_topic_name(t->rkt), name)) return t->rkt;
+  topic_handle_t *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->rkt = rd_kafka_topic_new(r->rk, name, NULL);
+  if (!t->rkt) {
+    free(t);
+    return NULL;
+  }
+  t->next = r->topics;
+  r->topics = t;
+  return t->rkt;
+}
+
+/* @returns 0, KC_AGAIN (queue full: retry this record later) or KC_ERR (task failed). */
+static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec) {
+  kc_task_t *task = r->task;
+  char err[1024];
+  bool knull = true, vnull = true;
+  kc_buf_reset(&r->kbuf);
+  kc_buf_reset(&r->vbuf);
+  if (kc_converter_from_connect(task->key_conv, rec->topic, rec->key_schema, rec->key, &r->kbuf,
+                                &knull, err, sizeof err) ||
+      kc_converter_from_connect(task->value_conv, rec->topic, rec->value_schema, rec->value,
+                                &r->vbuf, &vnull, err, sizeof err)) {
+    if (!task->tolerate_errors) {
+      kc__task_failed(task, "Tolerance exceeded in error handler: converting a record for topic %s: %s",
+                      rec->topic, err);
+      return KC_ERR;
+    }
+    if (task->log_errors) kc_log_warn("kc.task", "[%s] skipped a record: %s", task->label, err);
+    return 0;
+  }
+  rd_kafka_topic_t *rkt = topic_handle(r, rec->topic);
+  src_entry_t *e = calloc(1, sizeof *e);
+  if (!rkt || !e) {
+    free(e);
+    kc__task_failed(task, "out of memory producing to %s", rec->topic);
+    return KC_ERR;
+  }
+  e->part = rec->source_partition ? partition_for(r, rec->source_partition) : NULL;
+  rd_kafka_resp_err_t perr = rd_kafka_producev(
+      r->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(rec->partition),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_KEY(knull ? NULL : r->kbuf.data, knull ? 0 : r->kbuf.len),
+      RD_KAFKA_V_VALUE(vnull ? NULL : r->vbuf.data, vnull ? 0 : r->vbuf.len),
+      RD_KAFKA_V_TIMESTAMP(rec->timestamp_ms > 0 ? rec->timestamp_ms : 0), RD_KAFKA_V_OPAQUE(e),
+      RD_KAFKA_V_END);
+  if (perr == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+    free(e);
+    return KC_AGAIN;
+  }
+  if (perr) {
+    free(e);
+    kc__task_failed(task, "producing to %s failed: %s", rec->topic, rd_kafka_err2str(perr));
+    return KC_ERR;
+  }
+  e->offset = rec->source_offset;
+  rec->source_offset = NULL;
+  if (e->part) {
+    if (e->part->tail)
+      e->part->tail->next = e;
+    else
+      e->part->head = e;
+    e->part->tail = e;
+  }
+  r->inflight++;
+  r->produced++;
+  return 0;
+}
+
+/* Produces the polled batch; @returns false when it must wait (queue full) or the task failed. */
+static bool produce_batch(kc_source_runner_t *r) {
+  while (r->batch_off < r->batch.n) {
+    int rc = produce_one(r, r->batch.recs[r->batch_off]);
+    if (rc == KC_AGAIN) {
+      r->queue_full = true;
+      return false;
+    }
+    if (rc == KC_ERR) return false;
+    kc_source_record_destroy(r->batch.recs[r->batch_off]);
+    r->batch.recs[r->batch_off++] = NULL;
+  }
+  r->batch.n = r->batch_off = 0;
+  return true;
+}
+
+static void on_cont(uv_idle_t *h) {
+  uv_idle_stop(h);
+  source_step(h->data);
+}
+static void on_delay(uv_timer_t *t) { source_step(t->data); }
+
+static void poll_loop(kc_source_runner_t *r) {
+  kc_task_t *task = r->task;
+  size_t produced_now = 0;
+  while (task->phase == KC_PHASE_RUNNING && !task->paused && task->state == KC_STATE_RUNNING) {
+    if (!produce_batch(r)) return; /* a delivery report resumes us */
+    if (r->poll_blocked || r->inflight >= INFLIGHT_MAX) return;
+    if (produced_now >= POLL_MAX * 4) {
+      uv_idle_start(&r->cont, on_cont); /* bound the work per callback */
+      return;
+    }
+    char err[1024] = "";
+    size_t max = INFLIGHT_MAX - r->inflight;
+    if (max > POLL_MAX) max = POLL_MAX;
+    int rc = task->plugin->poll(task, &r->batch, max, err, sizeof err);
+    size_t got = r->batch.n;
+    if (rc == KC_ERR) {
+      kc__task_failed(task, "%s", *err ? err : "poll() failed");
+      return;
+    }
+    if (rc == KC_AGAIN) r->poll_blocked = true;
+    if (rc == KC_RETRY) {
+      uv_timer_start(&r->delay, on_delay, 1000, 0);
+      produce_batch(r);
+      return;
+    }
+    if (got == 0 && rc == KC_OK) {
+      uv_timer_start(&r->delay, on_delay, EMPTY_POLL_DELAY_MS, 0);
+      return;
+    }
+    produced_now += got;
+  }
+}
+
+static void on_producer_events(kc_kqueue_t *kq) {
+  kc_source_runner_t *r = kq->data;
+  kc_task_t *task = r->task;
+  rd_kafka_event_t *ev;
+  size_t budget = DR_BUDGET;
+  while (budget > 0 && (ev = rd_kafka_queue_poll(r->q, 0))) {
+    switch (rd_kafka_event_type(ev)) {
+      case RD_KAFKA_EVENT_DR: {
+        const rd_kafka_message_t *m;
+        while ((m = rd_kafka_event_message_next(ev))) {
+          src_entry_t *e = m->_private;
+          r->inflight--;
+          budget--;
+          if (m->err) {
+            /* Not acked: its offset (and every later one) is never committed. */
+            kc__task_failed(task, "Failed to send a record to topic %s: %s",
+                            rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+            if (!e->part) {
+              kc_value_destroy(e->offset);
+              free(e);
+            }
+            continue;
+          }
+          ack(r, e);
+        }
+        break;
+      }
+      case RD_KAFKA_EVENT_ERROR:
+        if (rd_kafka_event_error_is_fatal(ev))
+          kc__task_failed(task, "Kafka producer fatal error: %s", rd_kafka_event_error_string(ev));
+        else
+          kc_log_warn("kc.task", "[%s] producer: %s", task->label, rd_kafka_event_error_string(ev));
+        break;
+      case RD_KAFKA_EVENT_LOG: {
+        const char *fac, *str;
+        int level;
+        rd_kafka_event_log(ev, &fac, &str, &level);
+        kc_log(level <= 3 ? KC_LOG_ERROR : level <= 4 ? KC_LOG_WARN : KC_LOG_DEBUG, "librdkafka",
+               "[%s] %s: %s", task->label, fac, str);
+        break;
+      }
+      default:
+        break;
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  if (budget == 0) kc_kqueue_continue(kq);
+  r->queue_full = false;
+  source_step(r);
+}
+
+void kc_source_runner_wakeup(kc_task_t *task) {
+  kc_source_runner_t *r = task->source;
+  if (!r) return;
+  r->poll_blocked = false;
+  if (task->phase == KC_PHASE_RUNNING) uv_idle_start(&r->cont, on_cont);
+}
+
+void kc_source_runner_pause(kc_task_t *task, bool pause) {
+  kc_source_runner_t *r = task->source;
+  if (!pause && task->phase == KC_PHASE_RUNNING) uv_idle_start(&r->cont, on_cont);
+}
+
+/* ---- stop ---- */
+
+static void runner_closed(kc_source_runner_t *r) {
+  if (--r->pending_closes == 0) kc__task_runner_stopped(r->task);
+}
+static void on_handle_closed(uv_handle_t *h) { runner_closed(h->data); }
+static void on_kq_closed(kc_kqueue_t *kq) { runner_closed(kq->data); }
+static void destroy_work(uv_work_t *w) { rd_kafka_destroy(((kc_source_runner_t *)w->data)->rk); }
+static void destroy_after(uv_work_t *w, int status) { runner_closed(w->data); }
+
+static void begin_destroy(kc_source_runner_t *r) {
+  kc_task_set_phase(r->task, KC_PHASE_WAIT_DESTROY);
+  r->pending_closes = 4;
+  kc_kqueue_close(&r->kq, on_kq_closed);
+  uv_close((uv_handle_t *)&r->cont, on_handle_closed);
+  uv_close((uv_handle_t *)&r->delay, on_handle_closed);
+  for (topic_handle_t *t = r->topics, *nx; t; t = nx) {
+    nx = t->next;
+    rd_kafka_topic_destroy(t->rkt);
+    free(t);
+  }
+  r->topics = NULL;
+  rd_kafka_queue_destroy(r->q);
+  r->q = NULL;
+  r->destroy_work.data = r;
+  uv_queue_work(r->task->wk->loop, &r->destroy_work, destroy_work, destroy_after);
+}
+
+static void on_final_flush(void *arg, int status) {
+  kc_task_t *task = arg;
+  kc_source_runner_t *r = task->source;
+  r->flush_waiting = false;
+  r->final_flush_done = true;
+  if (status)
+    kc_log_error("kc.task", "[%s] final offset flush failed: %s", task->label, kc_strerror(status));
+  else
+    kc_source_runner_offsets_flushed(task, 0);
+  source_step(r);
+}
+
+static void source_step(kc_source_runner_t *r) {
+  kc_task_t *task = r->task;
+  switch (task->phase) {
+    case KC_PHASE_RUNNING:
+      poll_loop(r);
+      return;
+    case KC_PHASE_WAIT_DRAIN:
+      if (r->flush_waiting) return;
+      if (!r->final_flush_done) {
+        /* Offsets only for acknowledged records: wait for the outstanding reports. */
+        if (r->inflight > 0 && !task->stop_forced) return;
+        if (kc_source_runner_stage_offsets(task) > 0 &&
+            kc_offset_store_flush(task->wk->offsets, on_final_flush, task) == 0) {
+          r->flush_waiting = true;
+          return;
+        }
+        r->final_flush_done = true;
+      }
+      if (kc__task_plugin_stop(task) == KC_AGAIN) {
+        kc_task_set_phase(task, KC_PHASE_WAIT_PLUGIN_STOP);
+        return;
+      }
+      begin_destroy(r);
+      return;
+    case KC_PHASE_WAIT_PLUGIN_STOP:
+      begin_destroy(r);
+      return;
+    default:
+      return;
+  }
+}
+
+void kc_source_runner_stop(kc_task_t *task) {
+  kc_source_runner_t *r = task->source;
+  if (!r) return;
+  switch (task->phase) {
+    case KC_PHASE_WAIT_START:
+    case KC_PHASE_RUNNING:
+    case KC_PHASE_WAIT_RETRY:
+      uv_idle_stop(&r->cont);
+      uv_timer_stop(&r->delay);
+      kc_task_set_phase(task, KC_PHASE_WAIT_DRAIN);
+      source_step(r);
+      return;
+    case KC_PHASE_WAIT_DRAIN:
+      source_step(r);
+      return;
+    case KC_PHASE_WAIT_PLUGIN_STOP:
+      if (!task->plugin_started) source_step(r);
+      return;
+    default:
+      return;
+  }
+}
+
+void kc_source_runner_free(kc_task_t *task) {
+  kc_source_runner_t *r = task->source;
+  if (!r) return;
+  for (size_t i = r->batch_off; i < r->batch.n; i++) kc_source_record_destroy(r->batch.recs[i]);
+  free(r->batch.recs);
+  for (src_partition_t *p = r->parts, *nx; p; p = nx) {
+    nx = p->next;
+    for (src_entry_t *e = p->head, *en; e; e = en) {
+      en = e->next;
+      kc_value_destroy(e->offset);
+      free(e);
+    }
+    kc_value_destroy(p->committable);
+    free(p->key);
+    free(p);
+  }
+  kc_value_destroy(r->offset_cache);
+  kc_buf_free(&r->kbuf);
+  kc_buf_free(&r->vbuf);
+  free(r);
+  task->source = NULL;
+}
+
+/* ---- start ---- */
+
+static int set(rd_kafka_conf_t *conf, const kc_config_t *ovr, const char *k, const char *v,
+               char *es, size_t n) {
+  if (kc_config_get(ovr, k)) return 0; /* the user's producer.override wins */
+  return rd_kafka_conf_set(conf, k, v, es, n) == RD_KAFKA_CONF_OK ? 0 : -1;
+}
+
+int kc_source_runner_start(kc_task_t *task, char *errstr, size_t n) {
+  kc_worker_t *wk = task->wk;
+  kc_source_runner_t *r = calloc(1, sizeof *r);
+  if (!r) return KC_ENOMEM;
+  r->task = task;
+  kc_buf_init(&r->kbuf, 0);
+  kc_buf_init(&r->vbuf, 0);
+  task->source = r;
+  kc_config_t *ovr = kc_config_with_prefix(task->conn->config, "producer.override.");
+  rd_kafka_conf_t *conf = NULL;
+  int rc = kc_kafka_conf_build(wk->wc->props, KC_KAFKA_PRODUCER, ovr, &conf, errstr, n);
+  if (rc) {
+    kc_config_destroy(ovr);
+    kc_source_runner_free(task);
+    return rc;
+  }
+  char client_id[512], es[512] = "";
+  snprintf(client_id, sizeof client_id, "connector-producer-%s", task->label);
+  /* Connect's source producer: acks=all, never give up on a record (delivery.timeout.ms=MAX);
+   * idempotence keeps order and avoids duplicates on retries. */
+  if (set(conf, ovr, "client.id", client_id, es, sizeof es) ||
+      set(conf, ovr, "acks", "all", es, sizeof es) ||
+      set(conf, ovr, "enable.idempotence", "true", es, sizeof es) ||
+      set(conf, ovr, "message.timeout.ms", "0", es, sizeof es) ||
+      rd_kafka_conf_set(conf, "log.queue", "true", es, sizeof es)) {
+    snprintf(errstr, n, "producer config: %s", es);
+    kc_config_destroy(ovr);
+    rd_kafka_conf_destroy(conf);
+    kc_source_runner_free(task);
+    return KC_EINVAL;
+  }
+  kc_config_destroy(ovr);
+  rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG);
+  r->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, es, sizeof es);
+  if (!r->rk) {
+    snprintf(errstr, n, "cannot create the producer: %s", es);
+    rd_kafka_conf_destroy(conf);
+    kc_source_runner_free(task);
+    return KC_EINVAL;
+  }
+  rd_kafka_set_log_queue(r->rk, NULL);
+  r->q = rd_kafka_queue_get_main(r->rk);
+  uv_idle_init(wk->loop, &r->cont);
+  uv_timer_init(wk->loop, &r->delay);
+  r->cont.data = r->delay.data = r;
+  kc_kqueue_init(wk->loop, &r->kq, r->q, on_producer_events, r);
+  task->runner_active = true;
+  kc_task_set_phase(task, KC_PHASE_RUNNING);
+
+  char serr[1024] = "";
+  if (task->plugin->task_start(task, serr, sizeof serr) != KC_OK) {
+    snprintf(errstr, n, "%s", *serr ? serr : "task start failed");
+    return KC_EINVAL;
+  }
+  task->plugin_started = true;
+  kc_task_set_state(task, KC_STATE_RUNNING, NULL);
+  if (task->paused) kc_task_pause(task);
+  uv_idle_start(&r->cont, on_cont);
+  return 0;
+}

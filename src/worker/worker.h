@@ -1,0 +1,241 @@
+/*
+ * The worker: runs connector instances and their tasks on the loop
+ * (Connect's Worker + WorkerSinkTask + WorkerSourceTask). Internal to src/.
+ *
+ * Ownership: the worker owns connectors; a connector owns its tasks. A task
+ * is freed only after its plugin stop, its Kafka client teardown and all its
+ * uv handle closes have completed (pending counter), never from inside one
+ * of its own callbacks' stack frames that still touch it.
+ */
+#ifndef KC_WORKER_WORKER_H
+#define KC_WORKER_WORKER_H
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "config/worker_config.h"
+#include "convert/converter.h"
+#include "kafka/kqueue.h"
+#include "kconnect/connector.h"
+#include "worker/offset_store.h"
+
+/* Connect's AbstractStatus.State (section 2). */
+#define KC_STATE_MAP(XX) \
+  XX(UNASSIGNED) XX(RUNNING) XX(PAUSED) XX(FAILED) XX(DESTROYED) XX(RESTARTING) XX(STOPPED)
+typedef enum {
+#define XX(s) KC_STATE_##s,
+  KC_STATE_MAP(XX)
+#undef XX
+} kc_state_t;
+const char *kc_state_name(kc_state_t s);
+
+/* Connect's TargetState: user intent. */
+typedef enum { KC_TARGET_STARTED, KC_TARGET_PAUSED, KC_TARGET_STOPPED } kc_target_t;
+
+/*
+ * The task runner's own state machine (one setter: task_set_phase, one step
+ * function per task kind). Named after what the task waits for.
+ */
+#define KC_PHASE_MAP(XX)                                                           \
+  XX(WAIT_START)      /* created; the plugin's task_start not called yet */       \
+  XX(RUNNING)         /* delivering (sink) or polling (source) */                 \
+  XX(WAIT_RETRY)      /* back-off timer after KC_RETRY */                         \
+  XX(WAIT_DRAIN)      /* stopping: waiting for in-flight flush/commit/DRs */      \
+  XX(WAIT_CLOSE)      /* stopping: Kafka consumer closing asynchronously */       \
+  XX(WAIT_PLUGIN_STOP)/* stopping: plugin task_stop returned KC_AGAIN */          \
+  XX(WAIT_DESTROY)    /* stopping: rd_kafka_destroy on the threadpool, handles closing */ \
+  XX(DONE)            /* freed next */
+typedef enum {
+#define XX(p) KC_PHASE_##p,
+  KC_PHASE_MAP(XX)
+#undef XX
+} kc_phase_t;
+
+typedef struct kc_worker_s kc_worker_t;
+typedef struct kc_connector_s kc_connector_t;
+typedef struct kc_sink_runner_s kc_sink_runner_t;
+typedef struct kc_source_runner_s kc_source_runner_t;
+
+typedef void (*kc_task_stopped_cb)(kc_task_t *task, void *arg);
+
+struct kc_task_s {
+  kc_connector_t *conn;
+  kc_worker_t *wk;
+  const kc_connector_plugin_t *plugin;
+  int id;
+  char label[256];           /* "name-0" for logs */
+  kc_config_t *config;       /* task config, defaults applied (owned) */
+  void *ctx;                 /* plugin context */
+
+  kc_state_t state;          /* what the status API shows */
+  char *trace;               /* FAILED reason */
+  kc_phase_t phase;
+  bool paused;               /* target PAUSED */
+  bool stopping;
+  bool plugin_started;       /* task_start succeeded: task_stop is owed */
+  bool runner_active;        /* Kafka client and handles exist */
+  bool stop_forced;          /* graceful timeout passed: skip waiting for flushes */
+  bool freed;
+
+  kc_converter_t *key_conv, *value_conv;
+  kc_header_converter_t *header_conv;
+  bool tolerate_errors;      /* errors.tolerance=all */
+  bool log_errors;           /* errors.log.enable */
+
+  kc_sink_runner_t *sink;
+  kc_source_runner_t *source;
+
+  uv_timer_t shutdown_timer; /* task.shutdown.graceful.timeout.ms */
+  int pending_closes;
+  kc_task_stopped_cb stopped_cb;
+  void *stopped_arg;
+  kc_task_t *next;           /* worker-wide list (offset flush) */
+};
+
+struct kc_connector_s {
+  kc_worker_t *wk;
+  char *name;
+  kc_config_t *config;       /* the raw config as submitted (shown by REST) */
+  const kc_connector_plugin_t *plugin;
+  kc_target_t target;
+  kc_state_t state;
+  char *trace;
+  kc_config_t **task_configs;
+  int ntask_configs;
+  kc_task_t **tasks;         /* ntask_configs slots; NULL while a slot is stopped */
+  int stopping_tasks;        /* tasks with a stop in flight */
+  void (*all_stopped_cb)(kc_connector_t *c, void *arg);
+  void *all_stopped_arg;
+  kc_connector_t *next;
+};
+
+struct kc_worker_s {
+  uv_loop_t *loop;
+  kc_worker_config_t *wc;
+  kc_offset_store_t *offsets;
+  char worker_id[300];
+  kc_connector_t *connectors;
+  kc_task_t *tasks;          /* all live tasks */
+  uv_timer_t offset_timer;
+  bool offset_flush_inflight;
+  bool offset_flush_again;
+  rd_kafka_t *admin_rk;      /* worker-level client: cluster id, connectivity */
+  kc_kqueue_t admin_kq;
+  char *cluster_id;
+  uv_timer_t cluster_timer;
+  bool shutting_down;
+  int64_t started_ms;
+};
+
+/* ---- plugins (plugins.c) ---- */
+/** Resolves a connector class by FQCN or alias (section 10). NULL when unknown. */
+const kc_connector_plugin_t *kc_plugins_find(const char *class_name);
+/** NULL-terminated list of built-in plugins. */
+const kc_connector_plugin_t *const *kc_plugins_all(void);
+/** "FileStreamSink, FileStreamSource, ..." style list for error messages. Static buffer. */
+const char *kc_plugins_describe(void);
+/** Config tables for a plugin: {common, sink|source, plugin, NULL}. */
+void kc_plugins_tables(const kc_connector_plugin_t *p, const kc_config_def_t *tables[4]);
+
+/* ---- worker (worker.c) ---- */
+kc_worker_t *kc_worker_create(uv_loop_t *loop, kc_worker_config_t *wc, char *errstr, size_t n);
+/** Stops the timers and the admin client; call after all connectors are gone. */
+void kc_worker_shutdown(kc_worker_t *wk, void (*cb)(void *arg), void *arg);
+void kc_worker_destroy(kc_worker_t *wk);
+/** Requests a source offset flush now (coalesced). @p cb may be NULL. */
+void kc_worker_flush_offsets(kc_worker_t *wk);
+int64_t kc_now_ms(void);
+
+/* ---- tasks (task.c) ---- */
+/**
+ * Creates and starts a task of @p conn with @p config (copied). Failures to
+ * start leave the task FAILED with a trace (the task still exists, as in Connect).
+ */
+kc_task_t *kc_task_create(kc_connector_t *conn, int id, const kc_config_t *config);
+/** Gracefully stops: flush, commit, close clients, plugin stop; @p cb once when freed-to-be. */
+void kc_task_stop(kc_task_t *task, kc_task_stopped_cb cb, void *arg);
+void kc_task_pause(kc_task_t *task);
+void kc_task_resume(kc_task_t *task);
+/** The single state setter for the status API: logs and records the trace (copied). */
+void kc_task_set_state(kc_task_t *task, kc_state_t st, const char *trace);
+/** The single setter for the runner phase (logged at debug). */
+void kc_task_set_phase(kc_task_t *task, kc_phase_t ph);
+/** Fails the task: FAILED + trace, stops its runner (the task object stays for status). */
+void kc__task_failed(kc_task_t *task, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Called by runners when their stop sequence is done; the task then calls the plugin stop and frees. */
+void kc__task_runner_stopped(kc_task_t *task);
+/** Called by a runner when the plugin's own stop must run now (before client teardown). */
+int kc__task_plugin_stop(kc_task_t *task);
+
+/* ---- runners (sink_task.c, source_task.c) ---- */
+int kc_sink_runner_start(kc_task_t *task, char *errstr, size_t n);
+void kc_sink_runner_pause(kc_task_t *task, bool pause);
+void kc_sink_runner_stop(kc_task_t *task);
+void kc_sink_runner_wakeup(kc_task_t *task);
+void kc_sink_runner_flush_done(kc_task_t *task, int status);
+void kc_sink_runner_request_commit(kc_task_t *task);
+void kc_sink_runner_free(kc_task_t *task);
+
+int kc_source_runner_start(kc_task_t *task, char *errstr, size_t n);
+void kc_source_runner_pause(kc_task_t *task, bool pause);
+void kc_source_runner_stop(kc_task_t *task);
+void kc_source_runner_wakeup(kc_task_t *task);
+/** Stages committable offsets into the store. @returns number staged. */
+int kc_source_runner_stage_offsets(kc_task_t *task);
+void kc_source_runner_offsets_flushed(kc_task_t *task, int status);
+void kc_source_runner_free(kc_task_t *task);
+const kc_value_t *kc_source_runner_offset(kc_task_t *task, const kc_value_t *partition);
+
+/* ---- records (records.c) ---- */
+struct kc_sink_record_s {
+  kc_task_t *task;
+  rd_kafka_message_t *msg;   /* borrowed from the runner */
+  kc_schema_t *key_schema, *value_schema;
+  kc_value_t *key, *value;
+  bool key_done, value_done;
+  int key_rc, value_rc;
+};
+void kc_sink_record_init(kc_sink_record_t *r, kc_task_t *task, rd_kafka_message_t *msg);
+void kc_sink_record_clear(kc_sink_record_t *r);
+
+struct kc_source_record_s {
+  char *topic;
+  int32_t partition;
+  kc_value_t *source_partition, *source_offset;
+  kc_schema_t *key_schema, *value_schema;
+  kc_value_t *key, *value;
+  int64_t timestamp_ms;
+};
+
+struct kc_source_batch_s {
+  kc_source_record_t **recs;
+  size_t n, cap;
+};
+void kc_source_batch_clear(kc_source_batch_t *b);
+
+struct kc_task_configs_s {
+  kc_config_t **cfgs;
+  int n, cap;
+};
+
+/* ---- connectors (connector.c) ---- */
+/**
+ * Creates a connector instance from a validated config (copied) and starts it
+ * with @p target. @returns the connector or NULL with errstr.
+ */
+kc_connector_t *kc_connector_create(kc_worker_t *wk, const char *name, const kc_config_t *config,
+                                    kc_target_t target, char *errstr, size_t n);
+/** Stops all tasks; @p cb when all are gone (maybe at once, synchronously). */
+void kc_connector_stop_tasks(kc_connector_t *c, void (*cb)(kc_connector_t *, void *), void *arg);
+/** (Re)computes task configs and starts tasks for the target state. */
+int kc_connector_start_tasks(kc_connector_t *c, char *errstr, size_t n);
+void kc_connector_set_target(kc_connector_t *c, kc_target_t target);
+void kc_connector_free(kc_connector_t *c);
+kc_connector_t *kc_worker_connector(kc_worker_t *wk, const char *name);
+/** Validates a connector config against plugin tables; NULL plugin out on unknown class. */
+int kc_connector_validate(const kc_config_t *cfg, const kc_connector_plugin_t **plugin, char *errstr,
+                          size_t n);
+
+#endif
