@@ -48,11 +48,17 @@ void kc_offset_store_foreach(kc_offset_store_t *st,
                              void *arg);
 /** Frees the store. No flush may be in flight (callers wait for its cb). */
 void kc_offset_store_close(kc_offset_store_t *st);
+/** Number of entries. */
+size_t kc_offset_store_count(const kc_offset_store_t *st);
+/** Number of backend writes completed (coalesced flushes count once), for tests and metrics. */
+unsigned long kc_offset_store_write_count(const kc_offset_store_t *st);
+/** The reason of the last failed flush ("" if none): names the path, the step and the OS reason. */
+const char *kc_offset_store_last_error(const kc_offset_store_t *st);
 
 /* Codec, exposed for tests: Java serialization of HashMap<byte[],byte[]>. */
 typedef struct kc_offset_entry_s {
   const void *key; size_t klen;
-  const void *val; size_t vlen; /* val NULL = Java null */
+  const void *val; size_t vlen; /* val NULL = Java null (a decoded key may be null too) */
 } kc_offset_entry_t;
 /** Appends the serialized map of @p n entries to @p out. @returns 0 or a kc_buf error. */
 int kc_offset_codec_encode(const kc_offset_entry_t *entries, size_t n, kc_buf_t *out);
@@ -64,5 +70,14 @@ int kc_offset_codec_encode(const kc_offset_entry_t *entries, size_t n, kc_buf_t 
 int kc_offset_codec_decode(const void *data, size_t len,
                            int (*fn)(void *arg, const kc_offset_entry_t *e), void *arg,
                            char *errstr, size_t errstr_size);
+/**
+ * As kc_offset_codec_decode(); also sets *complete (if not NULL) to 1 when the
+ * whole map was read and 0 when the input ended early (Java's EOFException:
+ * FileOffsetBackingStore then starts with an empty store). A non-zero return
+ * of @p fn stops the decoding and is returned.
+ */
+int kc_offset_codec_decode_ex(const void *data, size_t len,
+                              int (*fn)(void *arg, const kc_offset_entry_t *e), void *arg,
+                              int *complete, char *errstr, size_t errstr_size);
 
 #endif
