@@ -33,4 +33,30 @@ int kc_kafka_conf_build(const kc_config_t *worker, kc_kafka_client_kind_t kind,
                         const kc_config_t *overrides, rd_kafka_conf_t **out, char *errstr,
                         size_t errstr_size);
 
+/*
+ * kc_kafka_conf_build details:
+ * - Top-level worker keys apply only when they are connection-level client
+ *   keys (bootstrap.servers, security.protocol, sasl.*, ssl.*, timeouts,
+ *   back-offs, buffers); group or producer settings (session.timeout.ms,
+ *   acks ...) apply only from the "consumer."/"producer."/"admin." keys and the
+ *   overrides, so a distributed worker's group settings never reach sink
+ *   consumers. client.id and group.id are left to the caller.
+ * - Connect's per-client defaults come first: producer acks=all,
+ *   max.in.flight.requests.per.connection=1, delivery.timeout.ms=INT_MAX;
+ *   consumer auto.offset.reset=earliest. Consumers always get
+ *   enable.auto.commit=false and enable.auto.offset.store=false.
+ * - Keys under a client prefix that are not Java keys are tried as native
+ *   librdkafka keys ("consumer.queued.max.messages.kbytes=65536").
+ * - TLS stores: PEM and PKCS12 (a PKCS12 trust store becomes ssl.ca.pem);
+ *   JKS is refused with a hint. Store files may be read here (start-up cost,
+ *   local files only).
+ */
+
+/**
+ * True for Java Kafka client keys (bootstrap.servers, security.protocol, any
+ * ssl.* or sasl.* key, request.timeout.ms ...): worker_config accepts them as
+ * known top-level worker keys.
+ */
+bool kc_kafka_conf_is_client_key(const char *key);
+
 #endif

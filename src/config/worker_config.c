@@ -1,0 +1,288 @@
+/*
+ * The worker config (connect-runtime.md 3.1, plus the distributed keys of 3.2
+ * so a distributed worker file is accepted without noise). Values are checked
+ * with the ConfigDef machinery, so messages are Connect's. Unknown keys only
+ * warn, like Connect's AbstractConfig.logUnused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config/configdef.h"
+#include "config/kafka_conf.h"
+#include "config/worker_config.h"
+#include "util/log.h"
+
+#define I32_MAX 2147483647
+
+/* The public struct first, so a kc_worker_config_t * is also a worker_config_t *. */
+typedef struct {
+  kc_worker_config_t pub;
+  char *rest_host;
+  char *advertised_host;
+} worker_config_t;
+
+static int validate_plugin_discovery(const char *name, const char *value, char *errstr,
+                                     size_t n) {
+  (void)name;
+  static const char *const modes[] = {"only_scan", "service_load", "hybrid_warn", "hybrid_fail",
+                                      NULL};
+  for (int i = 0; modes[i]; i++)
+    if (strcasecmp(value, modes[i]) == 0) return 0;
+  snprintf(errstr, n,
+           "String must be one of (case insensitive): ONLY_SCAN, SERVICE_LOAD, HYBRID_WARN, "
+           "HYBRID_FAIL");
+  return KC_EINVAL;
+}
+
+#define DEF(name, type, dflt) \
+  {name, type, dflt, 0, KC_CFG_LOW, NULL, NULL, NULL, 0, 0, NULL}
+#define REQ(name, type) \
+  {name, type, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH, NULL, NULL, NULL, 0, 0, NULL}
+#define RANGE(name, type, dflt, lo, hi) \
+  {name, type, dflt, 0, KC_CFG_LOW, NULL, NULL, NULL, lo, hi, NULL}
+
+static const kc_config_def_t worker_defs[] = {
+    DEF("bootstrap.servers", KC_CFG_LIST, "localhost:9092"),
+    REQ("key.converter", KC_CFG_CLASS),
+    REQ("value.converter", KC_CFG_CLASS),
+    DEF("header.converter", KC_CFG_CLASS, "org.apache.kafka.connect.storage.SimpleHeaderConverter"),
+    DEF("task.shutdown.graceful.timeout.ms", KC_CFG_LONG, "5000"),
+    DEF("offset.flush.interval.ms", KC_CFG_LONG, "60000"),
+    DEF("offset.flush.timeout.ms", KC_CFG_LONG, "5000"),
+    DEF("offset.storage.file.filename", KC_CFG_STRING, NULL),
+    DEF("plugin.path", KC_CFG_LIST, NULL),
+    {"plugin.discovery", KC_CFG_STRING, "hybrid_warn", 0, KC_CFG_LOW, NULL, NULL, NULL, 0, 0,
+     validate_plugin_discovery},
+    DEF("config.providers", KC_CFG_LIST, ""),
+    DEF("connector.client.config.override.policy", KC_CFG_STRING, "All"),
+    DEF("topic.creation.enable", KC_CFG_BOOLEAN, "true"),
+    DEF("topic.tracking.enable", KC_CFG_BOOLEAN, "true"),
+    DEF("topic.tracking.allow.reset", KC_CFG_BOOLEAN, "true"),
+    DEF("metrics.sample.window.ms", KC_CFG_LONG, "30000"),
+    DEF("metrics.num.samples", KC_CFG_INT, "2"),
+    DEF("metrics.recording.level", KC_CFG_STRING, "INFO"),
+    DEF("metric.reporters", KC_CFG_LIST, ""),
+    DEF("auto.include.jmx.reporter", KC_CFG_BOOLEAN, "true"),
+    DEF("listeners", KC_CFG_LIST, "http://:8083"),
+    DEF("rest.advertised.host.name", KC_CFG_STRING, NULL),
+    RANGE("rest.advertised.port", KC_CFG_INT, NULL, 0, 65535),
+    DEF("rest.advertised.listener", KC_CFG_STRING, NULL),
+    DEF("admin.listeners", KC_CFG_LIST, NULL),
+    DEF("rest.extension.classes", KC_CFG_LIST, ""),
+    DEF("access.control.allow.origin", KC_CFG_STRING, ""),
+    DEF("access.control.allow.methods", KC_CFG_STRING, ""),
+    DEF("response.http.headers.config", KC_CFG_STRING, ""),
+    /* distributed (section 3.2): accepted so one worker file serves both modes */
+    DEF("group.id", KC_CFG_STRING, NULL),
+    DEF("config.storage.topic", KC_CFG_STRING, NULL),
+    DEF("offset.storage.topic", KC_CFG_STRING, NULL),
+    DEF("status.storage.topic", KC_CFG_STRING, NULL),
+    DEF("session.timeout.ms", KC_CFG_INT, "10000"),
+    DEF("heartbeat.interval.ms", KC_CFG_INT, "3000"),
+    DEF("rebalance.timeout.ms", KC_CFG_INT, "60000"),
+    DEF("worker.sync.timeout.ms", KC_CFG_INT, "3000"),
+    DEF("worker.unsync.backoff.ms", KC_CFG_INT, "300000"),
+    DEF("connect.protocol", KC_CFG_STRING, "sessioned"),
+    RANGE("scheduled.rebalance.max.delay.ms", KC_CFG_INT, "300000", 0, I32_MAX),
+    DEF("inter.worker.key.ttl.ms", KC_CFG_INT, "3600000"),
+    DEF("inter.worker.key.generation.algorithm", KC_CFG_STRING, "HmacSHA256"),
+    DEF("inter.worker.key.size", KC_CFG_INT, NULL),
+    DEF("inter.worker.signature.algorithm", KC_CFG_STRING, "HmacSHA256"),
+    DEF("inter.worker.verification.algorithms", KC_CFG_LIST, "HmacSHA256"),
+    DEF("exactly.once.source.support", KC_CFG_STRING, "disabled"),
+    DEF("metadata.max.age.ms", KC_CFG_LONG, "300000"),
+    DEF("client.id", KC_CFG_STRING, ""),
+    DEF("request.timeout.ms", KC_CFG_INT, "40000"),
+    DEF("metadata.recovery.strategy", KC_CFG_STRING, "none"),
+    {NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+/* Prefixes whose keys are passed on to clients, converters, the REST server or the topics. */
+static const char *const known_prefixes[] = {
+    "consumer.", "producer.", "admin.", "key.converter.", "value.converter.",
+    "header.converter.", "listeners.https.", "admin.listeners.https.", "rest.",
+    "config.providers.", "config.storage.", "offset.storage.", "status.storage.",
+    "metrics.context.", NULL};
+
+static bool is_known_key(const char *key) {
+  if (kc_configdef_find(worker_defs, key) || kc_kafka_conf_is_client_key(key)) return true;
+  for (int i = 0; known_prefixes[i]; i++)
+    if (strncmp(key, known_prefixes[i], strlen(known_prefixes[i])) == 0) return true;
+  return false;
+}
+
+static void log_unused(const kc_config_t *props) {
+  const char *k, *v;
+  for (size_t i = 0; kc_config_at(props, i, &k, &v) == 0; i++) {
+    if (strcmp(k, "internal.key.converter") == 0 || strcmp(k, "internal.value.converter") == 0) {
+      kc_log_warn("kc.config",
+                  "The worker has been configured with %s, an internal converter property that "
+                  "was removed in Kafka 3.0; it has no effect (internal topics and the offsets "
+                  "file always use JsonConverter with schemas.enable=false)",
+                  k);
+      continue;
+    }
+    if (strncmp(k, "internal.key.converter.", 23) == 0 ||
+        strncmp(k, "internal.value.converter.", 25) == 0)
+      continue;
+    if (!is_known_key(k))
+      kc_log_warn("kc.config", "The configuration '%s' was supplied but isn't a known config.", k);
+  }
+  if ((v = kc_config_get(props, "plugin.path")) && *v)
+    kc_log_info("kc.config", "plugin.path is not used: kconnect's connectors are built in");
+  if ((v = kc_config_get(props, "config.providers")) && *v)
+    kc_log_info("kc.config",
+                "config.providers=%s: config provider variables are not resolved by kconnect", v);
+  if ((v = kc_config_get(props, "rest.extension.classes")) && *v)
+    kc_log_info("kc.config", "rest.extension.classes is not used: REST extensions are Java-only");
+}
+
+/*
+ * "http://host:port", "http://:port" (all interfaces), "http://[::1]:port".
+ * Writes the host (empty for all interfaces) and port.
+ */
+static int parse_listener(const char *l, char **host, int *port, char *errstr, size_t n) {
+  const char *sep = strstr(l, "://");
+  if (sep && (size_t)(sep - l) == 5 && strncasecmp(l, "https", 5) == 0) {
+    snprintf(errstr, n, "listeners: https is not supported yet");
+    return KC_EINVAL;
+  }
+  if (!sep || (size_t)(sep - l) != 4 || strncasecmp(l, "http", 4) != 0) goto bad;
+  const char *h = sep + 3, *colon;
+  size_t hlen;
+  if (*h == '[') {
+    const char *close = strchr(h, ']');
+    if (!close || close[1] != ':') goto bad;
+    h++;
+    hlen = (size_t)(close - h);
+    colon = close + 1;
+  } else {
+    colon = strrchr(h, ':');
+    if (!colon) goto bad;
+    hlen = (size_t)(colon - h);
+    if (memchr(h, ':', hlen) || memchr(h, '/', hlen)) goto bad;
+  }
+  const char *p = colon + 1;
+  size_t plen = strlen(p);
+  if (plen && p[plen - 1] == '/') plen--;
+  if (plen == 0 || plen > 5 || strspn(p, "0123456789") != plen) goto bad;
+  int v = atoi(p);
+  if (v > 65535) goto bad;
+  *host = strndup(h, hlen);
+  if (!*host) return KC_ENOMEM;
+  *port = v;
+  return 0;
+bad:
+  snprintf(errstr, n,
+           "listeners: Invalid listener '%s': expected http://host:port (an empty host listens "
+           "on all interfaces)",
+           l);
+  return KC_EINVAL;
+}
+
+static int64_t long_or(const kc_config_t *props, const char *key, int64_t dflt) {
+  int64_t v;
+  return kc_config_get_int(props, key, &v) == 0 ? v : dflt;
+}
+
+void kc_worker_config_destroy(kc_worker_config_t *pub) {
+  if (!pub) return;
+  worker_config_t *wc = (worker_config_t *)pub;
+  kc_config_destroy(pub->props);
+  free(wc->rest_host);
+  free(wc->advertised_host);
+  free(wc);
+}
+
+kc_worker_config_t *kc_worker_config_create(kc_config_t *props, char *errstr, size_t errstr_size) {
+  worker_config_t *wc = calloc(1, sizeof *wc);
+  if (!wc) {
+    kc_config_destroy(props);
+    snprintf(errstr, errstr_size, "out of memory");
+    return NULL;
+  }
+  kc_worker_config_t *pub = &wc->pub;
+  pub->props = props;
+  const kc_config_def_t *tables[] = {worker_defs, NULL};
+  if (!props || kc_configdef_validate(tables, props, errstr, errstr_size) != 0) {
+    if (!props) snprintf(errstr, errstr_size, "out of memory");
+    kc_worker_config_destroy(pub);
+    return NULL;
+  }
+
+  const char *v;
+  pub->bootstrap_servers = (v = kc_config_get(props, "bootstrap.servers")) ? v : "localhost:9092";
+  pub->key_converter = kc_config_get(props, "key.converter");
+  pub->value_converter = kc_config_get(props, "value.converter");
+  pub->header_converter = (v = kc_config_get(props, "header.converter"))
+                              ? v
+                              : "org.apache.kafka.connect.storage.SimpleHeaderConverter";
+  pub->offset_storage_file = kc_config_get(props, "offset.storage.file.filename");
+  pub->offset_flush_interval_ms = long_or(props, "offset.flush.interval.ms", 60000);
+  pub->offset_flush_timeout_ms = long_or(props, "offset.flush.timeout.ms", 5000);
+  pub->task_shutdown_graceful_timeout_ms = long_or(props, "task.shutdown.graceful.timeout.ms", 5000);
+  pub->plugin_path = kc_config_get(props, "plugin.path");
+  pub->client_id_prefix = (v = kc_config_get(props, "client.id")) ? v : "";
+
+  pub->listeners = (v = kc_config_get(props, "listeners")) ? v : "http://:8083";
+  char **items = NULL;
+  kc_config_t *tmp = kc_config_new();
+  int n = tmp && kc_config_set(tmp, "listeners", pub->listeners) == 0
+              ? kc_config_get_list(tmp, "listeners", &items)
+              : KC_ENOMEM;
+  kc_config_destroy(tmp);
+  int rc = 0;
+  if (n < 0) {
+    snprintf(errstr, errstr_size, "out of memory");
+    rc = KC_ENOMEM;
+  } else if (n == 0) {
+    snprintf(errstr, errstr_size,
+             "Invalid value for listeners, at least one URL is expected, ex: "
+             "http://localhost:8080,https://localhost:8443.");
+    rc = KC_EINVAL;
+  } else {
+    /* Every listener must be usable, though only the first is served. */
+    for (int i = n - 1; i >= 0 && rc == 0; i--) {
+      free(wc->rest_host);
+      wc->rest_host = NULL;
+      rc = parse_listener(items[i], &wc->rest_host, &pub->rest_port, errstr, errstr_size);
+    }
+    if (rc == 0 && n > 1)
+      kc_log_warn("kc.config", "listeners: only the first listener (%s) is served", items[0]);
+  }
+  kc_config_list_free(items);
+  if (rc) {
+    kc_worker_config_destroy(pub);
+    return NULL;
+  }
+  pub->rest_host = wc->rest_host;
+
+  /* Connect advertises rest.advertised.host.name, else the listener host, else the machine's name. */
+  const char *adv = kc_config_get(props, "rest.advertised.host.name");
+  char hostname[256] = "localhost";
+  if (!adv || !*adv) adv = *wc->rest_host ? wc->rest_host : NULL;
+  if (!adv) {
+    if (gethostname(hostname, sizeof hostname) != 0) snprintf(hostname, sizeof hostname, "localhost");
+    hostname[sizeof hostname - 1] = '\0';
+    adv = hostname;
+  }
+  wc->advertised_host = strdup(adv);
+  if (!wc->advertised_host) {
+    snprintf(errstr, errstr_size, "out of memory");
+    kc_worker_config_destroy(pub);
+    return NULL;
+  }
+  pub->advertised_host = wc->advertised_host;
+  pub->advertised_port = (int)long_or(props, "rest.advertised.port", pub->rest_port);
+
+  if ((v = kc_config_get(props, "rest.advertised.listener")) && strcasecmp(v, "https") == 0) {
+    snprintf(errstr, errstr_size, "rest.advertised.listener: https is not supported yet");
+    kc_worker_config_destroy(pub);
+    return NULL;
+  }
+  log_unused(props);
+  return pub;
+}
