@@ -82,6 +82,12 @@ static int run_standalone(int argc, char **argv) {
     kc_log_error("kc.main", "invalid worker config %s: %s", argv[0], err);
     return 1;
   }
+  if (!wc->offset_storage_file || !*wc->offset_storage_file) {
+    kc_log_error("kc.main", "invalid worker config %s: Missing required configuration "
+                 "\"offset.storage.file.filename\" which has no default value.", argv[0]);
+    kc_worker_config_destroy(wc);
+    return 1;
+  }
   kc_main_t m = {.loop = uv_default_loop()};
   /* librdkafka and our fds: a peer closing a socket must not kill the process. */
   signal(SIGPIPE, SIG_IGN);

@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 kc_log_level_t kc_log_level = KC_LOG_INFO;
 
@@ -30,11 +31,19 @@ void kc_logv(kc_log_level_t level, const char *logger, const char *fmt, va_list 
   gettimeofday(&tv, NULL);
   localtime_r(&tv.tv_sec, &tm);
   strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
-  /* One fprintf per line keeps lines whole; stderr is unbuffered. */
-  char msg[2048];
+  /* One write(2) per line: unbuffered stdio would split it, and librdkafka's threads or a
+   * threadpool job may log at the same moment. */
+  char msg[2048], line[2400];
   vsnprintf(msg, sizeof msg, fmt, ap);
-  fprintf(stderr, "[%s,%03d] %s %s (%s)\n", ts, (int)(tv.tv_usec / 1000), level_names[level], msg,
-          logger);
+  int n = snprintf(line, sizeof line, "[%s,%03d] %s %s (%s)\n", ts, (int)(tv.tv_usec / 1000),
+                   level_names[level], msg, logger);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof line) {
+    n = sizeof line - 1;
+    line[n - 1] = '\n';
+  }
+  ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+  (void)w;
 }
 
 void kc_log(kc_log_level_t level, const char *logger, const char *fmt, ...) {

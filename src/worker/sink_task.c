@@ -399,7 +399,7 @@ static void destroy_after(uv_work_t *w, int status) { runner_closed(w->data); }
 static void begin_destroy(kc_sink_runner_t *r) {
   kc_task_set_phase(r->task, KC_PHASE_WAIT_DESTROY);
   drop_pending_of(r, NULL);
-  r->pending_closes = 7;
+  r->pending_closes = 6;
   kc_kqueue_close(&r->kq, on_kq_closed);
   kc_kqueue_close(&r->commit_kq, on_kq_closed);
   uv_close((uv_handle_t *)&r->commit_timer, on_handle_closed);
