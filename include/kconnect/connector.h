@@ -208,9 +208,9 @@ KC_EXTERN int kc_value_map_put(kc_value_t *map, kc_value_t *key, kc_value_t *val
 KC_EXTERN int kc_value_map_put_str(kc_value_t *map, const char *key, kc_value_t *val);
 /** @returns the value of the STRING key @p key in @p map (borrowed), or NULL. */
 KC_EXTERN const kc_value_t *kc_value_map_get_str(const kc_value_t *map, const char *key);
-/** Sets a struct field; takes ownership of @p v. @returns 0, KC_ENOENT (no such field). */
+/** Sets a struct field; takes ownership of @p v. @returns 0, KC_ENOENT (no such field), KC_EINVAL (type mismatch with the field schema). */
 KC_EXTERN int kc_value_struct_set(kc_value_t *st, const char *field, kc_value_t *v);
-/** @returns a struct field's value (borrowed; NULL = null or no such field). */
+/** @returns a struct field's value, or the field's default when unset, like Struct.get (borrowed; NULL = null or no such field). */
 KC_EXTERN const kc_value_t *kc_value_struct_get(const kc_value_t *st, const char *field);
 /** Deep copy; NULL for NULL or ENOMEM. */
 KC_EXTERN kc_value_t *kc_value_copy(const kc_value_t *v);

@@ -31,8 +31,9 @@ void kc_converter_destroy(kc_converter_t *conv);
 kc_converter_kind_t kc_converter_kind(const kc_converter_t *conv);
 
 /**
- * Converter.toConnectData: @p data NULL (a Kafka null) gives schema/value NULL
- * (JsonConverter with schemas: the envelope's schema and null payload).
+ * Converter.toConnectData. A Kafka null (@p data NULL) gives a NULL value; the
+ * schema is NULL for JsonConverter and OPTIONAL_STRING / OPTIONAL_BYTES for
+ * StringConverter / ByteArrayConverter, as in Connect.
  * Outputs are new: caller owns *value and one reference of *schema (may be NULL).
  * @returns 0 or KC_ECONVERT with errstr (Connect's DataException text, e.g.
  * "Converting byte[] to Kafka Connect data failed due to serialization error: ...").
@@ -73,5 +74,59 @@ int kc_header_converter_from_connect(kc_header_converter_t *hc, const char *topi
                                      const kc_schema_t *schema, const kc_value_t *value,
                                      kc_buf_t *out, bool *is_null, char *errstr,
                                      size_t errstr_size);
+
+/*
+ * Helpers shared by the converters and the runtime (implemented in src/data).
+ *
+ * Logical types keep their physical representation in kc_value_t: Decimal is
+ * BYTES holding the big-endian two's-complement unscaled value (the schema
+ * parameter "scale" gives the scale), Date is INT32 days since the epoch, Time
+ * INT32 milliseconds of the day, Timestamp INT64 epoch milliseconds.
+ */
+#define KC_LOGICAL_DECIMAL "org.apache.kafka.connect.data.Decimal"
+#define KC_LOGICAL_DATE "org.apache.kafka.connect.data.Date"
+#define KC_LOGICAL_TIME "org.apache.kafka.connect.data.Time"
+#define KC_LOGICAL_TIMESTAMP "org.apache.kafka.connect.data.Timestamp"
+
+/** Shared static schema of a primitive type (Schema.INT8_SCHEMA, OPTIONAL_...); never freed. */
+kc_schema_t *kc_schema_static(kc_type_t type, bool optional);
+/** Static Date/Time/Timestamp schemas (required, version 1), or NULL for another name. */
+kc_schema_t *kc_schema_logical(const char *name);
+/** New Decimal schema with @p scale (Decimal.schema(scale)); NULL on ENOMEM. */
+kc_schema_t *kc_schema_decimal(int32_t scale);
+/** Reads a Decimal schema's "scale" parameter. @returns 0 or KC_EINVAL with Connect's message in errstr. */
+int kc_schema_decimal_scale(const kc_schema_t *s, int32_t *scale, char *errstr, size_t errstr_size);
+/** Sets @p s->name / doc (copied). @returns 0 or KC_ENOMEM. */
+int kc_schema_set_name(kc_schema_t *s, const char *name);
+int kc_schema_set_doc(kc_schema_t *s, const char *doc);
+/** Adds or replaces a parameter (copied, insertion order kept). @returns 0 or KC_ENOMEM. */
+int kc_schema_set_param(kc_schema_t *s, const char *key, const char *value);
+/** @returns a parameter's value or NULL. */
+const char *kc_schema_param(const kc_schema_t *s, const char *key);
+
+/**
+ * kc_value_to_java_string() knowing the schema: logical values print as Java
+ * does (BigDecimal.toString for Decimal, java.util.Date.toString in UTC for
+ * Date/Time/Timestamp), also inside structs, arrays and maps.
+ */
+int kc_value_to_java_string_schema(const kc_schema_t *schema, const kc_value_t *v, kc_buf_t *out);
+/** Java's Double.toString / Float.toString (shortest round-trip digits). @p buf holds >= 32 bytes. @returns the length. */
+size_t kc_java_format_double(double v, char *buf);
+size_t kc_java_format_float(float v, char *buf);
+/** Java class name of a value for error texts ("java.lang.String", "java.util.ArrayList"...). */
+const char *kc_value_java_class(const kc_value_t *v);
+/**
+ * Appends the decimal text of a two's-complement big-endian integer scaled by
+ * @p scale: BigDecimal.toString (@p plain false) or toPlainString (true).
+ */
+int kc_decimal_format(const unsigned char *unscaled, size_t len, int32_t scale, bool plain,
+                      kc_buf_t *out);
+/**
+ * Parses a decimal number (JSON or BigDecimal syntax) and rescales it to
+ * @p scale exactly, giving the minimal two's-complement unscaled bytes in a new
+ * buffer. @returns 0, KC_EINVAL (syntax, or digits lost by the rescale) or KC_ENOMEM.
+ */
+int kc_decimal_parse(const char *text, size_t len, int32_t scale, unsigned char **out,
+                     size_t *out_len);
 
 #endif

@@ -90,10 +90,11 @@ int kc_sink_record_value_text(kc_sink_record_t *r, kc_buf_t *out) {
     if (!r->msg->payload) return kc_buf_append(out, "null", 4);
     return kc_buf_append(out, r->msg->payload, r->msg->len);
   }
+  const kc_schema_t *schema;
   const kc_value_t *v;
-  int rc = kc_sink_record_value(r, NULL, &v);
+  int rc = kc_sink_record_value(r, &schema, &v);
   if (rc) return rc;
-  return kc_value_to_java_string(v, out);
+  return kc_value_to_java_string_schema(schema, v, out);
 }
 
 size_t kc_sink_record_header_count(const kc_sink_record_t *r) {
