@@ -16,7 +16,16 @@ typedef struct kc_rest_limits_s {
   size_t max_body_bytes;    /* 413 past it (default 4 MiB) */
   uint64_t idle_timeout_ms; /* keep-alive idle and slow-request timeout; 408 + close (default 30000) */
   int max_connections;      /* further accepts are closed at once (default 256) */
+  uint64_t request_timeout_ms; /* herder answer deadline; 500 "Request timed out" (default 90000) */
 } kc_rest_limits_t;
+
+/* A zero field in kc_rest_limits_t means "the default". */
+
+/**
+ * The herder entry point, shaped like kc_herder_submit() with the herder as an
+ * opaque @p ctx, so that the HTTP layer can run against a test double.
+ */
+typedef int (*kc_rest_submit_fn)(void *ctx, const kc_herder_req_t *req, kc_herder_cb cb, void *arg);
 
 /**
  * Binds and listens on @p host:@p port ("" or NULL host = 0.0.0.0; port 0 =
@@ -26,6 +35,13 @@ typedef struct kc_rest_limits_s {
  */
 kc_rest_t *kc_rest_start(uv_loop_t *loop, kc_herder_t *herder, const char *host, int port,
                          const kc_rest_limits_t *limits, char *errstr, size_t errstr_size);
+/**
+ * kc_rest_start() with an injected dispatch function: every routed request goes
+ * to @p submit(@p ctx, ...) instead of kc_herder_submit(). Same errors.
+ */
+kc_rest_t *kc_rest_start_with(uv_loop_t *loop, kc_rest_submit_fn submit, void *ctx, const char *host,
+                              int port, const kc_rest_limits_t *limits, char *errstr,
+                              size_t errstr_size);
 /** The bound port (useful with port 0). */
 int kc_rest_port(const kc_rest_t *rest);
 /**

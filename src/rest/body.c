@@ -1,0 +1,204 @@
+/*
+ * Request body binding with the outcomes Connect's Jackson binding gives
+ * (connect-runtime.md 1.1): malformed JSON and values of the wrong JSON type
+ * are 500 with a message naming the problem; unknown fields of
+ * CreateConnectorRequest are 500 ("Unrecognized field"); scalars bound to a
+ * String are coerced to their text (Jackson accepts 5 and true for a
+ * Map<String,String> value); JSON null config values are kept so that
+ * validation can report "Null value can not be supplied as the configuration
+ * value." An empty body binds to null in Jackson and then fails with a
+ * NullPointerException (500); we give the same status with a readable message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rest/rest_internal.h"
+
+#define MAP_TYPE "java.util.Map<java.lang.String,java.lang.String>"
+#define CREATE_TYPE "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest"
+
+static const char *token_desc(const json_t *v) {
+  switch (json_typeof(v)) {
+    case JSON_OBJECT: return "Object value (token `JsonToken.START_OBJECT`)";
+    case JSON_ARRAY: return "Array value (token `JsonToken.START_ARRAY`)";
+    case JSON_STRING: return "String value (token `JsonToken.VALUE_STRING`)";
+    case JSON_INTEGER: return "Integer value (token `JsonToken.VALUE_NUMBER_INT`)";
+    case JSON_REAL: return "Floating-point value (token `JsonToken.VALUE_NUMBER_FLOAT`)";
+    case JSON_TRUE: return "Boolean value (token `JsonToken.VALUE_TRUE`)";
+    case JSON_FALSE: return "Boolean value (token `JsonToken.VALUE_FALSE`)";
+    case JSON_NULL: return "Null value (token `JsonToken.VALUE_NULL`)";
+  }
+  return "value";
+}
+
+/* The shortest decimal text that reads back as @p d (jansson keeps no source text). */
+static void real_text(double d, char *out, size_t size) {
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(out, size, "%.*g", prec, d);
+    if (strtod(out, NULL) == d) return;
+  }
+}
+
+/* A scalar's text as Jackson's StringDeserializer gives it; NULL for containers. */
+static json_t *scalar_to_string(const json_t *v) {
+  char tmp[64];
+  switch (json_typeof(v)) {
+    case JSON_STRING: return json_stringn(json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+      snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+      return json_string(tmp);
+    case JSON_REAL:
+      real_text(json_real_value(v), tmp, sizeof(tmp));
+      return json_string(tmp);
+    case JSON_TRUE: return json_string("true");
+    case JSON_FALSE: return json_string("false");
+    default: return NULL;
+  }
+}
+
+/* Binds an object to Map<String,String>, keeping nulls. @returns new object or NULL + errmsg. */
+static json_t *bind_map(const json_t *v, const char *where, char *errmsg, size_t size) {
+  if (!json_is_object(v)) {
+    snprintf(errmsg, size, "Cannot deserialize value of type `" MAP_TYPE "` from %s%s: %s must be a JSON object "
+             "of string values", token_desc(v), where, *where ? "the field" : "the request body");
+    return NULL;
+  }
+  json_t *out = json_object();
+  const char *key;
+  json_t *val;
+  json_object_foreach((json_t *)v, key, val) {
+    json_t *s = json_is_null(val) ? json_null() : scalar_to_string(val);
+    if (!s) {
+      snprintf(errmsg, size, "Cannot deserialize value of type `java.lang.String` from %s (through reference "
+               "chain: java.util.LinkedHashMap[\"%s\"]): the value of config \"%s\" must be a string",
+               token_desc(val), key, key);
+      json_decref(out);
+      return NULL;
+    }
+    json_object_set_new(out, key, s);
+  }
+  return out;
+}
+
+/* Java String.trim(): strips every char <= ' ' at both ends. */
+static json_t *java_trim(const char *s, size_t n) {
+  size_t a = 0;
+  while (a < n && (unsigned char)s[a] <= ' ') a++;
+  while (n > a && (unsigned char)s[n - 1] <= ' ') n--;
+  return json_stringn(s + a, n - a);
+}
+
+static json_t *bind_create(const json_t *v, char *errmsg, size_t size) {
+  if (!json_is_object(v)) {
+    snprintf(errmsg, size, "Cannot deserialize value of type `" CREATE_TYPE "` from %s: the request body must be "
+             "a JSON object {\"name\": ..., \"config\": {...}}", token_desc(v));
+    return NULL;
+  }
+  const char *key;
+  json_t *val;
+  json_object_foreach((json_t *)v, key, val) {
+    if (strcmp(key, "name") && strcmp(key, "config") && strcmp(key, "initial_state")) {
+      snprintf(errmsg, size, "Unrecognized field \"%s\" (class " CREATE_TYPE "), not marked as ignorable (3 known "
+               "properties: \"name\", \"config\", \"initial_state\"])", key);
+      return NULL;
+    }
+  }
+  json_t *out = json_object();
+  /* name: null or absent becomes "", then trimmed (ConnectorsResource.createConnector) */
+  const json_t *name = json_object_get(v, "name");
+  json_t *name_s = !name || json_is_null(name) ? json_string("") : scalar_to_string(name);
+  if (!name_s) {
+    snprintf(errmsg, size, "Cannot deserialize value of type `java.lang.String` from %s (through reference chain: "
+             CREATE_TYPE "[\"name\"]): the connector name must be a string", token_desc(name));
+    goto fail;
+  }
+  json_object_set_new(out, "name", java_trim(json_string_value(name_s), json_string_length(name_s)));
+  json_decref(name_s);
+
+  const json_t *config = json_object_get(v, "config");
+  if (!config || json_is_null(config)) {
+    snprintf(errmsg, size, "Missing \"config\" in the create connector request: a JSON object of connector "
+             "configs is required");
+    goto fail;
+  }
+  json_t *cfg = bind_map(config, " (through reference chain: " CREATE_TYPE "[\"config\"])", errmsg, size);
+  if (!cfg) goto fail;
+  json_object_set_new(out, "config", cfg);
+
+  const json_t *st = json_object_get(v, "initial_state");
+  if (st && !json_is_null(st)) {
+    json_t *st_s = scalar_to_string(st);
+    if (!st_s) {
+      snprintf(errmsg, size, "Cannot deserialize value of type `" CREATE_TYPE "$InitialState` from %s (through "
+               "reference chain: " CREATE_TYPE "[\"initial_state\"])", token_desc(st));
+      goto fail;
+    }
+    static const char *const states[] = {"RUNNING", "PAUSED", "STOPPED"};
+    const char *found = NULL;
+    for (size_t i = 0; i < 3; i++) {
+      if (!strcasecmp(json_string_value(st_s), states[i])) found = states[i];
+    }
+    if (!found) {
+      snprintf(errmsg, size, "Cannot construct instance of `" CREATE_TYPE "$InitialState`, problem: No enum "
+               "constant " CREATE_TYPE ".InitialState.%s (through reference chain: " CREATE_TYPE
+               "[\"initial_state\"]): expected RUNNING, PAUSED or STOPPED", json_string_value(st_s));
+      json_decref(st_s);
+      goto fail;
+    }
+    json_decref(st_s);
+    json_object_set_new(out, "initial_state", json_string(found));
+  }
+  return out;
+
+fail:
+  json_decref(out);
+  return NULL;
+}
+
+json_t *kc__rest_body_bind(kc_rest_body_kind_t kind, const char *body, size_t len, int *status,
+                           char *errmsg, size_t errmsg_size) {
+  *status = 500;
+  size_t i = 0;
+  while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) i++;
+  if (i == len) {
+    snprintf(errmsg, errmsg_size, "The request body is empty: a JSON object is required");
+    return NULL;
+  }
+  json_error_t jerr;
+  json_t *v = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
+  if (!v) {
+    snprintf(errmsg, errmsg_size, "Malformed JSON in the request body at line %d, column %d: %s", jerr.line,
+             jerr.column, jerr.text);
+    return NULL;
+  }
+  json_t *out = NULL;
+  if (json_is_null(v)) {
+    snprintf(errmsg, errmsg_size, "The request body is JSON null: a JSON object is required");
+  } else if (kind == KC_REST_BODY_CREATE) {
+    out = bind_create(v, errmsg, errmsg_size);
+  } else {
+    out = bind_map(v, "", errmsg, errmsg_size);
+  }
+  json_decref(v);
+  return out;
+}
+
+int kc__rest_body_check_name(json_t *config, const char *name, char *errmsg, size_t errmsg_size) {
+  if (!json_is_object(config) || !name) {
+    snprintf(errmsg, errmsg_size, "A connector name and config are required");
+    return 500;
+  }
+  const char *included = json_string_value(json_object_get(config, "name"));
+  if (included) {
+    if (strcmp(included, name)) {
+      snprintf(errmsg, errmsg_size,
+               "Connector name configuration (%s) doesn't match connector name in the URL (%s)", included, name);
+      return 400;
+    }
+    return 0;
+  }
+  json_object_set_new(config, "name", json_string(name));
+  return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * Private to src/rest: the transport (server.c) hands each parsed request to
+ * the router (router.c), which binds the body (body.c), submits it to the
+ * herder and answers through kc__rest_reply*(). Everything runs on the loop
+ * thread.
+ */
+#ifndef KC_REST_INTERNAL_H
+#define KC_REST_INTERNAL_H
+
+#include <jansson.h>
+#include <llhttp.h>
+#include <stdbool.h>
+
+#include "rest/rest.h"
+
+typedef struct kc_rest_conn_s kc_rest_conn_t;
+typedef struct kc_rest_call_s kc_rest_call_t;
+
+struct kc_rest_s {
+  uv_loop_t *loop;
+  uv_tcp_t listener;
+  kc_rest_submit_fn submit;
+  void *submit_ctx;
+  kc_rest_limits_t limits;
+  int port;
+  kc_rest_conn_t *conns; /* doubly linked through conn->next/prev */
+  int nconns;
+  int pending_closes;    /* handles (listener, conns, rejected accepts) not yet closed */
+  bool closing;
+  void (*close_cb)(void *arg);
+  void *close_arg;
+  char *readbuf;         /* shared: every read is consumed before the next alloc */
+};
+
+/** One parsed request; memory lives until its response has been written. */
+typedef struct kc_rest_msg_s {
+  llhttp_method_t method;
+  unsigned http_major, http_minor;
+  kc_buf_t url;          /* as sent: origin-form or absolute-form */
+  kc_buf_t content_type; /* empty when the header is absent */
+  bool has_content_type;
+  kc_buf_t body;
+} kc_rest_msg_t;
+
+/**
+ * A request in the herder's hands. The herder callback owns and frees it; the
+ * connection only points at it so that closing or timing out can detach it
+ * (hc = NULL), after which the late answer is dropped.
+ */
+struct kc_rest_call_s {
+  kc_rest_conn_t *hc;
+  kc_herder_op_t op;
+  bool restart_with_params; /* restart: 202 + body instead of 204 */
+  bool expand_any;          /* list: some expand parameter was given, known or not */
+  char *location;           /* 201 Location for CREATE / PUT_CONFIG */
+};
+
+/* server.c */
+/** Marks @p call as the connection's outstanding herder request. */
+void kc__rest_conn_attach(kc_rest_conn_t *hc, kc_rest_call_t *call);
+/**
+ * Queues the response for the current request. Takes @p body (NULL = none);
+ * @p location and @p allow are copied (NULL = header not sent). 204 and 1xx
+ * never carry a body; HEAD gets the headers only.
+ */
+void kc__rest_reply(kc_rest_conn_t *hc, int status, json_t *body, const char *location,
+                    const char *allow);
+/** {"error_code":status,"message":...} with Content-Type application/json. */
+void kc__rest_reply_error(kc_rest_conn_t *hc, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *kc__rest_reason(int status);
+
+/* router.c */
+/** Routes the request now complete on @p hc; always ends in exactly one reply. */
+void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, const kc_rest_msg_t *msg);
+
+/* body.c: Jackson-style binding of request bodies (connect-runtime.md 1.1) */
+typedef enum {
+  KC_REST_BODY_NONE,   /* body ignored */
+  KC_REST_BODY_CREATE, /* CreateConnectorRequest {"name","config","initial_state"} */
+  KC_REST_BODY_CONFIG, /* Map<String,String>; null values kept for validation */
+  KC_REST_BODY_PATCH,  /* Map<String,String>; null values mean "remove" */
+} kc_rest_body_kind_t;
+
+/**
+ * Parses and binds @p msg's body. @returns the bound value (config values
+ * coerced to strings as Jackson does), or NULL with *status and errmsg set.
+ */
+json_t *kc__rest_body_bind(kc_rest_body_kind_t kind, const char *body, size_t len, int *status,
+                           char *errmsg, size_t errmsg_size);
+/**
+ * Connect's checkAndPutConnectorConfigName(): a "name" in @p config must equal
+ * @p name (else 400 and errmsg); an absent one is filled in. @returns 0 or 400.
+ */
+int kc__rest_body_check_name(json_t *config, const char *name, char *errmsg, size_t errmsg_size);
+
+#endif

@@ -1,0 +1,480 @@
+/*
+ * DESIGN: turns a parsed HTTP request into a kc_herder_req_t and the herder's
+ * answer into Connect's status code and body (connect-runtime.md 1.1-1.8).
+ *
+ * Matching follows Jersey, which Connect's behaviour comes from:
+ *   - the path is split on '/' first and each segment percent-decoded after,
+ *     so "/connectors/a%2Fb" names the connector "a/b";
+ *   - one trailing slash is ignored ("/connectors/" is "/connectors");
+ *   - no route for the path: 404 "HTTP 404 Not Found"; a route for the path
+ *     but not the method: 405 with Allow; HEAD runs GET without the body;
+ *   - {task} must parse as a Java int, else 404 (Jersey's failed path-param
+ *     conversion), checked after the method;
+ *   - boolean query parameters use Boolean.valueOf (only "true", any case, is
+ *     true) and the first occurrence wins; "expand" may repeat.
+ * Body rules (Jackson) are in body.c. The herder may answer at once, inside
+ * kc_herder_submit(), or later; either way exactly one reply goes out.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rest/rest_internal.h"
+#include "util/log.h"
+
+#define LOGGER "kc.rest"
+#define MAX_SEGMENTS 8
+
+typedef struct {
+  llhttp_method_t method;
+  const char *pattern; /* "{c}" connector, "{t}" task, "{p}" plugin */
+  kc_herder_op_t op;
+  kc_rest_body_kind_t body;
+} route_t;
+
+static const route_t routes[] = {
+  {HTTP_GET, "", KC_HERDER_SERVER_INFO, KC_REST_BODY_NONE},
+  {HTTP_GET, "health", KC_HERDER_HEALTH, KC_REST_BODY_NONE},
+  {HTTP_GET, "connectors", KC_HERDER_LIST, KC_REST_BODY_NONE},
+  {HTTP_POST, "connectors", KC_HERDER_CREATE, KC_REST_BODY_CREATE},
+  {HTTP_GET, "connectors/{c}", KC_HERDER_INFO, KC_REST_BODY_NONE},
+  {HTTP_DELETE, "connectors/{c}", KC_HERDER_DELETE, KC_REST_BODY_NONE},
+  {HTTP_GET, "connectors/{c}/config", KC_HERDER_GET_CONFIG, KC_REST_BODY_NONE},
+  {HTTP_PUT, "connectors/{c}/config", KC_HERDER_PUT_CONFIG, KC_REST_BODY_CONFIG},
+  {HTTP_PATCH, "connectors/{c}/config", KC_HERDER_PATCH_CONFIG, KC_REST_BODY_PATCH},
+  {HTTP_GET, "connectors/{c}/status", KC_HERDER_STATUS, KC_REST_BODY_NONE},
+  {HTTP_PUT, "connectors/{c}/pause", KC_HERDER_PAUSE, KC_REST_BODY_NONE},
+  {HTTP_PUT, "connectors/{c}/resume", KC_HERDER_RESUME, KC_REST_BODY_NONE},
+  {HTTP_PUT, "connectors/{c}/stop", KC_HERDER_STOP, KC_REST_BODY_NONE},
+  {HTTP_POST, "connectors/{c}/restart", KC_HERDER_RESTART, KC_REST_BODY_NONE},
+  {HTTP_GET, "connectors/{c}/tasks", KC_HERDER_TASKS, KC_REST_BODY_NONE},
+  {HTTP_GET, "connectors/{c}/tasks/{t}/status", KC_HERDER_TASK_STATUS, KC_REST_BODY_NONE},
+  {HTTP_POST, "connectors/{c}/tasks/{t}/restart", KC_HERDER_TASK_RESTART, KC_REST_BODY_NONE},
+  {HTTP_GET, "connectors/{c}/offsets", KC_HERDER_OFFSETS, KC_REST_BODY_NONE},
+  {HTTP_GET, "connector-plugins", KC_HERDER_PLUGINS, KC_REST_BODY_NONE},
+  {HTTP_GET, "connector-plugins/{p}/config", KC_HERDER_PLUGIN_CONFIG, KC_REST_BODY_NONE},
+  {HTTP_PUT, "connector-plugins/{p}/config/validate", KC_HERDER_VALIDATE, KC_REST_BODY_CONFIG},
+};
+
+/* The decoded request target; every string is owned. */
+typedef struct {
+  char *seg[MAX_SEGMENTS];
+  int nseg;
+  bool too_deep;
+  char *query; /* raw, after '?'; NULL when none */
+} target_t;
+
+static void target_free(target_t *t) {
+  for (int i = 0; i < t->nseg; i++) free(t->seg[i]);
+  free(t->query);
+}
+
+static int hexval(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Percent-decodes [s, s+n). @returns a new string, or NULL for a bad escape or a %00. */
+static char *pct_decode(const char *s, size_t n, bool plus_is_space) {
+  char *out = malloc(n + 1);
+  if (!out) return NULL;
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '%') {
+      if (i + 2 >= n) { /* fewer than two hex digits follow */
+        free(out);
+        return NULL;
+      }
+      int h = hexval((unsigned char)s[i + 1]), l = hexval((unsigned char)s[i + 2]);
+      if (h < 0 || l < 0 || (h == 0 && l == 0)) {
+        free(out);
+        return NULL;
+      }
+      out[o++] = (char)(h * 16 + l);
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out[o++] = ' ';
+    } else {
+      out[o++] = s[i];
+    }
+  }
+  out[o] = '\0';
+  return out;
+}
+
+/* @returns 0, or 400 for a target that cannot be decoded. */
+static int target_parse(const char *url, size_t len, target_t *t) {
+  memset(t, 0, sizeof(*t));
+  const char *p = url, *end = url + len;
+  /* absolute-form (proxies): skip "scheme://authority" */
+  const char *scheme = memchr(p, ':', len);
+  if (len > 0 && p[0] != '/' && scheme && scheme + 2 < end && scheme[1] == '/' && scheme[2] == '/') {
+    p = scheme + 3;
+    while (p < end && *p != '/' && *p != '?') p++;
+  }
+  const char *q = memchr(p, '?', (size_t)(end - p));
+  const char *hash = memchr(p, '#', (size_t)(end - p));
+  if (hash && q && hash < q) q = NULL; /* a '?' inside the fragment */
+  const char *path_end = q ? q : (hash ? hash : end);
+  if (q) {
+    const char *qend = hash ? hash : end;
+    t->query = strndup(q + 1, (size_t)(qend - q - 1));
+    if (!t->query) return 500;
+  }
+  if (p < path_end && *p == '/') p++;
+  if (p == path_end) return 0; /* "/" or "" */
+  const char *s = p;
+  for (;;) {
+    const char *slash = memchr(s, '/', (size_t)(path_end - s));
+    const char *e = slash ? slash : path_end;
+    if (!slash && e == s && t->nseg > 0) break; /* one trailing slash */
+    if (t->nseg == MAX_SEGMENTS) {
+      t->too_deep = true;
+      return 0;
+    }
+    char *d = pct_decode(s, (size_t)(e - s), false);
+    if (!d) return 400;
+    t->seg[t->nseg++] = d;
+    if (!slash) break;
+    s = slash + 1;
+  }
+  return 0;
+}
+
+/*
+ * Looks up query parameter @p key. @returns the decoded first value (caller
+ * frees), "" for a key without '=', or NULL. With @p each, calls it for every
+ * occurrence instead and returns NULL.
+ */
+static char *query_get(const char *query, const char *key, void (*each)(void *, const char *),
+                       void *arg) {
+  if (!query) return NULL;
+  size_t klen = strlen(key);
+  const char *s = query;
+  while (*s) {
+    const char *amp = strchr(s, '&');
+    size_t n = amp ? (size_t)(amp - s) : strlen(s);
+    const char *eq = memchr(s, '=', n);
+    size_t kn = eq ? (size_t)(eq - s) : n;
+    char *k = pct_decode(s, kn, true);
+    if (k && strlen(k) == klen && !memcmp(k, key, klen)) {
+      char *v = eq ? pct_decode(eq + 1, n - kn - 1, true) : strdup("");
+      if (v && each) {
+        each(arg, v);
+        free(v);
+      } else if (v) {
+        free(k);
+        return v;
+      }
+    }
+    free(k);
+    if (!amp) break;
+    s = amp + 1;
+  }
+  return NULL;
+}
+
+static bool query_bool(const char *query, const char *key, bool dflt) {
+  char *v = query_get(query, key, NULL, NULL);
+  if (!v) return dflt;
+  bool r = !strcasecmp(v, "true");
+  free(v);
+  return r;
+}
+
+typedef struct {
+  kc_herder_req_t *req;
+  kc_rest_call_t *call;
+} expand_ctx_t;
+
+static void on_expand(void *arg, const char *v) {
+  expand_ctx_t *x = arg;
+  kc_herder_req_t *req = x->req;
+  x->call->expand_any = true;
+  if (!strcmp(v, "status")) req->expand_status = true;
+  else if (!strcmp(v, "info")) req->expand_info = true;
+  else kc_log_info(LOGGER, "Ignoring unknown expansion type %s", v);
+}
+
+/* Java Integer.parseInt: optional sign, decimal digits, int range. */
+static bool parse_java_int(const char *s, int *out) {
+  const char *p = s;
+  if (*p == '+' || *p == '-') p++;
+  if (!*p) return false;
+  for (const char *c = p; *c; c++) {
+    if (!isdigit((unsigned char)*c)) return false;
+  }
+  errno = 0;
+  long long v = strtoll(s, NULL, 10);
+  if (errno || v < INT_MIN || v > INT_MAX) return false;
+  *out = (int)v;
+  return true;
+}
+
+/* Matches @p t against @p pattern; fills {c}/{t}/{p} pointers into t->seg. */
+static bool route_match(const char *pattern, const target_t *t, const char **c, const char **task,
+                        const char **p) {
+  if (t->too_deep) return false;
+  int i = 0;
+  const char *s = pattern;
+  while (*s) {
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    if (i >= t->nseg) return false;
+    if (n == 3 && s[0] == '{') {
+      if (!t->seg[i][0]) return false; /* Jersey's {param} needs at least one character */
+      if (s[1] == 'c') *c = t->seg[i];
+      else if (s[1] == 't') *task = t->seg[i];
+      else *p = t->seg[i];
+    } else if (strlen(t->seg[i]) != n || memcmp(s, t->seg[i], n)) {
+      return false;
+    }
+    i++;
+    s = slash ? slash + 1 : s + n;
+  }
+  return i == t->nseg;
+}
+
+/* JAX-RS media type compatibility with application/json (parameters ignored). */
+static bool json_compatible(const char *ct) {
+  size_t n = strcspn(ct, ";");
+  while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t')) n--;
+  while (n > 0 && (*ct == ' ' || *ct == '\t')) {
+    ct++;
+    n--;
+  }
+  if (n == 0) return true; /* an empty header is treated as absent */
+  static const char *const ok[] = {"application/json", "application/*", "*/*", "*"};
+  for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    if (strlen(ok[i]) == n && !strncasecmp(ct, ok[i], n)) return true;
+  }
+  return false;
+}
+
+/* UriBuilder.path(): keep unreserved, sub-delims, ':' '@' '/'; encode the rest. */
+static char *location_for(const char *name) {
+  static const char keep[] = "-._~!$&'()*+,;=:@/";
+  size_t n = strlen(name);
+  char *out = malloc(sizeof("/connectors/") + 3 * n);
+  if (!out) return NULL;
+  char *o = out + sprintf(out, "/connectors/");
+  for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
+    if (isalnum(*s) || (*s < 0x80 && strchr(keep, *s))) *o++ = (char)*s;
+    else o += sprintf(o, "%%%02X", *s);
+  }
+  *o = '\0';
+  return out;
+}
+
+static int status_for(kc_herder_rc_t rc) {
+  switch (rc) {
+    case KC_HERDER_R_OK: return 200;
+    case KC_HERDER_R_BAD_REQUEST: return 400;
+    case KC_HERDER_R_NOT_FOUND: return 404;
+    case KC_HERDER_R_CONFLICT: return 409;
+    case KC_HERDER_R_UNAVAILABLE: return 503;
+    case KC_HERDER_R_INTERNAL: return 500;
+  }
+  return 500;
+}
+
+static void call_free(kc_rest_call_t *call) {
+  free(call->location);
+  free(call);
+}
+
+static void on_herder_done(void *arg, kc_herder_res_t *res) {
+  kc_rest_call_t *call = arg;
+  kc_rest_conn_t *hc = call->hc;
+  json_t *body = res->body;
+  if (!hc) { /* the client left or the request timed out */
+    json_decref(body);
+    call_free(call);
+    return;
+  }
+  kc__rest_conn_attach(hc, NULL);
+  if (res->rc != KC_HERDER_R_OK) {
+    int status = status_for(res->rc);
+    if (call->op == KC_HERDER_HEALTH && body) {
+      kc__rest_reply(hc, status, body, NULL, NULL); /* {"status","message"} even on error */
+    } else {
+      json_decref(body);
+      if (res->message) kc__rest_reply_error(hc, status, "%s", res->message);
+      else kc__rest_reply_error(hc, status, "HTTP %d %s", status, kc__rest_reason(status));
+    }
+    call_free(call);
+    return;
+  }
+  switch (call->op) {
+    case KC_HERDER_CREATE:
+      kc__rest_reply(hc, 201, body, call->location, NULL);
+      break;
+    case KC_HERDER_PUT_CONFIG:
+      kc__rest_reply(hc, res->created ? 201 : 200, body, res->created ? call->location : NULL, NULL);
+      break;
+    case KC_HERDER_DELETE:
+    case KC_HERDER_STOP:
+    case KC_HERDER_TASK_RESTART:
+      json_decref(body);
+      kc__rest_reply(hc, 204, NULL, NULL, NULL);
+      break;
+    case KC_HERDER_PAUSE:
+    case KC_HERDER_RESUME:
+      json_decref(body);
+      kc__rest_reply(hc, 202, NULL, NULL, NULL);
+      break;
+    case KC_HERDER_RESTART:
+      if (call->restart_with_params) {
+        kc__rest_reply(hc, 202, body, NULL, NULL);
+      } else {
+        json_decref(body);
+        kc__rest_reply(hc, 204, NULL, NULL, NULL);
+      }
+      break;
+    case KC_HERDER_LIST:
+      if (call->expand_any && json_is_array(body)) {
+        /* Only unknown expansions: Connect still answers {"name": {}} per connector. */
+        json_t *obj = json_object();
+        size_t i;
+        json_t *v;
+        json_array_foreach(body, i, v) {
+          if (json_is_string(v)) json_object_set_new(obj, json_string_value(v), json_object());
+        }
+        json_decref(body);
+        body = obj;
+      }
+      kc__rest_reply(hc, body ? 200 : 204, body, NULL, NULL);
+      break;
+    default:
+      /* JAX-RS sends a null entity as 204. */
+      kc__rest_reply(hc, body ? 200 : 204, body, NULL, NULL);
+      break;
+  }
+  call_free(call);
+}
+
+static void allow_append(char *allow, size_t size, const char *m) {
+  if (strstr(allow, m)) return;
+  size_t n = strlen(allow);
+  snprintf(allow + n, size - n, "%s%s", n ? ", " : "", m);
+}
+
+void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, const kc_rest_msg_t *msg) {
+  target_t t;
+  int trc = target_parse(msg->url.data ? msg->url.data : "", msg->url.len, &t);
+  if (trc) {
+    target_free(&t);
+    if (trc == 400) kc__rest_reply_error(hc, 400, "Malformed request path: invalid percent-encoding");
+    else kc__rest_reply_error(hc, 500, "Out of memory");
+    return;
+  }
+  llhttp_method_t method = msg->method == HTTP_HEAD ? HTTP_GET : msg->method;
+  const route_t *route = NULL;
+  const char *c = NULL, *task = NULL, *plugin = NULL;
+  char allow[96] = "";
+  for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    const char *rc = NULL, *rt = NULL, *rp = NULL;
+    if (!route_match(routes[i].pattern, &t, &rc, &rt, &rp)) continue;
+    allow_append(allow, sizeof(allow), llhttp_method_name(routes[i].method));
+    if (routes[i].method == HTTP_GET) allow_append(allow, sizeof(allow), "HEAD");
+    if (routes[i].method == method && !route) {
+      route = &routes[i];
+      c = rc;
+      task = rt;
+      plugin = rp;
+    }
+  }
+  if (!route) {
+    if (!allow[0]) {
+      kc__rest_reply_error(hc, 404, "HTTP 404 Not Found");
+    } else if (msg->method == HTTP_OPTIONS) {
+      allow_append(allow, sizeof(allow), "OPTIONS");
+      kc__rest_reply(hc, 200, NULL, NULL, allow);
+    } else {
+      json_t *err = json_pack("{s:i,s:s}", "error_code", 405, "message", "HTTP 405 Method Not Allowed");
+      kc__rest_reply(hc, 405, err, NULL, allow);
+    }
+    target_free(&t);
+    return;
+  }
+  kc_herder_req_t req = {.op = route->op, .connector = c, .plugin = plugin, .connectors_only = true};
+  if (task && !parse_java_int(task, &req.task)) {
+    kc__rest_reply_error(hc, 404, "HTTP 404 Not Found");
+    target_free(&t);
+    return;
+  }
+  if (route->body != KC_REST_BODY_NONE && msg->has_content_type &&
+      !json_compatible(msg->content_type.data ? msg->content_type.data : "")) {
+    kc__rest_reply_error(hc, 415, "HTTP 415 Unsupported Media Type");
+    target_free(&t);
+    return;
+  }
+
+  kc_rest_call_t *call = calloc(1, sizeof(*call));
+  json_t *body = NULL;
+  char err[512];
+  int status = 500;
+  if (!call) {
+    snprintf(err, sizeof(err), "Out of memory");
+    goto fail;
+  }
+  call->op = route->op;
+  if (route->body != KC_REST_BODY_NONE) {
+    body = kc__rest_body_bind(route->body, msg->body.data ? msg->body.data : "", msg->body.len, &status,
+                              err, sizeof(err));
+    if (!body) goto fail;
+  }
+  switch (route->op) {
+    case KC_HERDER_LIST:
+      query_get(t.query, "expand", on_expand, &(expand_ctx_t){&req, call});
+      break;
+    case KC_HERDER_PLUGINS:
+      req.connectors_only = query_bool(t.query, "connectorsOnly", true);
+      break;
+    case KC_HERDER_RESTART:
+      req.include_tasks = query_bool(t.query, "includeTasks", false);
+      req.only_failed = query_bool(t.query, "onlyFailed", false);
+      call->restart_with_params = req.include_tasks || req.only_failed;
+      break;
+    case KC_HERDER_CREATE: {
+      const char *name = json_string_value(json_object_get(body, "name"));
+      status = kc__rest_body_check_name(json_object_get(body, "config"), name, err, sizeof(err));
+      if (status) goto fail;
+      call->location = location_for(name);
+      break;
+    }
+    case KC_HERDER_PUT_CONFIG:
+      status = kc__rest_body_check_name(body, c, err, sizeof(err));
+      if (status) goto fail;
+      call->location = location_for(c);
+      break;
+    default:
+      break;
+  }
+  req.body = body;
+  call->hc = hc;
+  kc__rest_conn_attach(hc, call);
+  kc_log_debug(LOGGER, "%s %s -> herder", llhttp_method_name(msg->method), msg->url.data);
+  if (rest->submit(rest->submit_ctx, &req, on_herder_done, call) != 0) {
+    /* No callback will come. */
+    kc__rest_conn_attach(hc, NULL);
+    snprintf(err, sizeof(err), "The herder does not support this request");
+    status = 500;
+    goto fail;
+  }
+  json_decref(body);
+  target_free(&t);
+  return;
+
+fail:
+  json_decref(body);
+  target_free(&t);
+  if (call) call_free(call);
+  kc__rest_reply_error(hc, status, "%s", err);
+}
