@@ -7,6 +7,7 @@ one started by tools/kafka-local (KAFKA_BOOTSTRAP, default 127.0.0.1:9092).
 import json
 import os
 import signal
+import signal as _signal
 import socket
 import subprocess
 import sys
@@ -134,7 +135,7 @@ class Worker:
         if self.proc and self.proc.poll() is None:
             os.kill(self.proc.pid, sig)
 
-    def stop(self, sig=signal.SIGTERM, timeout=60):
+    def stop(self, sig=_signal.SIGTERM, timeout=60):
         """Stops this worker (only this PID); returns its exit code."""
         if not self.proc:
             return None
@@ -203,3 +204,174 @@ def main(tests):
             print("FAIL %s: %s" % (t.__name__, e), flush=True)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
+
+
+# ---- end-to-end helpers (FileStream pipelines; used by test/e2e/ and tools/bench) ----
+
+import re as _re  # noqa: E402
+
+_EOL = _re.compile(rb"\r\n|\n|\r")
+
+
+def split_source_lines(data):
+    """Splits bytes into lines the way FileStreamSource does (connect-runtime.md 7): terminators
+    \\n, \\r\\n or \\r; a lone trailing \\r waits for the next byte. Returns (lines, rest) where rest
+    is the unterminated tail that is not emitted yet."""
+    tail_cr = data.endswith(b"\r")
+    if tail_cr:
+        data = data[:-1]
+    parts = _EOL.split(data)
+    rest = parts.pop()
+    if tail_cr:
+        rest += b"\r"
+    return parts, rest
+
+
+def loghub_lines(path):
+    """The lines FileStreamSource emits for a loghub log once its last line is terminated."""
+    with open(path, "rb") as f:
+        lines, rest = split_source_lines(f.read())
+    if rest:
+        lines.append(rest)
+    return lines
+
+
+def numbered_loghub_lines(count, start=0):
+    """count unique lines built from all loghub logs (repeated as needed), each prefixed with a
+    9-digit sequence number so losses, duplicates and order are checkable."""
+    base = []
+    for p in loghub_files():
+        base.extend(loghub_lines(p))
+    return [b"%09d %s" % (start + i, base[i % len(base)]) for i in range(count)]
+
+
+def seq_of(line):
+    """The sequence number of a numbered line, or None for a line that is not one (e.g. torn)."""
+    if len(line) >= 10 and line[9:10] == b" " and line[:9].isdigit():
+        return int(line[:9])
+    return None
+
+
+def file_source(name, path, topic, **extra):
+    c = {"name": name, "connector.class": "FileStreamSource", "tasks.max": "1", "file": path, "topic": topic}
+    c.update({k.replace("_", "."): v for k, v in extra.items()})
+    return c
+
+
+def file_sink(name, path, topics, **extra):
+    c = {"name": name, "connector.class": "FileStreamSink", "tasks.max": "1", "file": path, "topics": topics}
+    c.update({k.replace("_", "."): v for k, v in extra.items()})
+    return c
+
+
+def read_sink_lines(path):
+    """Lines of a FileStreamSink output file (each record is written as value + \\n)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return []
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+class LineCounter:
+    """Counts \\n in a growing file, reading only what was appended since the last call."""
+
+    def __init__(self, path):
+        self.path = path
+        self.pos = 0
+        self.lines = 0
+
+    def count(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.pos)
+                while True:
+                    chunk = f.read(1 << 20)
+                    if not chunk:
+                        break
+                    self.lines += chunk.count(b"\n")
+                    self.pos += len(chunk)
+        except FileNotFoundError:
+            pass
+        return self.lines
+
+
+def wait_for_lines(path, n, timeout=120.0, worker=None, counter=None):
+    """Waits until the file holds at least n lines; fails early if the worker died."""
+    counter = counter or LineCounter(path)
+
+    def ok():
+        if worker is not None:
+            worker.alive_or_raise()
+        return counter.count() >= n
+
+    try:
+        wait_until(ok, timeout, interval=0.2, what="%d lines in %s" % (n, path))
+    except AssertionError as e:
+        raise AssertionError("%s: has %d lines%s" % (e, counter.count(),
+                                                    ("; worker log:\n" + worker.tail()) if worker else ""))
+    return counter.count()
+
+
+def wait_stable(fn, settle=2.0, timeout=60.0, interval=0.2):
+    """Polls fn() until its value has not changed for settle seconds; returns that value."""
+    deadline = time.time() + timeout
+    last = fn()
+    since = time.time()
+    while time.time() < deadline:
+        time.sleep(interval)
+        v = fn()
+        if v != last:
+            last, since = v, time.time()
+        elif time.time() - since >= settle:
+            return v
+    raise AssertionError("value kept changing for %.0fs (last %r)" % (timeout, last))
+
+
+def topic_end_offset(topic, partition=0):
+    """The partition's high watermark (number of records for a fresh single-partition topic)."""
+    out = kcat("-Q", "-t", "%s:%d:-1" % (topic, partition)).decode()
+    m = _re.search(r"\[%d\] offset (-?\d+)" % partition, out)
+    if not m:
+        raise AssertionError("unexpected kcat -Q output: %r" % out)
+    return int(m.group(1))
+
+
+def consume_records(topic, count, timeout=120):
+    """Consumes up to count records from the beginning; returns [(key or None, value or None)],
+    keeping null keys/values distinct from empty ones (kcat %K/%S print -1 for null)."""
+    out = kcat("-C", "-t", topic, "-o", "beginning", "-c", str(count), "-e", "-q",
+               "-f", "%K %S\n%k%s", timeout=timeout)
+    recs, i = [], 0
+    while i < len(out):
+        nl = out.index(b"\n", i)
+        klen, vlen = (int(x) for x in out[i:nl].split(b" "))
+        i = nl + 1
+        key = None
+        if klen >= 0:
+            key, i = out[i:i + klen], i + klen
+        val = None
+        if vlen >= 0:
+            val, i = out[i:i + vlen], i + vlen
+        recs.append((key, val))
+    return recs
+
+
+def http_full(worker, method, path, body=None, timeout=30):
+    """Like Worker.request but also returns the response headers: (status, headers, body)."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", worker.port, timeout=timeout)
+    data = json.dumps(body).encode() if body is not None else None
+    conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
+    r = conn.getresponse()
+    text = r.read().decode()
+    conn.close()
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = text
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, parsed

@@ -461,6 +461,7 @@ static void op_restart(kc_herder_t *h, kc_connector_t *c, const kc_herder_req_t 
 }
 
 static json_t *offsets_json(kc_herder_t *h, kc_connector_t *c);
+static void sink_offsets(kc_herder_t *h, kc_connector_t *c, kc_herder_cb cb, void *arg);
 
 static void op_plugins(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   json_t *arr = json_array();
@@ -489,11 +490,15 @@ static void op_plugins(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb 
 
 static void op_validate(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   char err[4096] = "";
-  kc_config_t *cfg = config_from_json(req->body, false, err, sizeof err);
+  kc_config_t *cfg = config_from_json(req->body, true, err, sizeof err);
   if (!cfg) {
     reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "%s", err);
     return;
   }
+  /* A JSON null is reported on its key in the ConfigInfos, not as a failed request. */
+  const char *null_key = NULL, *jk;
+  json_t *jv;
+  json_object_foreach(req->body, jk, jv) if (json_is_null(jv) && !null_key) null_key = jk;
   const char *cls = kc_config_get(cfg, "connector.class");
   if (!cls || !*cls) {
     char *t = config_text(cfg);
@@ -538,7 +543,12 @@ static void op_validate(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb
     snprintf(keybuf, sizeof keybuf, "%.*s", colon ? (int)(colon - xerr) : 0, xerr);
     xkey = keybuf;
   }
-  json_t *res = kc_configdef_validate_json(p->class_name, tables, cfg, xkey, xkey ? xerr : NULL);
+  /* ConfigInfos.name is the connector.class value as sent (AbstractHerder). */
+  if (!xkey && null_key) {
+    xkey = null_key;
+    snprintf(xerr, sizeof xerr, "Null value can not be supplied as the configuration value.");
+  }
+  json_t *res = kc_configdef_validate_json(cls, tables, cfg, xkey, xkey ? xerr : NULL);
   kc_config_destroy(cfg);
   reply_ok(cb, arg, res, false);
 }
@@ -702,9 +712,7 @@ int kc_herder_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb
       break;
     case KC_HERDER_OFFSETS:
       if (c->plugin->type == KC_CONNECTOR_SINK)
-        reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
-              "Reading sink connector offsets through the REST API is not supported by kconnect yet; "
-              "they are the committed offsets of consumer group connect-%s", name);
+        sink_offsets(h, c, cb, arg);
       else
         reply_ok(cb, arg, offsets_json(h, c), false);
       break;
@@ -736,6 +744,44 @@ static int offsets_one(void *arg, const void *key, size_t klen, const void *val,
   }
   json_decref(k);
   return 0;
+}
+
+typedef struct {
+  kc_herder_cb cb;
+  void *arg;
+} sink_offsets_t;
+
+static void on_sink_offsets(void *arg, const char *errmsg,
+                            const rd_kafka_topic_partition_list_t *offs) {
+  sink_offsets_t *so = arg;
+  if (errmsg) {
+    reply(so->cb, so->arg, KC_HERDER_R_INTERNAL, NULL, "Failed to retrieve consumer group offsets: %s",
+          errmsg);
+  } else {
+    /* Sink offsets are the connector group's committed offsets (KIP-875 shape). */
+    json_t *arr = json_array();
+    for (int i = 0; offs && i < offs->cnt; i++)
+      if (offs->elems[i].offset >= 0)
+        json_array_append_new(
+            arr, json_pack("{s:{s:s,s:i},s:{s:I}}", "partition", "kafka_topic", offs->elems[i].topic,
+                           "kafka_partition", (int)offs->elems[i].partition, "offset",
+                           "kafka_offset", (json_int_t)offs->elems[i].offset));
+    reply_ok(so->cb, so->arg, json_pack("{s:o}", "offsets", arr), false);
+  }
+  free(so);
+}
+
+static void sink_offsets(kc_herder_t *h, kc_connector_t *c, kc_herder_cb cb, void *arg) {
+  char group[1100];
+  const char *og = kc_config_get(c->config, "consumer.override.group.id");
+  snprintf(group, sizeof group, "connect-%s", c->name);
+  sink_offsets_t *so = calloc(1, sizeof *so);
+  so->cb = cb;
+  so->arg = arg;
+  if (kc_worker_group_offsets(h->wk, og ? og : group, on_sink_offsets, so)) {
+    free(so);
+    reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
+  }
 }
 
 static json_t *offsets_json(kc_herder_t *h, kc_connector_t *c) {

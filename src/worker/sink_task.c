@@ -473,6 +473,7 @@ static void sink_step(kc_sink_runner_t *r) {
       begin_close(r);
       return;
     case KC_PHASE_WAIT_PLUGIN_STOP:
+      if (!task->plugin_stop_done) return; /* kc_task_stop_done() has not come */
       begin_close(r);
       return;
     case KC_PHASE_WAIT_CLOSE:
@@ -499,7 +500,7 @@ void kc_sink_runner_stop(kc_task_t *task) {
       sink_step(r); /* forced: stop waiting */
       return;
     case KC_PHASE_WAIT_PLUGIN_STOP:
-      if (!task->plugin_started) sink_step(r); /* kc_task_stop_done() */
+      if (task->plugin_stop_done) sink_step(r); /* kc_task_stop_done() came */
       return;
     default:
       return;

@@ -418,6 +418,7 @@ static void source_step(kc_source_runner_t *r) {
       begin_destroy(r);
       return;
     case KC_PHASE_WAIT_PLUGIN_STOP:
+      if (!task->plugin_stop_done) return; /* kc_task_stop_done() has not come */
       begin_destroy(r);
       return;
     default:
@@ -441,7 +442,7 @@ void kc_source_runner_stop(kc_task_t *task) {
       source_step(r);
       return;
     case KC_PHASE_WAIT_PLUGIN_STOP:
-      if (!task->plugin_started) source_step(r);
+      if (task->plugin_stop_done) source_step(r); /* kc_task_stop_done() came */
       return;
     default:
       return;

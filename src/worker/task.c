@@ -151,9 +151,14 @@ void kc__task_runner_stopped(kc_task_t *task) {
 }
 
 int kc__task_plugin_stop(kc_task_t *task) {
-  if (!task->plugin_started) return KC_OK;
+  if (!task->plugin_started) {
+    task->plugin_stop_done = true;
+    return KC_OK;
+  }
   task->plugin_started = false;
-  return task->plugin->task_stop ? task->plugin->task_stop(task) : KC_OK;
+  int rc = task->plugin->task_stop ? task->plugin->task_stop(task) : KC_OK;
+  if (rc != KC_AGAIN) task->plugin_stop_done = true;
+  return task->plugin_stop_done ? KC_OK : KC_AGAIN;
 }
 
 void kc_task_stop(kc_task_t *task, kc_task_stopped_cb cb, void *arg) {
@@ -240,10 +245,14 @@ void kc_task_flush_done(kc_task_t *task, int status) {
 }
 
 void kc_task_stop_done(kc_task_t *task) {
-  if (task->phase != KC_PHASE_WAIT_PLUGIN_STOP) {
-    kc_log_warn("kc.worker", "[%s] kc_task_stop_done() called in phase %s; ignored", task->label,
-                phase_names[task->phase]);
+  if (task->plugin_stop_done || task->plugin_started) {
+    kc_log_warn("kc.worker", "[%s] kc_task_stop_done() without a pending task_stop; ignored",
+                task->label);
     return;
+  }
+  task->plugin_stop_done = true;
+  if (task->phase != KC_PHASE_WAIT_PLUGIN_STOP) {
+    return; /* called from inside task_stop(): kc__task_plugin_stop() sees the flag */
   }
   if (task->sink) kc_sink_runner_stop(task);
   if (task->source) kc_source_runner_stop(task);

@@ -51,12 +51,54 @@ static void on_offset_timer(uv_timer_t *t) { kc_worker_flush_offsets(t->data); }
 
 /* ---- worker-level client ---- */
 
+typedef struct {
+  kc_group_offsets_cb cb;
+  void *arg;
+} group_offsets_req_t;
+
+int kc_worker_group_offsets(kc_worker_t *wk, const char *group, kc_group_offsets_cb cb, void *arg) {
+  group_offsets_req_t *req = calloc(1, sizeof *req);
+  if (!req) return KC_ENOMEM;
+  req->cb = cb;
+  req->arg = arg;
+  char es[256];
+  rd_kafka_AdminOptions_t *opts =
+      rd_kafka_AdminOptions_new(wk->admin_rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+  rd_kafka_AdminOptions_set_request_timeout(opts, 30000, es, sizeof es);
+  rd_kafka_AdminOptions_set_opaque(opts, req);
+  rd_kafka_ListConsumerGroupOffsets_t *lo = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+  rd_kafka_ListConsumerGroupOffsets(wk->admin_rk, &lo, 1, opts, wk->admin_kq.q);
+  rd_kafka_ListConsumerGroupOffsets_destroy(lo);
+  rd_kafka_AdminOptions_destroy(opts);
+  return 0;
+}
+
+static void on_group_offsets(rd_kafka_event_t *ev) {
+  group_offsets_req_t *req = rd_kafka_event_opaque(ev);
+  if (!req) return;
+  const rd_kafka_ListConsumerGroupOffsets_result_t *res =
+      rd_kafka_event_ListConsumerGroupOffsets_result(ev);
+  size_t cnt = 0;
+  const rd_kafka_group_result_t **groups =
+      res ? rd_kafka_ListConsumerGroupOffsets_result_groups(res, &cnt) : NULL;
+  const rd_kafka_error_t *gerr = cnt ? rd_kafka_group_result_error(groups[0]) : NULL;
+  if (rd_kafka_event_error(ev))
+    req->cb(req->arg, rd_kafka_event_error_string(ev), NULL);
+  else if (!cnt || gerr)
+    req->cb(req->arg, gerr ? rd_kafka_error_string(gerr) : "no result", NULL);
+  else
+    req->cb(req->arg, NULL, rd_kafka_group_result_partitions(groups[0]));
+  free(req);
+}
+
 static void on_admin_events(kc_kqueue_t *kq) {
   kc_worker_t *wk = kq->data;
   rd_kafka_event_t *ev;
   int budget = 1000;
   while (budget-- > 0 && (ev = rd_kafka_queue_poll(kq->q, 0))) {
-    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_ERROR)
+    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)
+      on_group_offsets(ev);
+    else if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_ERROR)
       kc_log_warn("kc.worker", "kafka: %s", rd_kafka_event_error_string(ev));
     else if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_LOG) {
       const char *fac, *str;

@@ -75,6 +75,7 @@ struct kc_task_s {
   bool paused;               /* target PAUSED */
   bool stopping;
   bool plugin_started;       /* task_start succeeded: task_stop is owed */
+  bool plugin_stop_done;     /* task_stop finished (KC_OK, or kc_task_stop_done()) */
   bool runner_active;        /* Kafka client and handles exist */
   bool stop_forced;          /* graceful timeout passed: skip waiting for flushes */
   bool freed;
@@ -147,6 +148,14 @@ void kc_worker_destroy(kc_worker_t *wk);
 /** Requests a source offset flush now (coalesced). @p cb may be NULL. */
 void kc_worker_flush_offsets(kc_worker_t *wk);
 int64_t kc_now_ms(void);
+/**
+ * Reads a consumer group's committed offsets with the admin API, off the
+ * loop (ListConsumerGroupOffsets); @p cb runs once on the loop with the
+ * partitions (borrowed) or an error message.
+ */
+typedef void (*kc_group_offsets_cb)(void *arg, const char *errmsg,
+                                    const rd_kafka_topic_partition_list_t *offsets);
+int kc_worker_group_offsets(kc_worker_t *wk, const char *group, kc_group_offsets_cb cb, void *arg);
 
 /* ---- tasks (task.c) ---- */
 /**
