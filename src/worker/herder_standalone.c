@@ -553,6 +553,20 @@ static void op_validate(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb
   reply_ok(cb, arg, res, false);
 }
 
+typedef struct {
+  kc_herder_cb cb;
+  void *arg;
+} server_info_t;
+
+static void on_cluster_id(void *arg, const char *cluster_id) {
+  server_info_t *si = arg;
+  json_t *o = json_pack("{s:s,s:s}", "version", KC_CONNECT_COMPAT_VERSION, "commit",
+                        "kconnect-" KC_VERSION_STRING);
+  json_object_set_new(o, "kafka_cluster_id", cluster_id ? json_string(cluster_id) : json_null());
+  reply_ok(si->cb, si->arg, o, false);
+  free(si);
+}
+
 int kc_herder_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   kc_worker_t *wk = h->wk;
   if ((unsigned)req->op > KC_HERDER_VALIDATE) return KC_EINVAL;
@@ -561,10 +575,11 @@ int kc_herder_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb
 
   switch (req->op) {
     case KC_HERDER_SERVER_INFO: {
-      json_t *o = json_pack("{s:s,s:s}", "version", KC_CONNECT_COMPAT_VERSION, "commit",
-                            "kconnect-" KC_VERSION_STRING);
-      json_object_set_new(o, "kafka_cluster_id", wk->cluster_id ? json_string(wk->cluster_id) : json_null());
-      reply_ok(cb, arg, o, false);
+      server_info_t *si = calloc(1, sizeof *si);
+      if (!si) return KC_ENOMEM;
+      si->cb = cb;
+      si->arg = arg;
+      kc_worker_when_cluster_id(wk, 10000, on_cluster_id, si);
       return 0;
     }
     case KC_HERDER_HEALTH:

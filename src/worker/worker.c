@@ -113,6 +113,43 @@ static void on_admin_events(kc_kqueue_t *kq) {
   (void)wk;
 }
 
+typedef struct kc_cluster_waiter_s {
+  void (*cb)(void *arg, const char *cluster_id);
+  void *arg;
+  int64_t deadline_ms;
+  struct kc_cluster_waiter_s *next;
+} cluster_waiter_t;
+
+/* Answers waiters whose id arrived or whose deadline passed (all of them when @p all). */
+static void answer_waiters(kc_worker_t *wk, bool all) {
+  int64_t now = kc_now_ms();
+  cluster_waiter_t **pp = &wk->cluster_waiters;
+  while (*pp) {
+    cluster_waiter_t *w = *pp;
+    if (wk->cluster_id || all || now >= w->deadline_ms) {
+      *pp = w->next;
+      w->cb(w->arg, wk->cluster_id);
+      free(w);
+    } else {
+      pp = &w->next;
+    }
+  }
+}
+
+void kc_worker_when_cluster_id(kc_worker_t *wk, uint64_t timeout_ms,
+                               void (*cb)(void *arg, const char *cluster_id), void *arg) {
+  cluster_waiter_t *w = wk->cluster_id || wk->shutting_down ? NULL : calloc(1, sizeof *w);
+  if (!w) {
+    cb(arg, wk->cluster_id);
+    return;
+  }
+  w->cb = cb;
+  w->arg = arg;
+  w->deadline_ms = kc_now_ms() + (int64_t)timeout_ms;
+  w->next = wk->cluster_waiters;
+  wk->cluster_waiters = w;
+}
+
 static void on_cluster_timer(uv_timer_t *t) {
   kc_worker_t *wk = t->data;
   /* timeout 0: the cached id, never a blocking metadata request (K12). */
@@ -123,6 +160,7 @@ static void on_cluster_timer(uv_timer_t *t) {
     kc_log_info("kc.worker", "Kafka cluster ID: %s", wk->cluster_id);
     uv_timer_stop(t);
   }
+  answer_waiters(wk, false);
 }
 
 kc_worker_t *kc_worker_create(uv_loop_t *loop, kc_worker_config_t *wc, char *errstr, size_t n) {
@@ -162,7 +200,7 @@ kc_worker_t *kc_worker_create(uv_loop_t *loop, kc_worker_config_t *wc, char *err
   /* Ask for metadata once so the cluster id gets cached; non-blocking. */
   uv_timer_init(loop, &wk->cluster_timer);
   wk->cluster_timer.data = wk;
-  uv_timer_start(&wk->cluster_timer, on_cluster_timer, 50, 200);
+  uv_timer_start(&wk->cluster_timer, on_cluster_timer, 0, 50);
   uv_timer_init(loop, &wk->offset_timer);
   wk->offset_timer.data = wk;
   uint64_t every = (uint64_t)wc->offset_flush_interval_ms;
@@ -205,6 +243,7 @@ void kc_worker_shutdown(kc_worker_t *wk, void (*cb)(void *), void *arg) {
   s->arg = arg;
   s->pending = 5;
   wk->shutting_down = true;
+  answer_waiters(wk, true);
   uv_timer_stop(&wk->offset_timer);
   wk->offset_timer.data = s;
   wk->cluster_timer.data = s;

@@ -126,6 +126,7 @@ struct kc_worker_s {
   kc_kqueue_t admin_kq;
   char *cluster_id;
   uv_timer_t cluster_timer;
+  struct kc_cluster_waiter_s *cluster_waiters; /* GET / requests waiting for the id */
   bool shutting_down;
   int64_t started_ms;
 };
@@ -148,6 +149,13 @@ void kc_worker_destroy(kc_worker_t *wk);
 /** Requests a source offset flush now (coalesced). @p cb may be NULL. */
 void kc_worker_flush_offsets(kc_worker_t *wk);
 int64_t kc_now_ms(void);
+/**
+ * Calls @p cb once the Kafka cluster id is known (at once if it is), or with
+ * NULL after @p timeout_ms or at shutdown. Connect answers GET / only after
+ * it looked the id up; this keeps that without blocking the loop.
+ */
+void kc_worker_when_cluster_id(kc_worker_t *wk, uint64_t timeout_ms,
+                               void (*cb)(void *arg, const char *cluster_id), void *arg);
 /**
  * Reads a consumer group's committed offsets with the admin API, off the
  * loop (ListConsumerGroupOffsets); @p cb runs once on the loop with the
