@@ -418,6 +418,80 @@ KC_EXTERN const kc_value_t *kc_task_offset(kc_task_t *task, const kc_value_t *so
 KC_EXTERN void kc_task_request_commit(kc_task_t *task);
 /**@}*/
 
+/** @name HTTP client service (libcurl multi-socket on the loop; used by the S3 sink) */
+/**@{*/
+/**
+ * One HTTP request, submitted with kc_http_submit() and completed by exactly
+ * one callback. Create, configure, submit; read the response in the callback;
+ * destroy after it (or reuse nothing: one request per object).
+ */
+typedef struct kc_http_req_s kc_http_req_t;
+
+/**
+ * Completion. @p status is 0 when an HTTP response arrived (any code: see
+ * kc_http_req_status()), or a KC_E* transport error (KC_ETIMEDOUT, KC_EIO for
+ * connection/TLS/DNS failures; kc_http_req_error() says which).
+ */
+typedef void (*kc_http_cb)(kc_http_req_t *req, int status, void *arg);
+
+/** New request; @p method "GET"/"PUT"/"POST"/"DELETE"/"HEAD", @p url absolute (copied). NULL on ENOMEM. */
+KC_EXTERN kc_http_req_t *kc_http_req_new(const char *method, const char *url);
+/** Adds a request header line "Name: value" (copied). @returns 0 or KC_ENOMEM. */
+KC_EXTERN int kc_http_req_add_header(kc_http_req_t *req, const char *name, const char *value);
+/** Body from memory: @p len bytes copied. @returns 0 or KC_ENOMEM. */
+KC_EXTERN int kc_http_req_set_body(kc_http_req_t *req, const void *data, size_t len);
+/**
+ * Body streamed from a file range (uv_fs reads on the threadpool; never the
+ * whole range in memory). @p path copied; @p offset and @p len in bytes.
+ */
+KC_EXTERN int kc_http_req_set_body_file(kc_http_req_t *req, const char *path, int64_t offset,
+                                        int64_t len);
+/**
+ * Signs with AWS Signature Version 4 at submit time (our own signer: libcurl
+ * 7.88's is unusable for S3). @p payload_sha256_hex: the body's hex SHA-256, or
+ * NULL to send UNSIGNED-PAYLOAD. @p session_token may be NULL. All copied.
+ */
+KC_EXTERN int kc_http_req_set_sigv4(kc_http_req_t *req, const char *region, const char *service,
+                                    const char *access_key, const char *secret_key,
+                                    const char *session_token, const char *payload_sha256_hex);
+/** HTTP proxy (Confluent's s3.proxy.url/user/password); @p user/@p password may be NULL. */
+KC_EXTERN int kc_http_req_set_proxy(kc_http_req_t *req, const char *url, const char *user,
+                                    const char *password);
+/** Total timeout in ms (0 = none) and connect timeout in ms. */
+KC_EXTERN void kc_http_req_set_timeouts(kc_http_req_t *req, uint64_t total_ms, uint64_t connect_ms);
+/** Caps the response body kept in memory (bytes; default 1 MiB); the rest is discarded. */
+KC_EXTERN void kc_http_req_set_response_limit(kc_http_req_t *req, size_t limit);
+/**
+ * Starts the request on the task's loop. Ownership of @p req stays with the
+ * caller, who must not touch it until @p cb ran, then destroys it.
+ * @returns 0 (cb will run exactly once, never inside this call) or KC_E*.
+ */
+KC_EXTERN int kc_http_submit(kc_task_t *task, kc_http_req_t *req, kc_http_cb cb, void *arg);
+/** Aborts a submitted request: its callback still runs once, soon, on the loop, with
+ * status KC_ETIMEDOUT and error "cancelled". Safe to call once after submit. */
+KC_EXTERN void kc_http_req_cancel(kc_http_req_t *req);
+/** HTTP status code of the response (0 when none). */
+KC_EXTERN long kc_http_req_status(const kc_http_req_t *req);
+/** Response body (borrowed; data NUL-terminated). */
+KC_EXTERN const kc_buf_t *kc_http_req_response(const kc_http_req_t *req);
+/** A response header's value (case-insensitive name; borrowed) or NULL. */
+KC_EXTERN const char *kc_http_req_response_header(const kc_http_req_t *req, const char *name);
+/** Transport error text (curl's), "" when none. */
+KC_EXTERN const char *kc_http_req_error(const kc_http_req_t *req);
+/** Frees the request. Not while it is in flight. NULL-safe. */
+KC_EXTERN void kc_http_req_destroy(kc_http_req_t *req);
+/**@}*/
+
+/** @name Worker services */
+/**@{*/
+/**
+ * The worker's state directory (bytes on disk the worker owns: spools), the
+ * directory of offset.storage.file.filename unless the worker sets
+ * "kconnect.state.dir". Borrowed; never NULL.
+ */
+KC_EXTERN const char *kc_task_state_dir(const kc_task_t *task);
+/**@}*/
+
 /** @name The connector plugin */
 /**@{*/
 typedef enum { KC_CONNECTOR_SOURCE, KC_CONNECTOR_SINK } kc_connector_type_t;

@@ -66,6 +66,7 @@ static const kc_config_def_t worker_defs[] = {
     DEF("metrics.recording.level", KC_CFG_STRING, "INFO"),
     DEF("metric.reporters", KC_CFG_LIST, ""),
     DEF("auto.include.jmx.reporter", KC_CFG_BOOLEAN, "true"),
+    DEF("kconnect.state.dir", KC_CFG_STRING, NULL),
     DEF("listeners", KC_CFG_LIST, "http://:8083"),
     DEF("rest.advertised.host.name", KC_CFG_STRING, NULL),
     RANGE("rest.advertised.port", KC_CFG_INT, NULL, 0, 65535),

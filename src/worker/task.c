@@ -222,6 +222,7 @@ int kc_task_id(const kc_task_t *task) { return task->id; }
 const kc_config_t *kc_task_config(const kc_task_t *task) { return task->config; }
 uv_loop_t *kc_task_loop(const kc_task_t *task) { return task->wk->loop; }
 void *kc_task_ctx(const kc_task_t *task) { return task->ctx; }
+const char *kc_task_state_dir(const kc_task_t *task) { return task->wk->state_dir; }
 void kc_task_set_ctx(kc_task_t *task, void *ctx) { task->ctx = ctx; }
 
 void kc_task_log(const kc_task_t *task, kc_log_level_t level, const char *fmt, ...) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <libgen.h>
 
 #include "config/kafka_conf.h"
 #include "util/log.h"
@@ -170,6 +171,16 @@ kc_worker_t *kc_worker_create(uv_loop_t *loop, kc_worker_config_t *wc, char *err
   wk->wc = wc;
   wk->started_ms = kc_now_ms();
   snprintf(wk->worker_id, sizeof wk->worker_id, "%s:%d", wc->advertised_host, wc->advertised_port);
+  const char *sd = kc_config_get(wc->props, "kconnect.state.dir");
+  if (sd && *sd) {
+    wk->state_dir = strdup(sd);
+  } else if (wc->offset_storage_file) {
+    char *copy = strdup(wc->offset_storage_file);
+    wk->state_dir = strdup(dirname(copy));
+    free(copy);
+  } else {
+    wk->state_dir = strdup(".");
+  }
   wk->offsets = wc->offset_storage_file
                     ? kc_offset_store_file_open(loop, wc->offset_storage_file, errstr, n)
                     : kc_offset_store_memory_open(loop);
@@ -262,5 +273,6 @@ void kc_worker_shutdown(kc_worker_t *wk, void (*cb)(void *), void *arg) {
 void kc_worker_destroy(kc_worker_t *wk) {
   kc_offset_store_close(wk->offsets);
   free(wk->cluster_id);
+  free(wk->state_dir);
   free(wk);
 }
