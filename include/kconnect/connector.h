@@ -226,6 +226,13 @@ KC_EXTERN void kc_value_destroy(kc_value_t *v);
  * @returns 0 or a kc_buf_append() error.
  */
 KC_EXTERN int kc_value_to_java_string(const kc_value_t *v, kc_buf_t *out);
+/**
+ * Appends @p v as JsonConverter with schemas.enable=false writes it (compact
+ * JSON, logical types by @p schema, bytes as base64): what Confluent's
+ * JsonFormat puts on each line. @p schema may be NULL (schemaless).
+ * @returns 0, KC_ECONVERT (value does not match schema), or a kc_buf error.
+ */
+KC_EXTERN int kc_value_to_json(const kc_schema_t *schema, const kc_value_t *v, kc_buf_t *out);
 /**@}*/
 
 /** @name Configuration (java.util.Properties / Map<String,String>; ConfigDef) */
