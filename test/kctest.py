@@ -375,3 +375,107 @@ def http_full(worker, method, path, body=None, timeout=30):
     except ValueError:
         parsed = text
     return r.status, {k.lower(): v for k, v in r.getheaders()}, parsed
+
+
+# ---- S3 helpers (the local versitygw server of tools/s3-local; boto3 signs SigV4) ----
+
+S3_TOOL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "s3-local")
+
+
+def s3_env():
+    """The local S3 server's endpoint, credentials and region; the defaults match tools/s3-local."""
+    port = os.environ.get("S3_PORT", "9000")
+    return {
+        "endpoint": os.environ.get("S3_ENDPOINT", "http://127.0.0.1:%s" % port),
+        "access_key": os.environ.get("S3_ACCESS_KEY", "kconnect"),
+        "secret_key": os.environ.get("S3_SECRET_KEY", "kconnect-secret-key"),
+        "region": os.environ.get("S3_REGION", "us-east-1"),
+    }
+
+
+def _s3_tool(cmd, check=True):
+    r = subprocess.run([S3_TOOL, cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    if check and r.returncode != 0:
+        raise AssertionError("tools/s3-local %s failed (%d): %s" % (cmd, r.returncode, r.stderr.decode()))
+    return r
+
+
+def s3_server_start():
+    """Starts the local S3 server unless tools/s3-local already runs one; returns True only if this
+    call started it (so the caller knows to stop it, and only then)."""
+    if _s3_tool("status", check=False).returncode == 0:
+        return False
+    _s3_tool("start")
+    # A server this script did not start may serve the port; then start used it and we own nothing.
+    return _s3_tool("status", check=False).returncode == 0
+
+
+def s3_server_stop():
+    _s3_tool("stop")
+
+
+def s3_client(access_key=None, secret_key=None, region=None, **config):
+    """A boto3 S3 client for the local server: path-style addressing, SigV4, few retries (a test
+    wants to see an error, not wait it out). Arguments override the s3_env() credentials."""
+    import boto3
+    from botocore.config import Config
+    env = s3_env()
+    opts = {"signature_version": "s3v4", "s3": {"addressing_style": "path"},
+            "retries": {"max_attempts": 2, "mode": "standard"}, "connect_timeout": 5, "read_timeout": 60}
+    opts.update(config)
+    try:
+        cfg = Config(**opts)
+    except TypeError:
+        # Older botocore (Debian's 1.29) lacks options newer callers may pass, e.g.
+        # request_checksum_calculation; those only matter to the newer version.
+        for k in ("request_checksum_calculation", "response_checksum_validation"):
+            opts.pop(k, None)
+        cfg = Config(**opts)
+    return boto3.client("s3", endpoint_url=env["endpoint"], region_name=region or env["region"],
+                        aws_access_key_id=access_key or env["access_key"],
+                        aws_secret_access_key=secret_key or env["secret_key"], config=cfg)
+
+
+def s3_create_bucket(name, client=None):
+    """Creates a bucket (an existing one of ours is fine); returns its name."""
+    c = client or s3_client()
+    try:
+        c.create_bucket(Bucket=name)
+    except c.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    return name
+
+
+def s3_list_objects(bucket, prefix="", client=None):
+    """[(key, size)] of every object under prefix, sorted by key."""
+    c = client or s3_client()
+    out = []
+    for page in c.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        out.extend((o["Key"], o["Size"]) for o in page.get("Contents", []))
+    return sorted(out)
+
+
+def s3_get(bucket, key, client=None):
+    """The object's bytes."""
+    c = client or s3_client()
+    return c.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def s3_list_multipart_uploads(bucket, prefix="", client=None):
+    """[(key, upload_id)] of the multipart uploads in progress (created, neither completed nor aborted)."""
+    c = client or s3_client()
+    out = []
+    for page in c.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
+        out.extend((u["Key"], u["UploadId"]) for u in page.get("Uploads", []))
+    return sorted(out)
+
+
+def s3_delete_bucket(bucket, client=None):
+    """Aborts the bucket's uploads, deletes its objects, then the bucket (tests clean up after themselves)."""
+    c = client or s3_client()
+    for key, upload_id in s3_list_multipart_uploads(bucket, client=c):
+        c.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+    keys = [k for k, _ in s3_list_objects(bucket, client=c)]
+    for i in range(0, len(keys), 1000):
+        c.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
+    c.delete_bucket(Bucket=bucket)
