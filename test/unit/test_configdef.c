@@ -13,26 +13,7 @@
 #include "config/configdef.h"
 #include "config/props.h"
 #include "config/worker_config.h"
-
-static int checks_failed;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-      checks_failed++;                                                         \
-    }                                                                          \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                           \
-  do {                                                                                 \
-    const char *g_ = (got), *w_ = (want);                                              \
-    if (!g_ || strcmp(g_, w_) != 0) {                                                  \
-      fprintf(stderr, "%s:%d: %s is \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got, \
-              g_ ? g_ : "(null)", w_);                                                 \
-      checks_failed++;                                                                 \
-    }                                                                                  \
-  } while (0)
+#include "kc_test.h"
 
 static const char *const formats[] = {"json", "csv", NULL};
 
@@ -485,11 +466,8 @@ static void test_worker_config(void) {
 }
 
 static void test_worker_unknown_keys_warn(void) {
-  char path[] = "/tmp/kc_test_configdef_XXXXXX";
-  int fd = mkstemp(path);
-  fflush(stderr);
-  int saved = dup(2);
-  dup2(fd, 2);
+  kc_test_capture_t cap;
+  CHECK(kc_test_capture_begin(&cap, "configdef") == 0);
   char err[256];
   kc_worker_config_t *wc = worker(
       "key.converter=a\nvalue.converter=b\nbootstrap.servrs=typo:9092\nfoo=1\n"
@@ -498,16 +476,10 @@ static void test_worker_unknown_keys_warn(void) {
       "internal.key.converter=org.apache.kafka.connect.json.JsonConverter\n"
       "rest.port=8083\nconfig.storage.topic=c\n",
       err, sizeof err);
-  fflush(stderr);
-  dup2(saved, 2);
-  close(saved);
+  char log[4096];
+  kc_test_capture_end(&cap, log, sizeof log);
   CHECK(wc != NULL);
   kc_worker_config_destroy(wc);
-  char log[4096];
-  ssize_t n = pread(fd, log, sizeof log - 1, 0);
-  log[n > 0 ? n : 0] = '\0';
-  close(fd);
-  unlink(path);
   CHECK(strstr(log, "WARN The configuration 'bootstrap.servrs' was supplied but isn't a known config.") != NULL);
   CHECK(strstr(log, "WARN The configuration 'foo' was supplied but isn't a known config.") != NULL);
   CHECK(strstr(log, "internal.key.converter, an internal converter property") != NULL);
@@ -518,29 +490,12 @@ static void test_worker_unknown_keys_warn(void) {
 }
 
 int main(void) {
-  struct {
-    const char *name;
-    void (*fn)(void);
-  } tests[] = {
-      {"check_messages", test_check_messages},
-      {"validate_and_defaults", test_validate_and_defaults},
-      {"sink_topic_rules", test_sink_topic_rules},
-      {"validate_json", test_validate_json},
-      {"describe_json", test_describe_json},
-      {"worker_config", test_worker_config},
-      {"worker_unknown_keys_warn", test_worker_unknown_keys_warn},
-  };
-  int passed = 0, failed = 0;
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    int before = checks_failed;
-    tests[i].fn();
-    if (checks_failed == before) {
-      passed++;
-    } else {
-      failed++;
-      fprintf(stderr, "FAIL %s\n", tests[i].name);
-    }
-  }
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  kc_test_run("check_messages", test_check_messages);
+  kc_test_run("validate_and_defaults", test_validate_and_defaults);
+  kc_test_run("sink_topic_rules", test_sink_topic_rules);
+  kc_test_run("validate_json", test_validate_json);
+  kc_test_run("describe_json", test_describe_json);
+  kc_test_run("worker_config", test_worker_config);
+  kc_test_run("worker_unknown_keys_warn", test_worker_unknown_keys_warn);
+  return kc_test_done();
 }

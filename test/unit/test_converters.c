@@ -7,7 +7,6 @@
  * deliberate differences, each explained. Every y_ file of JSONTestSuite also
  * goes through JsonConverter with schemas.enable=false.
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,40 +15,7 @@
 
 #include "convert/converter.h"
 #include "convert/json_value.h"
-
-static int checks_failed;
-static int passed, failed;
-
-#define CHECK(cond)                                                               \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      checks_failed++;                                                            \
-      fprintf(stderr, "  CHECK failed %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
-    }                                                                             \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                          \
-  do {                                                                                \
-    const char *g_ = (got), *w_ = (want);                                             \
-    if (!g_ || strcmp(g_, w_)) {                                                      \
-      checks_failed++;                                                                \
-      fprintf(stderr, "  CHECK failed %s:%d:\n    got  \"%s\"\n    want \"%s\"\n",     \
-              __FILE__, __LINE__, g_ ? g_ : "(null)", w_);                            \
-    }                                                                                 \
-  } while (0)
-
-static void run_test(const char *name, void (*fn)(void)) {
-  checks_failed = 0;
-  fn();
-  if (checks_failed) {
-    failed++;
-    printf("FAIL %s\n", name);
-  } else {
-    passed++;
-    printf("ok   %s\n", name);
-  }
-  fflush(stdout);
-}
+#include "kc_test.h"
 
 /* "k=v,k2=v2" or "-" */
 static kc_config_t *cfg_of(const char *spec) {
@@ -1086,44 +1052,22 @@ static void test_simple_header_converter(void) {
 
 /* ---- JSONTestSuite through the converter ------------------------------------------ */
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *b = malloc((size_t)n + 1);
-  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  *len = (size_t)n;
-  return b;
-}
-
 static int kc_conv_test_fail(char *err, size_t n) {
   snprintf(err, n, "tombstone on one side only");
   return -1;
 }
 
 static void test_suite_through_converter(void) {
-  const char *root = getenv("KC_SHARED_DATA");
-  char dir[1024], err[512];
-  snprintf(dir, sizeof dir, "%s/json-test-suite/test_parsing", root ? root : "/work/shared/data");
-  DIR *dh = opendir(dir);
-  CHECK(dh != NULL);
-  if (!dh) return;
+  char err[512];
+  kc_test_dir_t dir;
+  if (!CHECK(kc_test_dir_open(&dir, kc_test_data("json-test-suite/test_parsing")))) return;
   kc_converter_t *c = make("JsonConverter", "schemas.enable=false", err, sizeof err);
   kc_converter_t *env = make("JsonConverter", "-", err, sizeof err);
   int files = 0, ok = 0;
-  struct dirent *e;
-  while ((e = readdir(dh))) {
-    if (e->d_name[0] != 'y') continue;
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+  while (kc_test_dir_next(&dir)) {
+    if (dir.name[0] != 'y') continue;
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = kc_test_read_file(dir.path, &len);
     if (!text) continue;
     files++;
     kc_schema_t *s = NULL, *s2 = NULL;
@@ -1146,7 +1090,7 @@ static void test_suite_through_converter(void) {
         kc_value_equal(v, orig) && s2 == NULL && kc_value_equal(v2, v))
       ok++;
     else
-      fprintf(stderr, "  %s: %s\n", e->d_name, rc ? err : "values differ");
+      fprintf(stderr, "  %s: %s\n", dir.name, rc ? err : "values differ");
     kc_value_destroy(v);
     kc_value_destroy(orig);
     kc_value_destroy(back);
@@ -1155,7 +1099,7 @@ static void test_suite_through_converter(void) {
     kc_buf_free(&wrapped);
     free(text);
   }
-  closedir(dh);
+  kc_test_dir_close(&dir);
   kc_converter_destroy(c);
   kc_converter_destroy(env);
   printf("     %d of %d y_ files converted and written back\n", ok, files);
@@ -1285,16 +1229,15 @@ static void test_throughput(void) {
 }
 
 int main(void) {
-  run_test("json_converter_table", test_json_table);
-  run_test("json_from_connect", test_from_connect);
-  run_test("json_nulls_cache_limits", test_json_nulls_and_cache);
-  run_test("string_converter", test_string_converter);
-  run_test("bytearray_converter", test_bytearray_converter);
-  run_test("class_names", test_class_names);
-  run_test("simple_header_converter", test_simple_header_converter);
-  run_test("json_suite_through_converter", test_suite_through_converter);
-  run_test("mutations", test_mutations);
-  run_test("throughput", test_throughput);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  kc_test_run("json_converter_table", test_json_table);
+  kc_test_run("json_from_connect", test_from_connect);
+  kc_test_run("json_nulls_cache_limits", test_json_nulls_and_cache);
+  kc_test_run("string_converter", test_string_converter);
+  kc_test_run("bytearray_converter", test_bytearray_converter);
+  kc_test_run("class_names", test_class_names);
+  kc_test_run("simple_header_converter", test_simple_header_converter);
+  kc_test_run("json_suite_through_converter", test_suite_through_converter);
+  kc_test_run("mutations", test_mutations);
+  kc_test_run("throughput", test_throughput);
+  return kc_test_done();
 }

@@ -17,31 +17,7 @@
 #include <string.h>
 
 #include "../../connectors/file/file_lines.h"
-
-static int passed, failed;
-static int cur_failures;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond) && cur_failures++ < 5) {                   \
-      printf("  FAIL %s:%d: ", __FILE__, __LINE__);        \
-      printf(__VA_ARGS__);                                 \
-      putchar('\n');                                       \
-    }                                                      \
-  } while (0)
-
-#define RUN(fn)                                            \
-  do {                                                     \
-    cur_failures = 0;                                      \
-    fn();                                                  \
-    if (cur_failures) {                                    \
-      failed++;                                            \
-      printf("not ok %s (%d failures)\n", #fn, cur_failures); \
-    } else {                                               \
-      passed++;                                            \
-      printf("ok %s\n", #fn);                              \
-    }                                                      \
-  } while (0)
+#include "kc_test.h"
 
 /* ---- line lists ---- */
 
@@ -137,17 +113,17 @@ static void split_stream(const char *in, size_t n, feed_t *f, lines_t *out) {
     while (!f->max_batch || taken < f->max_batch || last) {
       if (!kc_file_lines_next(buf + start, end - start, scan, &len, &next)) {
         if (next > end - start) {
-          CHECK(false, "resume point %zu past the %zu pending bytes", next, end - start);
+          CHECKF(false, "resume point %zu past the %zu pending bytes", next, end - start);
           goto done;
         }
         scan = next;
         break;
       }
       if (!(next >= 1 && len < next && next <= end - start)) {
-        CHECK(false, "bad line %zu/%zu of %zu", len, next, end - start);
+        CHECKF(false, "bad line %zu/%zu of %zu", len, next, end - start);
         goto done;
       }
-      CHECK(memcmp(buf + start, in + pos, len) == 0, "line bytes differ at %zu", pos);
+      CHECKF(memcmp(buf + start, in + pos, len) == 0, "line bytes differ at %zu", pos);
       lines_add(out, pos, len, pos + next);
       start += next;
       pos += next;
@@ -176,13 +152,13 @@ done:
 
 static bool lines_equal(const lines_t *a, const lines_t *b, const char *what) {
   if (a->n != b->n || a->rest != b->rest) {
-    CHECK(false, "%s: %zu lines, %zu left; reference %zu lines, %zu left", what, a->n, a->rest,
+    CHECKF(false, "%s: %zu lines, %zu left; reference %zu lines, %zu left", what, a->n, a->rest,
           b->n, b->rest);
     return false;
   }
   for (size_t i = 0; i < a->n; i++) {
     if (a->v[i].off != b->v[i].off || a->v[i].len != b->v[i].len || a->v[i].end != b->v[i].end) {
-      CHECK(false, "%s: line %zu is (%zu,%zu,end %zu), reference (%zu,%zu,end %zu)", what, i,
+      CHECKF(false, "%s: line %zu is (%zu,%zu,end %zu), reference (%zu,%zu,end %zu)", what, i,
             a->v[i].off, a->v[i].len, a->v[i].end, b->v[i].off, b->v[i].len, b->v[i].end);
       return false;
     }
@@ -227,20 +203,20 @@ static void test_fixed_cases(void) {
     while (kc_file_lines_next(t->in + start, n - start, 0, &len, &next)) {
       const char *want = t->lines[k];
       size_t wlen = !want ? 0 : k == 0 && t->len0 ? t->len0 : strlen(want);
-      CHECK(want != NULL, "case %zu: unexpected line %zu", c, k);
+      CHECKF(want != NULL, "case %zu: unexpected line %zu", c, k);
       if (!want) break;
-      CHECK(len == wlen && memcmp(t->in + start, want, len) == 0, "case %zu line %zu: got %.*s",
+      CHECKF(len == wlen && memcmp(t->in + start, want, len) == 0, "case %zu line %zu: got %.*s",
             c, k, (int)len, t->in + start);
-      CHECK(start + next == t->ends[k], "case %zu line %zu ends at %zu, want %zu", c, k,
+      CHECKF(start + next == t->ends[k], "case %zu line %zu ends at %zu, want %zu", c, k,
             start + next, t->ends[k]);
       start += next;
       k++;
     }
-    CHECK(t->lines[k] == NULL || k >= 8, "case %zu: only %zu lines", c, k);
-    CHECK(n - start == t->rest, "case %zu: %zu bytes left, want %zu", c, n - start, t->rest);
+    CHECKF(t->lines[k] == NULL || k >= 8, "case %zu: only %zu lines", c, k);
+    CHECKF(n - start == t->rest, "case %zu: %zu bytes left, want %zu", c, n - start, t->rest);
     lines_t ref = {0};
     split_ref(t->in, n, &ref);
-    CHECK(ref.n == k && ref.rest == t->rest, "case %zu: the reference splitter disagrees", c);
+    CHECKF(ref.n == k && ref.rest == t->rest, "case %zu: the reference splitter disagrees", c);
     lines_free(&ref);
   }
 }
@@ -248,15 +224,15 @@ static void test_fixed_cases(void) {
 /* The resume point: a lone trailing "\r" is rescanned, other bytes are not. */
 static void test_resume_point(void) {
   size_t len = 99, next = 99;
-  CHECK(!kc_file_lines_next("abc\r", 4, 0, &len, &next) && next == 3, "next %zu, want 3", next);
-  CHECK(kc_file_lines_next("abc\r\n", 5, 3, &len, &next) && len == 3 && next == 5,
+  CHECKF(!kc_file_lines_next("abc\r", 4, 0, &len, &next) && next == 3, "next %zu, want 3", next);
+  CHECKF(kc_file_lines_next("abc\r\n", 5, 3, &len, &next) && len == 3 && next == 5,
         "\\r\\n across reads: len %zu next %zu", len, next);
-  CHECK(kc_file_lines_next("abc\rd", 5, 3, &len, &next) && len == 3 && next == 4,
+  CHECKF(kc_file_lines_next("abc\rd", 5, 3, &len, &next) && len == 3 && next == 4,
         "\\r then a byte: len %zu next %zu", len, next);
-  CHECK(!kc_file_lines_next("abcdef", 6, 2, &len, &next) && next == 6, "next %zu, want 6", next);
+  CHECKF(!kc_file_lines_next("abcdef", 6, 2, &len, &next) && next == 6, "next %zu, want 6", next);
   /* from is only a hint about the prefix; a too large one is clamped. */
-  CHECK(!kc_file_lines_next("ab", 2, 7, &len, &next) && next == 2, "clamped next %zu", next);
-  CHECK(!kc_file_lines_next(NULL, 0, 0, &len, &next) && next == 0, "empty input");
+  CHECKF(!kc_file_lines_next("ab", 2, 7, &len, &next) && next == 2, "clamped next %zu", next);
+  CHECKF(!kc_file_lines_next(NULL, 0, 0, &len, &next) && next == 0, "empty input");
 }
 
 static const char sample[] =
@@ -267,7 +243,7 @@ static void test_every_split(void) {
   size_t n = sizeof(sample) - 1;
   lines_t ref = {0};
   split_ref(sample, n, &ref);
-  CHECK(ref.n == 9 && ref.rest == 5, "reference: %zu lines, %zu left", ref.n, ref.rest);
+  CHECKF(ref.n == 9 && ref.rest == 5, "reference: %zu lines, %zu left", ref.n, ref.rest);
   for (size_t i = 0; i <= n; i++) {
     for (size_t j = i; j <= n; j++) {
       for (size_t batch = 0; batch <= 1; batch++) {
@@ -323,21 +299,6 @@ static const struct {
     {"Zookeeper_2k.log", {1999, 275739, 0x89bbf3998feccaf6ULL}, {1999, 275739, 0x89bbf3998feccaf6ULL}, {1999, 275739, 0x89bbf3998feccaf6ULL}},
 };
 
-static char *read_all(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 20, len = 0;
-  char *p = malloc(cap);
-  size_t r;
-  while (p && (r = fread(p + len, 1, cap - len, f)) > 0) {
-    len += r;
-    if (len == cap) p = realloc(p, cap *= 2);
-  }
-  fclose(f);
-  *n = len;
-  return p;
-}
-
 /* Rewrites "\r\n" as "\n" (drop_cr) or as "\r". */
 static size_t rewrite(const char *in, size_t n, char *out, bool drop_cr) {
   size_t o = 0;
@@ -362,18 +323,16 @@ static void check_expect(const char *in, const lines_t *l, const expect_t *e, co
       h = (h ^ c) * 0x100000001b3ULL;
     }
   }
-  CHECK(l->n == e->lines && bytes == e->bytes && h == e->fnv,
+  CHECKF(l->n == e->lines && bytes == e->bytes && h == e->fnv,
         "%s: %zu lines, %zu bytes, fnv %016llx; Python: %zu, %zu, %016llx", what, l->n, bytes,
         (unsigned long long)h, e->lines, e->bytes, (unsigned long long)e->fnv);
 }
 
 static void test_loghub(void) {
-  const char *data = getenv("KC_SHARED_DATA");
-  char pattern[4096];
-  snprintf(pattern, sizeof(pattern), "%s/loghub/*/*.log", data ? data : "/work/shared/data");
+  const char *pattern = kc_test_data("loghub/*/*.log");
   glob_t g;
   int rc = glob(pattern, 0, NULL, &g);
-  CHECK(rc == 0 && g.gl_pathc == 10, "%s: expected the ten loghub logs, found %zu", pattern,
+  CHECKF(rc == 0 && g.gl_pathc == 10, "%s: expected the ten loghub logs, found %zu", pattern,
         rc == 0 ? (size_t)g.gl_pathc : (size_t)0);
   if (rc != 0) return;
   uint64_t seed = 0x9E3779B97F4A7C15ULL;
@@ -383,10 +342,10 @@ static void test_loghub(void) {
     size_t row = sizeof(loghub) / sizeof(loghub[0]);
     for (size_t k = 0; k < sizeof(loghub) / sizeof(loghub[0]); k++)
       if (strcmp(loghub[k].name, base) == 0) row = k;
-    CHECK(row < sizeof(loghub) / sizeof(loghub[0]), "no Python figures for %s", base);
+    CHECKF(row < sizeof(loghub) / sizeof(loghub[0]), "no Python figures for %s", base);
     size_t n = 0;
-    char *raw = read_all(path, &n);
-    CHECK(raw && n > 100000, "cannot read %s", path);
+    char *raw = kc_test_read_file(path, &n);
+    CHECKF(raw && n > 100000, "cannot read %s", path);
     char *alt = raw ? malloc(n) : NULL;
     if (!raw || !alt || row >= sizeof(loghub) / sizeof(loghub[0])) {
       free(raw);
@@ -474,9 +433,9 @@ static void test_utf8_cases(void) {
     const utf8_case_t *c = &utf8_cases[i];
     size_t n = strlen(c->in);
     const char *want = c->out ? c->out : c->in;
-    CHECK(kc_file_utf8_valid(c->in, n) == (c->out == NULL), "case %zu: valid() wrong", i);
+    CHECKF(kc_file_utf8_valid(c->in, n) == (c->out == NULL), "case %zu: valid() wrong", i);
     size_t m = kc_file_utf8_repair(c->in, n, out);
-    CHECK(m == strlen(want) && memcmp(out, want, m) == 0, "case %zu: repaired to %zu bytes", i, m);
+    CHECKF(m == strlen(want) && memcmp(out, want, m) == 0, "case %zu: repaired to %zu bytes", i, m);
   }
 }
 
@@ -494,25 +453,26 @@ static void test_utf8_fuzz(void) {
       in[i] = rnd(&seed) % 100 < ascii_pct ? 'a' : (char)pool[rnd(&seed) % sizeof(pool)];
     bool valid = kc_file_utf8_valid(in, n);
     size_t m = kc_file_utf8_repair(in, n, out);
-    CHECK(m <= 3 * n, "repair wrote %zu bytes for %zu", m, n);
-    CHECK(kc_file_utf8_valid(out, m), "iteration %d: repair output is not valid", iter);
-    CHECK(!valid || (m == n && memcmp(in, out, n) == 0), "iteration %d: valid input changed", iter);
-    CHECK(valid || m != n || memcmp(in, out, n) != 0, "iteration %d: invalid input kept", iter);
+    CHECKF(m <= 3 * n, "repair wrote %zu bytes for %zu", m, n);
+    CHECKF(kc_file_utf8_valid(out, m), "iteration %d: repair output is not valid", iter);
+    CHECKF(!valid || (m == n && memcmp(in, out, n) == 0), "iteration %d: valid input changed",
+           iter);
+    CHECKF(valid || m != n || memcmp(in, out, n) != 0, "iteration %d: invalid input kept", iter);
     size_t m2 = kc_file_utf8_repair(out, m, again);
-    CHECK(m2 == m && memcmp(out, again, m) == 0, "iteration %d: repair is not idempotent", iter);
+    CHECKF(m2 == m && memcmp(out, again, m) == 0, "iteration %d: repair is not idempotent", iter);
     nvalid += valid;
   }
-  CHECK(nvalid > 1000 && nvalid < 190000, "fuzz mix: %zu valid inputs", nvalid);
+  CHECKF(nvalid > 1000 && nvalid < 190000, "fuzz mix: %zu valid inputs", nvalid);
 }
 
 int main(void) {
-  RUN(test_fixed_cases);
-  RUN(test_resume_point);
-  RUN(test_every_split);
-  RUN(test_byte_at_a_time);
-  RUN(test_loghub);
-  RUN(test_utf8_cases);
-  RUN(test_utf8_fuzz);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  kc_test_set_report_limit(5); /* fuzz loops would print a line per failed iteration */
+  kc_test_run("fixed_cases", test_fixed_cases);
+  kc_test_run("resume_point", test_resume_point);
+  kc_test_run("every_split", test_every_split);
+  kc_test_run("byte_at_a_time", test_byte_at_a_time);
+  kc_test_run("loghub", test_loghub);
+  kc_test_run("utf8_cases", test_utf8_cases);
+  kc_test_run("utf8_fuzz", test_utf8_fuzz);
+  return kc_test_done();
 }

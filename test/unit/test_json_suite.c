@@ -5,64 +5,13 @@
  * survive encode -> decode unchanged. Plus hand-written checks of error
  * positions, number typing, duplicate keys, depth limits and the encoder.
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "convert/json_value.h"
-
-static int checks_failed;
-static int passed, failed;
-
-#define CHECK(cond)                                                               \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      checks_failed++;                                                            \
-      fprintf(stderr, "  CHECK failed %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
-    }                                                                             \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                          \
-  do {                                                                                \
-    const char *g_ = (got), *w_ = (want);                                             \
-    if (!g_ || strcmp(g_, w_)) {                                                      \
-      checks_failed++;                                                                \
-      fprintf(stderr, "  CHECK failed %s:%d: got \"%s\", want \"%s\"\n", __FILE__,     \
-              __LINE__, g_ ? g_ : "(null)", w_);                                      \
-    }                                                                                 \
-  } while (0)
-
-static void run_test(const char *name, void (*fn)(void)) {
-  checks_failed = 0;
-  fn();
-  if (checks_failed) {
-    failed++;
-    printf("FAIL %s\n", name);
-  } else {
-    passed++;
-    printf("ok   %s\n", name);
-  }
-  fflush(stdout);
-}
-
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *b = malloc((size_t)n + 1);
-  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  if (b) b[n] = '\0';
-  *len = (size_t)n;
-  return b;
-}
+#include "kc_test.h"
 
 static bool has_position(const char *err) {
   unsigned long l, c;
@@ -71,21 +20,14 @@ static bool has_position(const char *err) {
 }
 
 static void test_suite(void) {
-  const char *root = getenv("KC_SHARED_DATA");
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%s/json-test-suite/test_parsing", root ? root : "/work/shared/data");
-  DIR *dh = opendir(dir);
-  CHECK(dh != NULL);
-  if (!dh) return;
+  kc_test_dir_t dir;
+  if (!CHECK(kc_test_dir_open(&dir, kc_test_data("json-test-suite/test_parsing")))) return;
   int y_ok = 0, y_bad = 0, n_ok = 0, n_bad = 0, i_acc = 0, i_rej = 0, unstable = 0;
-  struct dirent *e;
-  while ((e = readdir(dh))) {
-    const char *name = e->d_name;
-    if (name[0] == '.' || !strstr(name, ".json")) continue;
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+  while (kc_test_dir_next(&dir)) {
+    const char *name = dir.name;
+    if (!strstr(name, ".json")) continue;
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = kc_test_read_file(dir.path, &len);
     CHECK(text != NULL);
     if (!text) continue;
     kc_value_t *v = NULL;
@@ -127,7 +69,7 @@ static void test_suite(void) {
     kc_value_destroy(v);
     free(text);
   }
-  closedir(dh);
+  kc_test_dir_close(&dir);
   printf("     y_: %d accepted, %d rejected; n_: %d rejected, %d accepted; i_: %d accepted, %d "
          "rejected\n",
          y_ok, y_bad, n_ok, n_bad, i_acc, i_rej);
@@ -297,11 +239,10 @@ static void test_reader(void) {
 }
 
 int main(void) {
-  run_test("json_test_suite", test_suite);
-  run_test("error_messages", test_error_messages);
-  run_test("values", test_values);
-  run_test("encoder", test_encoder);
-  run_test("reader", test_reader);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  kc_test_run("json_test_suite", test_suite);
+  kc_test_run("error_messages", test_error_messages);
+  kc_test_run("values", test_values);
+  kc_test_run("encoder", test_encoder);
+  kc_test_run("reader", test_reader);
+  return kc_test_done();
 }

@@ -15,36 +15,7 @@
 
 #include "config/kafka_conf.h"
 #include "config/props.h"
-
-static int checks_failed;
-
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-      checks_failed++;                                                         \
-    }                                                                          \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                           \
-  do {                                                                                 \
-    const char *g_ = (got), *w_ = (want);                                              \
-    if (!g_ || strcmp(g_, w_) != 0) {                                                  \
-      fprintf(stderr, "%s:%d: %s is \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got, \
-              g_ ? g_ : "(null)", w_);                                                 \
-      checks_failed++;                                                                 \
-    }                                                                                  \
-  } while (0)
-
-#define CHECK_PREFIX(got, want)                                                          \
-  do {                                                                                   \
-    const char *g_ = (got), *w_ = (want);                                                \
-    if (strncmp(g_, w_, strlen(w_)) != 0) {                                              \
-      fprintf(stderr, "%s:%d: \"%s\" does not start with \"%s\"\n", __FILE__, __LINE__, g_, \
-              w_);                                                                       \
-      checks_failed++;                                                                   \
-    }                                                                                    \
-  } while (0)
+#include "kc_test.h"
 
 /* Value of an rd_kafka_conf property (static buffer; "" for unknown). */
 static const char *get(rd_kafka_conf_t *conf, const char *key) {
@@ -263,26 +234,17 @@ static void test_jaas_errors(void) {
 
 /* Runs a build with stderr captured; returns what was logged. */
 static char *build_capturing_log(const char *worker_text, kc_kafka_client_kind_t kind) {
-  char path[] = "/tmp/kc_test_kafka_conf_XXXXXX";
-  int fd = mkstemp(path);
-  fflush(stderr);
-  int saved = dup(2);
-  dup2(fd, 2);
+  kc_test_capture_t cap;
+  CHECK(kc_test_capture_begin(&cap, "kafka_conf") == 0);
   kc_config_t *w = props(worker_text);
   rd_kafka_conf_t *conf = NULL;
   char err[512];
   int rc = kc_kafka_conf_build(w, kind, NULL, &conf, err, sizeof err);
-  fflush(stderr);
-  dup2(saved, 2);
-  close(saved);
+  static char log[8192];
+  kc_test_capture_end(&cap, log, sizeof log);
   CHECK(rc == 0);
   if (conf) rd_kafka_conf_destroy(conf);
   kc_config_destroy(w);
-  static char log[8192];
-  ssize_t n = pread(fd, log, sizeof log - 1, 0);
-  log[n > 0 ? n : 0] = '\0';
-  close(fd);
-  unlink(path);
   return log;
 }
 
@@ -380,10 +342,7 @@ static char *write_temp(const void *data, size_t n) {
   static char paths[4][64];
   static int slot;
   char *path = paths[slot++ % 4];
-  snprintf(path, 64, "/tmp/kc_test_store_XXXXXX");
-  int fd = mkstemp(path);
-  CHECK(write(fd, data, n) == (ssize_t)n);
-  close(fd);
+  CHECK(kc_test_temp_file(path, 64, "store", data, n) == 0);
   return path;
 }
 
@@ -506,30 +465,13 @@ static void test_ssl_stores(void) {
 }
 
 int main(void) {
-  struct {
-    const char *name;
-    void (*fn)(void);
-  } tests[] = {
-      {"confluent_cloud_consumer", test_confluent_cloud_consumer},
-      {"confluent_cloud_producer_and_admin", test_confluent_cloud_producer_and_admin},
-      {"scram_override", test_scram_override},
-      {"bad_values_name_the_key", test_bad_values_name_the_key},
-      {"jaas_errors", test_jaas_errors},
-      {"java_only_keys_one_warning", test_java_only_keys_one_warning},
-      {"client_specific_mappings", test_client_specific_mappings},
-      {"ssl_stores", test_ssl_stores},
-  };
-  int passed = 0, failed = 0;
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    int before = checks_failed;
-    tests[i].fn();
-    if (checks_failed == before) {
-      passed++;
-    } else {
-      failed++;
-      fprintf(stderr, "FAIL %s\n", tests[i].name);
-    }
-  }
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  kc_test_run("confluent_cloud_consumer", test_confluent_cloud_consumer);
+  kc_test_run("confluent_cloud_producer_and_admin", test_confluent_cloud_producer_and_admin);
+  kc_test_run("scram_override", test_scram_override);
+  kc_test_run("bad_values_name_the_key", test_bad_values_name_the_key);
+  kc_test_run("jaas_errors", test_jaas_errors);
+  kc_test_run("java_only_keys_one_warning", test_java_only_keys_one_warning);
+  kc_test_run("client_specific_mappings", test_client_specific_mappings);
+  kc_test_run("ssl_stores", test_ssl_stores);
+  return kc_test_done();
 }

@@ -14,30 +14,7 @@
 
 #include "util/log.h"
 #include "worker/offset_store.h"
-
-static int checks_failed; /* within the current test */
-static int passed, failed;
-
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      checks_failed++;                                                       \
-      fprintf(stderr, "  CHECK failed %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                        \
-  } while (0)
-
-static void run_test(const char *name, void (*fn)(void)) {
-  checks_failed = 0;
-  fn();
-  if (checks_failed) {
-    failed++;
-    printf("FAIL %s\n", name);
-  } else {
-    passed++;
-    printf("ok   %s\n", name);
-  }
-  fflush(stdout);
-}
+#include "kc_test.h"
 
 static const char connect_key[] = "[\"local-file-source\",{\"filename\":\"/tmp/test.txt\"}]";
 static const char connect_val[] = "{\"position\":1234}";
@@ -52,21 +29,12 @@ static char *tmp_path(const char *name) {
   return p;
 }
 
-static int write_file(const char *path, const void *data, size_t len) {
-  FILE *f = fopen(path, "wb");
-  if (!f) return -1;
-  size_t n = len ? fwrite(data, 1, len, f) : 0;
-  fclose(f);
-  return n == len ? 0 : -1;
-}
-
 static int read_all(const char *path, kc_buf_t *out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  char chunk[4096];
   size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) kc_buf_append(out, chunk, n);
-  fclose(f);
+  char *data = kc_test_read_file(path, &n);
+  if (!data) return -1;
+  kc_buf_append(out, data, n);
+  free(data);
   return 0;
 }
 
@@ -296,10 +264,8 @@ static void test_codec_decode_variants(void) {
     int rc = decode_hex(hex, &d, &complete, err, sizeof err);
     CHECK(rc == KC_EINVAL);
     CHECK(!complete);
-    if (!strstr(err, bad[i].needle)) {
-      fprintf(stderr, "  case %zu: error \"%s\" lacks \"%s\"\n", i, err, bad[i].needle);
-      checks_failed++;
-    }
+    CHECKF(strstr(err, bad[i].needle), "case %zu: error \"%s\" lacks \"%s\"", i, err,
+           bad[i].needle);
     decoded_free(&d);
   }
   /* A load factor of 0 (or NaN) fails HashMap.readObject(). */
@@ -604,7 +570,7 @@ static void test_store_flush_error(void) {
   mkdir(later, 0755);
   char sub[300];
   snprintf(sub, sizeof sub, "%s/x", later);
-  write_file(sub, "x", 1);
+  kc_test_write_file(sub, "x", 1);
   CHECK(kc_offset_store_set(st, "k", 1, "v", 1) == 0);
   flush_rec_t c = {0};
   CHECK(kc_offset_store_flush(st, on_flush, &c) == 0);
@@ -628,7 +594,7 @@ static void test_store_bad_files(void) {
   uv_loop_init(&loop);
   char err[512];
   const char *garbage = tmp_path("garbage.dat");
-  CHECK(write_file(garbage, "this is not java serialization\n", 31) == 0);
+  CHECK(kc_test_write_file(garbage, "this is not java serialization\n", 31) == 0);
   err[0] = 0;
   CHECK(kc_offset_store_file_open(&loop, garbage, err, sizeof err) == NULL);
   CHECK(strstr(err, garbage) != NULL);
@@ -636,12 +602,12 @@ static void test_store_bad_files(void) {
 
   /* A serialized String where the map should be. */
   const char *str = tmp_path("string.dat");
-  CHECK(write_file(str, "\xac\xed\x00\x05\x74\x00\x02hi", 9) == 0);
+  CHECK(kc_test_write_file(str, "\xac\xed\x00\x05\x74\x00\x02hi", 9) == 0);
   CHECK(kc_offset_store_file_open(&loop, str, err, sizeof err) == NULL);
   CHECK(strstr(err, str) != NULL && strstr(err, "TC_STRING") && strstr(err, "offset 4"));
 
   const char *empty = tmp_path("empty.dat");
-  CHECK(write_file(empty, "", 0) == 0);
+  CHECK(kc_test_write_file(empty, "", 0) == 0);
   kc_offset_store_t *st = kc_offset_store_file_open(&loop, empty, err, sizeof err);
   CHECK(st && kc_offset_store_count(st) == 0);
   if (st) kc_offset_store_close(st);
@@ -652,12 +618,12 @@ static void test_store_bad_files(void) {
   kc_buf_init(&b, 0);
   kc_offset_codec_encode(in, 3, &b);
   const char *trunc = tmp_path("trunc.dat");
-  CHECK(write_file(trunc, b.data, b.len - 5) == 0);
+  CHECK(kc_test_write_file(trunc, b.data, b.len - 5) == 0);
   st = kc_offset_store_file_open(&loop, trunc, err, sizeof err);
   CHECK(st && kc_offset_store_count(st) == 0);
   if (st) kc_offset_store_close(st);
   /* The complete file loads all three. */
-  CHECK(write_file(trunc, b.data, b.len) == 0);
+  CHECK(kc_test_write_file(trunc, b.data, b.len) == 0);
   st = kc_offset_store_file_open(&loop, trunc, err, sizeof err);
   CHECK(st && kc_offset_store_count(st) == 3 && get_str(st, "c", "3"));
   if (st) kc_offset_store_close(st);
@@ -674,7 +640,7 @@ static void test_store_bad_files(void) {
     char *copy = malloc(b.len);
     memcpy(copy, b.data, b.len);
     copy[rnd() % b.len] ^= (char)(1u << (rnd() % 8));
-    write_file(fz, copy, rnd() % 3 ? b.len : rnd() % b.len);
+    kc_test_write_file(fz, copy, rnd() % 3 ? b.len : rnd() % b.len);
     free(copy);
     err[0] = 0;
     st = kc_offset_store_file_open(&loop, fz, err, sizeof err);
@@ -723,13 +689,12 @@ static void test_store_close_in_callback(void) {
 static char java_classes[300];
 
 static int run_cmd(const char *cmd, kc_buf_t *out) {
-  FILE *p = popen(cmd, "r");
-  if (!p) return -1;
-  char chunk[4096];
+  char *text;
   size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, p)) > 0)
-    if (out) kc_buf_append(out, chunk, n);
-  return pclose(p);
+  int rc = kc_test_sh(cmd, out ? &text : NULL, &n);
+  if (out && text) kc_buf_append(out, text, n);
+  if (out) free(text);
+  return rc;
 }
 
 static void hex_of(const void *p, size_t n, kc_buf_t *out) {
@@ -886,7 +851,7 @@ static void test_java_interop(void) {
 
   /* Java reads ours: the codec's file and one written by the file store. */
   const char *of = tmp_path("ours-many.dat");
-  CHECK(write_file(of, ours.data, ours.len) == 0);
+  CHECK(kc_test_write_file(of, ours.data, ours.len) == 0);
   kc_buf_t got, want;
   kc_buf_init(&got, 0);
   kc_buf_init(&want, 0);
@@ -921,7 +886,7 @@ static void test_java_interop(void) {
   CHECK(uv_loop_close(&loop) == 0);
 
   /* Java also sees a truncated file of ours as an empty map, as our store does. */
-  CHECK(write_file(of, ours.data, ours.len - 1) == 0);
+  CHECK(kc_test_write_file(of, ours.data, ours.len - 1) == 0);
   kc_buf_reset(&got);
   CHECK(java_read(of, &got) == 0);
   CHECK(strcmp(got.data, "size 0\n") == 0);
@@ -941,31 +906,23 @@ static void test_java_interop(void) {
   kc_buf_free(&ours);
 }
 
-static void remove_tree(const char *dir) {
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-}
-
 int main(void) {
-  snprintf(tmp_root, sizeof tmp_root, "/tmp/kc-offsets-XXXXXX");
-  if (!mkdtemp(tmp_root)) {
+  if (kc_test_temp_dir(tmp_root, sizeof tmp_root, "offsets") != 0) {
     perror("mkdtemp");
     return 1;
   }
-  run_test("codec_roundtrip", test_codec_roundtrip);
-  run_test("codec_connect_bytes", test_codec_connect_bytes);
-  run_test("codec_geometry", test_codec_geometry);
-  run_test("codec_decode_variants", test_codec_decode_variants);
-  run_test("codec_fuzz", test_codec_fuzz);
-  run_test("store_memory", test_store_memory);
-  run_test("store_file_roundtrip", test_store_file_roundtrip);
-  run_test("store_coalesce", test_store_coalesce);
-  run_test("store_flush_error", test_store_flush_error);
-  run_test("store_bad_files", test_store_bad_files);
-  run_test("store_close_in_callback", test_store_close_in_callback);
-  run_test("java_interop", test_java_interop);
-  remove_tree(tmp_root);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  kc_test_run("codec_roundtrip", test_codec_roundtrip);
+  kc_test_run("codec_connect_bytes", test_codec_connect_bytes);
+  kc_test_run("codec_geometry", test_codec_geometry);
+  kc_test_run("codec_decode_variants", test_codec_decode_variants);
+  kc_test_run("codec_fuzz", test_codec_fuzz);
+  kc_test_run("store_memory", test_store_memory);
+  kc_test_run("store_file_roundtrip", test_store_file_roundtrip);
+  kc_test_run("store_coalesce", test_store_coalesce);
+  kc_test_run("store_flush_error", test_store_flush_error);
+  kc_test_run("store_bad_files", test_store_bad_files);
+  kc_test_run("store_close_in_callback", test_store_close_in_callback);
+  kc_test_run("java_interop", test_java_interop);
+  if (kc_test_remove_tree(tmp_root) != 0) fprintf(stderr, "could not remove %s\n", tmp_root);
+  return kc_test_done();
 }

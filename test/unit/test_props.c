@@ -8,26 +8,7 @@
 #include <unistd.h>
 
 #include "config/props.h"
-
-static int checks_failed;
-
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-      checks_failed++;                                                       \
-    }                                                                        \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                         \
-  do {                                                                               \
-    const char *g_ = (got), *w_ = (want);                                            \
-    if (!g_ || strcmp(g_, w_) != 0) {                                                \
-      fprintf(stderr, "%s:%d: %s is \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got, \
-              g_ ? g_ : "(null)", w_);                                               \
-      checks_failed++;                                                               \
-    }                                                                                \
-  } while (0)
+#include "kc_test.h"
 
 static kc_config_t *parse(const char *text) {
   char err[256] = "";
@@ -263,12 +244,9 @@ static const char connect_standalone[] =
     "#plugin.path=\n";
 
 static void test_connect_standalone_file(void) {
-  char path[] = "/tmp/kc_test_props_XXXXXX";
-  int fd = mkstemp(path);
-  CHECK(fd >= 0);
-  CHECK(write(fd, connect_standalone, sizeof connect_standalone - 1) ==
-        (ssize_t)(sizeof connect_standalone - 1));
-  close(fd);
+  char path[64];
+  CHECK(kc_test_temp_file(path, sizeof path, "props", connect_standalone,
+                          sizeof connect_standalone - 1) == 0);
   char err[512] = "";
   kc_config_t *c = kc_props_load_file(path, err, sizeof err);
   unlink(path);
@@ -305,11 +283,9 @@ static void test_connect_standalone_file(void) {
   CHECK_STR(err, "/nonexistent/dir/worker.properties: No such file or directory");
 
   /* Parse errors name the file and the line */
-  char path2[] = "/tmp/kc_test_props_XXXXXX";
-  fd = mkstemp(path2);
+  char path2[64];
   const char *bad = "name=x\ntopics=\\u00zz\n";
-  CHECK(write(fd, bad, strlen(bad)) == (ssize_t)strlen(bad));
-  close(fd);
+  CHECK(kc_test_temp_file(path2, sizeof path2, "props", bad, strlen(bad)) == 0);
   c = kc_props_load_file(path2, err, sizeof err);
   unlink(path2);
   CHECK(c == NULL);
@@ -379,31 +355,14 @@ static void test_config_map(void) {
 }
 
 int main(void) {
-  struct {
-    const char *name;
-    void (*fn)(void);
-  } tests[] = {
-      {"separators", test_separators},
-      {"escapes", test_escapes},
-      {"unicode", test_unicode},
-      {"continuations", test_continuations},
-      {"comments_and_line_ends", test_comments_and_line_ends},
-      {"errors", test_errors},
-      {"duplicates_keep_position", test_duplicates_keep_position},
-      {"connect_standalone_file", test_connect_standalone_file},
-      {"config_map", test_config_map},
-  };
-  int passed = 0, failed = 0;
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    int before = checks_failed;
-    tests[i].fn();
-    if (checks_failed == before) {
-      passed++;
-    } else {
-      failed++;
-      fprintf(stderr, "FAIL %s\n", tests[i].name);
-    }
-  }
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed != 0;
+  kc_test_run("separators", test_separators);
+  kc_test_run("escapes", test_escapes);
+  kc_test_run("unicode", test_unicode);
+  kc_test_run("continuations", test_continuations);
+  kc_test_run("comments_and_line_ends", test_comments_and_line_ends);
+  kc_test_run("errors", test_errors);
+  kc_test_run("duplicates_keep_position", test_duplicates_keep_position);
+  kc_test_run("connect_standalone_file", test_connect_standalone_file);
+  kc_test_run("config_map", test_config_map);
+  return kc_test_done();
 }

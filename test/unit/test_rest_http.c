@@ -28,30 +28,7 @@
 #include <uv.h>
 
 #include "rest/rest.h"
-
-static int checks_failed; /* within the current test */
-static int passed, failed;
-
-#define CHECK(cond)                                                                \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
-      checks_failed++;                                                             \
-      fprintf(stderr, "  CHECK failed %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
-    }                                                                              \
-  } while (0)
-
-static void run_test(const char *name, void (*fn)(void)) {
-  checks_failed = 0;
-  fn();
-  if (checks_failed) {
-    failed++;
-    printf("FAIL %s\n", name);
-  } else {
-    passed++;
-    printf("ok   %s\n", name);
-  }
-  fflush(stdout);
-}
+#include "kc_test.h"
 
 #define IDLE_MS 600
 #define REQUEST_TIMEOUT_MS 1000
@@ -719,34 +696,34 @@ static void t_leave_pending(void) {
 }
 
 static int client_main(void) {
-  run_test("root_and_headers", t_root_and_headers);
-  run_test("not_found_body", t_not_found_body);
-  run_test("method_not_allowed", t_method_not_allowed);
-  run_test("fragmented_1_to_7_bytes", t_fragmented);
-  run_test("pipelined_in_order", t_pipelined);
-  run_test("keep_alive", t_keep_alive);
-  run_test("connection_close", t_connection_close);
-  run_test("http_1_0", t_http10);
-  run_test("expect_100_continue", t_expect_continue);
-  run_test("chunked_body", t_chunked);
-  run_test("header_limit_431", t_header_limit);
-  run_test("body_limit_413", t_body_limit);
-  run_test("slow_client_408", t_slow_client_408);
-  run_test("garbage_400", t_garbage_400);
-  run_test("half_open_client", t_half_open);
-  run_test("malformed_json_500", t_malformed_json);
-  run_test("wrong_json_types", t_wrong_types);
-  run_test("async_herder_other_conn", t_async_other_conn);
-  run_test("status_codes", t_status_codes);
-  run_test("paths_and_query", t_paths_and_query);
-  run_test("health_error_bodies", t_health);
-  run_test("request_timeout_500", t_request_timeout);
-  run_test("unsupported_media_415", t_unsupported_media);
-  run_test("client_gone_while_waiting", t_client_gone_while_waiting);
-  run_test("max_connections", t_max_connections);
-  run_test("leave_pending", t_leave_pending);
+  kc_test_run("root_and_headers", t_root_and_headers);
+  kc_test_run("not_found_body", t_not_found_body);
+  kc_test_run("method_not_allowed", t_method_not_allowed);
+  kc_test_run("fragmented_1_to_7_bytes", t_fragmented);
+  kc_test_run("pipelined_in_order", t_pipelined);
+  kc_test_run("keep_alive", t_keep_alive);
+  kc_test_run("connection_close", t_connection_close);
+  kc_test_run("http_1_0", t_http10);
+  kc_test_run("expect_100_continue", t_expect_continue);
+  kc_test_run("chunked_body", t_chunked);
+  kc_test_run("header_limit_431", t_header_limit);
+  kc_test_run("body_limit_413", t_body_limit);
+  kc_test_run("slow_client_408", t_slow_client_408);
+  kc_test_run("garbage_400", t_garbage_400);
+  kc_test_run("half_open_client", t_half_open);
+  kc_test_run("malformed_json_500", t_malformed_json);
+  kc_test_run("wrong_json_types", t_wrong_types);
+  kc_test_run("async_herder_other_conn", t_async_other_conn);
+  kc_test_run("status_codes", t_status_codes);
+  kc_test_run("paths_and_query", t_paths_and_query);
+  kc_test_run("health_error_bodies", t_health);
+  kc_test_run("request_timeout_500", t_request_timeout);
+  kc_test_run("unsupported_media_415", t_unsupported_media);
+  kc_test_run("client_gone_while_waiting", t_client_gone_while_waiting);
+  kc_test_run("max_connections", t_max_connections);
+  kc_test_run("leave_pending", t_leave_pending);
   json_decref(R.json);
-  printf("CLIENT-RESULT %d %d\n", passed, failed);
+  printf("CLIENT-RESULT %d %d\n", kc_test_state()->passed, kc_test_state()->failed);
   fflush(stdout);
   _exit(0); /* leaves c/d of t_leave_pending to the kernel */
 }
@@ -886,6 +863,17 @@ static void t_bind_conflict(void) {
   CHECK(r == NULL && strstr(err, "not-an-ip") != NULL);
 }
 
+/* Runs after the loop has returned: the servers closed under the client's open requests. */
+static void t_close_drains_everything(void) {
+  uv_loop_t *loop = uv_default_loop();
+  CHECK(client_passed >= 0);
+  CHECK(closes_done == 2);
+  CHECK(pending_answers == 0); /* late answers were delivered (and dropped) after the close */
+  CHECK(answers_given > 50);
+  CHECK(uv_loop_alive(loop) == 0);
+  CHECK(uv_loop_close(loop) == 0);
+}
+
 int main(int argc, char **argv) {
   if (argc == 4 && streq(argv[1], "--client")) {
     port1 = atoi(argv[2]);
@@ -901,10 +889,10 @@ int main(int argc, char **argv) {
   srv2 = kc_rest_start_with(loop, double_submit, loop, "127.0.0.1", 0, &lim2, err, sizeof(err));
   if (!srv1 || !srv2) {
     fprintf(stderr, "cannot start: %s\n", err);
-    printf("0 passed, 1 failed\n");
-    return 1;
+    kc_test_add(0, 1);
+    return kc_test_done();
   }
-  run_test("bind_conflict", t_bind_conflict);
+  kc_test_run("bind_conflict", t_bind_conflict);
 
   char exe[4096];
   size_t exe_len = sizeof(exe);
@@ -924,28 +912,13 @@ int main(int argc, char **argv) {
   int rc = uv_spawn(loop, &child, &opts);
   if (rc) {
     fprintf(stderr, "cannot spawn the client: %s\n", uv_strerror(rc));
-    printf("%d passed, %d failed\n", passed, failed + 1);
-    return 1;
+    kc_test_add(0, 1);
+    return kc_test_done();
   }
   uv_read_start((uv_stream_t *)&child_out, on_child_out_alloc, on_child_out);
   uv_run(loop, UV_RUN_DEFAULT); /* returns once both servers and every herder timer are gone */
 
-  checks_failed = 0;
-  CHECK(client_passed >= 0);
-  CHECK(closes_done == 2);
-  CHECK(pending_answers == 0); /* late answers were delivered (and dropped) after the close */
-  CHECK(answers_given > 50);
-  CHECK(uv_loop_alive(loop) == 0);
-  if (checks_failed) {
-    failed++;
-    printf("FAIL close_drains_everything\n");
-  } else {
-    passed++;
-    printf("ok   close_drains_everything\n");
-  }
-  CHECK(uv_loop_close(loop) == 0);
-  if (client_passed > 0) passed += client_passed;
-  if (client_failed > 0) failed += client_failed;
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  kc_test_run("close_drains_everything", t_close_drains_everything);
+  kc_test_add(client_passed > 0 ? client_passed : 0, client_failed > 0 ? client_failed : 0);
+  return kc_test_done();
 }

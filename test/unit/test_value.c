@@ -12,40 +12,7 @@
 
 #include "convert/converter.h"
 #include "kconnect/connector.h"
-
-static int checks_failed;
-static int passed, failed;
-
-#define CHECK(cond)                                                               \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      checks_failed++;                                                            \
-      fprintf(stderr, "  CHECK failed %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
-    }                                                                             \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                          \
-  do {                                                                                \
-    const char *g_ = (got), *w_ = (want);                                             \
-    if (!g_ || strcmp(g_, w_)) {                                                      \
-      checks_failed++;                                                                \
-      fprintf(stderr, "  CHECK failed %s:%d: got \"%s\", want \"%s\"\n", __FILE__,     \
-              __LINE__, g_ ? g_ : "(null)", w_);                                      \
-    }                                                                                 \
-  } while (0)
-
-static void run_test(const char *name, void (*fn)(void)) {
-  checks_failed = 0;
-  fn();
-  if (checks_failed) {
-    failed++;
-    printf("FAIL %s\n", name);
-  } else {
-    passed++;
-    printf("ok   %s\n", name);
-  }
-  fflush(stdout);
-}
+#include "kc_test.h"
 
 /* Java rendering of a value into a static buffer (for CHECK_STR). */
 static const char *jstr_s(const kc_schema_t *s, const kc_value_t *v) {
@@ -534,16 +501,15 @@ static void test_temporal(void) {
 }
 
 int main(void) {
-  run_test("constructors", test_constructors);
-  run_test("array_and_map", test_array_and_map);
-  run_test("struct", test_struct);
-  run_test("copy_equal", test_copy_equal);
-  run_test("schema", test_schema);
-  run_test("double_to_string", test_double_to_string);
-  run_test("double_roundtrip_random", test_double_roundtrip_random);
-  run_test("java_strings", test_java_strings);
-  run_test("decimal", test_decimal);
-  run_test("temporal", test_temporal);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  kc_test_run("constructors", test_constructors);
+  kc_test_run("array_and_map", test_array_and_map);
+  kc_test_run("struct", test_struct);
+  kc_test_run("copy_equal", test_copy_equal);
+  kc_test_run("schema", test_schema);
+  kc_test_run("double_to_string", test_double_to_string);
+  kc_test_run("double_roundtrip_random", test_double_roundtrip_random);
+  kc_test_run("java_strings", test_java_strings);
+  kc_test_run("decimal", test_decimal);
+  kc_test_run("temporal", test_temporal);
+  return kc_test_done();
 }
