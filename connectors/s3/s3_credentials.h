@@ -15,7 +15,7 @@ typedef struct kc_s3_credentials_s {
   char access_key[256];
   char secret_key[256];
   char session_token[4096];
-  char source[128];     /* "connector config", "environment", "profile default (path)" ... */
+  char source[1200];    /* "connector config", "environment", "profile default (path)" ... */
 } kc_s3_credentials_t;
 
 /**

@@ -225,7 +225,12 @@ static void on_commit_timer(uv_timer_t *t) {
   if (r->task->phase == KC_PHASE_RUNNING || r->task->phase == KC_PHASE_WAIT_RETRY) start_commit(r);
 }
 
-void kc_sink_runner_request_commit(kc_task_t *task) { start_commit(task->sink); }
+void kc_sink_runner_request_commit(kc_task_t *task) {
+  /* The task has more durable data than it reported (e.g. an upload finished): commit again even
+   * if nothing new was put(). */
+  task->sink->dirty = true;
+  if (task->phase == KC_PHASE_RUNNING || task->phase == KC_PHASE_WAIT_RETRY) start_commit(task->sink);
+}
 
 /* ---- delivery ---- */
 

@@ -8,6 +8,7 @@
 
 #include "config/configdef.h"
 #include "config/props.h"
+#include "http/http.h"
 #include "util/log.h"
 #include "worker/worker.h"
 
@@ -223,6 +224,11 @@ const kc_config_t *kc_task_config(const kc_task_t *task) { return task->config; 
 uv_loop_t *kc_task_loop(const kc_task_t *task) { return task->wk->loop; }
 void *kc_task_ctx(const kc_task_t *task) { return task->ctx; }
 const char *kc_task_state_dir(const kc_task_t *task) { return task->wk->state_dir; }
+
+kc_http_t *kc__task_http(kc_task_t *task) {
+  if (!task->wk->http) task->wk->http = kc_http_create(task->wk->loop);
+  return task->wk->http;
+}
 void kc_task_set_ctx(kc_task_t *task, void *ctx) { task->ctx = ctx; }
 
 void kc_task_log(const kc_task_t *task, kc_log_level_t level, const char *fmt, ...) {

@@ -10,6 +10,7 @@
 #include <libgen.h>
 
 #include "config/kafka_conf.h"
+#include "http/http.h"
 #include "util/log.h"
 #include "worker/worker.h"
 
@@ -237,6 +238,7 @@ static void shutdown_step(shutdown_t *s) {
   cb(arg);
 }
 static void on_closed(uv_handle_t *h) { shutdown_step(h->data); }
+static void on_http_closed(void *arg) { shutdown_step(arg); }
 static void on_kq_closed(kc_kqueue_t *kq) { shutdown_step(kq->data); }
 static void destroy_work(uv_work_t *w) { rd_kafka_destroy(((shutdown_t *)w->data)->wk->admin_rk); }
 static void destroy_after(uv_work_t *w, int status) { shutdown_step(w->data); }
@@ -254,6 +256,12 @@ void kc_worker_shutdown(kc_worker_t *wk, void (*cb)(void *), void *arg) {
   s->arg = arg;
   s->pending = 5;
   wk->shutting_down = true;
+  if (wk->http) {
+    /* Tasks are gone; close curl's multi handle while the loop still runs (C4). */
+    s->pending++;
+    kc_http_close(wk->http, on_http_closed, s);
+    wk->http = NULL;
+  }
   answer_waiters(wk, true);
   uv_timer_stop(&wk->offset_timer);
   wk->offset_timer.data = s;

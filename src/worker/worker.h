@@ -118,6 +118,7 @@ struct kc_worker_s {
   kc_offset_store_t *offsets;
   char worker_id[300];
   char *state_dir;           /* kconnect.state.dir, or the offsets file's directory */
+  struct kc_http_s *http;    /* curl multi on the loop, created on first use (S3) */
   kc_connector_t *connectors;
   kc_task_t *tasks;          /* all live tasks */
   uv_timer_t offset_timer;

@@ -1,0 +1,49 @@
+/*
+ * Joda-Time DateTimeFormat patterns, for path.format: the directories a
+ * TimeBasedPartitioner writes ("'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH").
+ *
+ * Printing only, English texts (month and day names, AM/PM, AD/BC) whatever
+ * the locale. Pattern letters as Joda defines them:
+ *   G era, C century of era, Y year of era, y year, x weekyear, w week of
+ *   weekyear, e day of week (1 = Monday), E day of week text, D day of year,
+ *   M month (MMM short, MMMM full name), d day of month, a AM/PM,
+ *   K hour of halfday (0-11), h clock hour of halfday (1-12), H hour of day,
+ *   k clock hour of day (1-24), m minute, s second, S fraction of second,
+ *   Z offset (Z "+0900", ZZ "+09:00", ZZZ zone id).
+ * 'text' is literal ('' is a quote); other non-letters are literal.
+ * 'z' (zone names) is refused: Joda takes them from the JDK's locale data.
+ */
+#ifndef KC_S3_PATHFORMAT_H
+#define KC_S3_PATHFORMAT_H
+
+#include <stdint.h>
+
+#include "kconnect/connector.h"
+#include "tz.h"
+
+typedef struct kc_pathformat_s kc_pathformat_t;
+
+/**
+ * Compiles @p pattern. @returns 0, KC_EINVAL with Joda's message in @p err
+ * ("Illegal pattern component: q", "Invalid pattern specification"), KC_ENOMEM.
+ */
+int kc_pathformat_compile(const char *pattern, kc_pathformat_t **out, char *err, size_t errlen);
+/** Frees a compiled pattern. NULL-safe. */
+void kc_pathformat_free(kc_pathformat_t *f);
+/** Appends the instant @p utc_ms printed in zone @p tz. @returns 0 or a kc_buf error. */
+int kc_pathformat_print(const kc_pathformat_t *f, const kc_tz_t *tz, int64_t utc_ms, kc_buf_t *out);
+
+/**
+ * Joda's ISODateTimeFormat.dateTimeParser().parseMillis, what RecordField
+ * timestamps in strings are parsed with: a date ("2024-03-01", "2024-03",
+ * "2024", ordinal "2024-061", week "2024-W09-5"), then optionally "T" and a
+ * time ("13", "13:45", "13:45:30.123", "13:45:30,5", "13.5") and an offset
+ * ("Z", "+09", "+09:00", "-0500"); or "T" and a time alone (on 1970-01-01).
+ * Without an offset the time is read as UTC (Joda would use the JVM's default
+ * zone, which is UTC in Confluent's images).
+ * @returns 0 or KC_EINVAL with Joda's message in @p err
+ * ("Invalid format: \"x\" is malformed at \"x\"").
+ */
+int kc_pathformat_parse_iso(const char *s, size_t len, int64_t *ms, char *err, size_t errlen);
+
+#endif

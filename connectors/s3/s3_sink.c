@@ -1,0 +1,838 @@
+/*
+ * The S3 sink task: Confluent's S3 sink semantics (object keys, rotation,
+ * offsets committed only for complete objects) with records spooled to local
+ * files instead of one s3.part.size buffer per open file.
+ *
+ * Data path: put() -> partitioner -> writer (one per Kafka partition and
+ * encoded partition) -> format (+gzip) -> a small in-memory chunk -> async
+ * spool file writes. Rotation closes every writer of a Kafka partition into a
+ * "commit group"; each closed spool file is uploaded (s3_upload.c); when all
+ * files of a group and of every group before it are complete, the partition's
+ * committable offset advances, and flush() lowers the runtime's offsets to it.
+ *
+ * Memory: every byte held in chunks counts against one process-wide budget
+ * (all S3 tasks share it), whatever the number of writers; past it put()
+ * returns KC_AGAIN until spool writes drain. Disk: spooled bytes per task are
+ * capped by s3.spool.max.bytes the same way.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "gzip_stream.h"
+#include "object_key.h"
+#include "partitioner.h"
+#include "s3_config.h"
+#include "s3_credentials.h"
+#include "s3_upload.h"
+
+#define CHUNK_BYTES (256 * 1024)            /* a writer's chunk is written out past this */
+#define MEMORY_BUDGET_DEFAULT (32LL << 20)  /* process-wide chunk bytes */
+#define MAX_UPLOADS 4                       /* concurrent uploads per task */
+
+typedef struct s3_task_s s3_task_t;
+typedef struct tp_s tp_t;
+
+typedef struct group_s {
+  int64_t target;      /* offset to commit once every file of this group is uploaded */
+  int remaining;       /* files not yet uploaded */
+  struct group_s *next;
+} group_t;
+
+typedef struct writer_s {
+  s3_task_t *st;
+  tp_t *tp;            /* NULL once closed (rotated) */
+  group_t *group;      /* set when closed */
+  char *encoded;
+  char *key;
+  int64_t start_offset;
+  char path[1024];
+  uv_file fd;
+  bool opening, closing_fd, closed, write_busy;
+  bool abandon;        /* revoked or stopping: delete, never upload */
+  int64_t written;     /* bytes in the spool file */
+  kc_buf_t chunk;      /* formatted bytes not yet written */
+  kc_buf_t inflight;   /* bytes being written */
+  kc_gzip_stream_t gz;
+  bool gz_on;
+  uv_fs_t req;
+  kc_s3_upload_t *upload;
+  struct writer_s *next;   /* tp's open writers, or the task's closed list */
+} writer_t;
+
+struct tp_s {
+  char *topic;
+  int32_t partition;
+  writer_t *writers;
+  int64_t count;         /* records written since the last rotation */
+  int64_t base_ts;       /* first record timestamp of the current rotation window; -1 */
+  int64_t last_offset;   /* last offset written, -1 */
+  int64_t committable;   /* offset safe to commit, -1 */
+  group_t *groups, *groups_tail;
+  tp_t *next;
+};
+
+struct s3_task_s {
+  kc_task_t *task;
+  kc_s3_conf_t conf;
+  kc_s3_partitioner_t *part;
+  kc_s3_client_t *client;
+  char spool_dir[900];
+  char ext[64];
+  tp_t *tps;
+  writer_t *closed;       /* closed writers: writing out, waiting to upload, uploading */
+  int uploads;
+  int64_t spool_bytes;
+  int64_t start_ms;
+  uint64_t seq;
+  bool blocked;           /* put() returned KC_AGAIN */
+  bool stopping, failed;
+  int pending;            /* async operations that stop must wait for */
+  uv_timer_t timer;       /* scheduled rotation / wallclock rotation checks */
+  kc_s3_op_t *sweep;
+  kc_buf_t scratch;
+};
+
+/* One budget for every S3 task in the process. */
+static int64_t g_mem_used, g_mem_budget = MEMORY_BUDGET_DEFAULT;
+
+static void writer_pump(writer_t *w);
+static void writer_discard(writer_t *w);
+static void maybe_stop_done(s3_task_t *st);
+static void start_uploads(s3_task_t *st);
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void task_failed(s3_task_t *st, const char *msg) {
+  if (st->failed) return;
+  st->failed = true;
+  kc_task_fail(st->task, msg);
+}
+
+static void wake(s3_task_t *st) {
+  if (st->blocked && !st->stopping) {
+    st->blocked = false;
+    kc_task_wakeup(st->task);
+  }
+}
+
+/* ---- commit groups ---- */
+
+static void group_file_done(s3_task_t *st, group_t *g) {
+  g->remaining--;
+  bool advanced = false;
+  for (tp_t *tp = st->tps; tp; tp = tp->next) {
+    /* Groups complete in order: a later rotation never commits past an earlier one's files. */
+    while (tp->groups && tp->groups->remaining == 0) {
+      group_t *h = tp->groups;
+      tp->committable = h->target;
+      tp->groups = h->next;
+      if (!tp->groups) tp->groups_tail = NULL;
+      free(h);
+      advanced = true;
+    }
+  }
+  if (advanced) kc_task_request_commit(st->task);
+}
+
+/* ---- spool writing ---- */
+
+static void writer_free(writer_t *w) {
+  kc_buf_free(&w->chunk);
+  kc_buf_free(&w->inflight);
+  if (w->gz_on) kc_gzip_stream_end(&w->gz);
+  kc_s3_upload_free(w->upload);
+  free(w->encoded);
+  free(w->key);
+  free(w);
+}
+
+static void unlink_done(uv_fs_t *req) {
+  writer_t *w = req->data;
+  s3_task_t *st = w->st;
+  uv_fs_req_cleanup(req);
+  st->pending--;
+  st->spool_bytes -= w->written;
+  writer_free(w);
+  wake(st);
+  maybe_stop_done(st);
+}
+
+static void remove_closed(s3_task_t *st, writer_t *w) {
+  writer_t **pp = &st->closed;
+  while (*pp && *pp != w) pp = &(*pp)->next;
+  if (*pp) *pp = w->next;
+}
+
+static void on_upload(kc_s3_upload_t *u, int status, const char *error, void *arg) {
+  writer_t *w = arg;
+  s3_task_t *st = w->st;
+  st->uploads--;
+  st->pending--;
+  if (status == 0) {
+    kc_task_log(st->task, KC_LOG_DEBUG, "uploaded s3://%s/%s (%lld bytes)", st->conf.bucket, w->key,
+                (long long)w->written);
+    group_file_done(st, w->group);
+  } else if (!st->stopping) {
+    task_failed(st, error);
+  }
+  writer_discard(w);
+  start_uploads(st);
+}
+
+static void start_uploads(s3_task_t *st) {
+  if (st->stopping || st->failed) return;
+  for (writer_t *w = st->closed; w && st->uploads < MAX_UPLOADS; w = w->next) {
+    if (!w->closed || w->upload || w->abandon) continue;
+    w->upload = kc_s3_upload_start(st->client, w->key, w->path, w->written, st->conf.part_size,
+                                   on_upload, w);
+    if (!w->upload) {
+      task_failed(st, "out of memory starting an upload");
+      return;
+    }
+    st->uploads++;
+    st->pending++;
+  }
+}
+
+static void writer_discard(writer_t *w) {
+  s3_task_t *st = w->st;
+  remove_closed(st, w);
+  w->req.data = w;
+  st->pending++;
+  if (uv_fs_unlink(kc_task_loop(st->task), &w->req, w->path, unlink_done) != 0) unlink_done(&w->req);
+}
+
+static void on_fd_closed(uv_fs_t *req) {
+  writer_t *w = req->data;
+  s3_task_t *st = w->st;
+  uv_fs_req_cleanup(req);
+  st->pending--;
+  w->closing_fd = false;
+  w->closed = true;
+  w->fd = -1;
+  if (w->abandon) {
+    writer_discard(w);
+    return;
+  }
+  start_uploads(st);
+  maybe_stop_done(st);
+}
+
+static void on_write(uv_fs_t *req) {
+  writer_t *w = req->data;
+  s3_task_t *st = w->st;
+  ssize_t res = req->result;
+  uv_fs_req_cleanup(req);
+  st->pending--;
+  w->write_busy = false;
+  g_mem_used -= (int64_t)w->inflight.len;
+  if (res < 0 || (size_t)res != w->inflight.len) {
+    char msg[1200];
+    snprintf(msg, sizeof msg, "cannot write spool file %s: %s", w->path,
+             res < 0 ? uv_strerror((int)res) : "short write");
+    kc_buf_reset(&w->inflight);
+    task_failed(st, msg);
+    maybe_stop_done(st);
+    return;
+  }
+  w->written += (int64_t)w->inflight.len;
+  st->spool_bytes += (int64_t)w->inflight.len;
+  kc_buf_reset(&w->inflight);
+  if (g_mem_used < g_mem_budget / 2) wake(st);
+  writer_pump(w);
+  maybe_stop_done(st);
+}
+
+static void on_open(uv_fs_t *req) {
+  writer_t *w = req->data;
+  s3_task_t *st = w->st;
+  ssize_t res = req->result;
+  uv_fs_req_cleanup(req);
+  st->pending--;
+  w->opening = false;
+  if (res < 0) {
+    char msg[1200];
+    snprintf(msg, sizeof msg, "cannot create spool file %s: %s", w->path, uv_strerror((int)res));
+    task_failed(st, msg);
+    maybe_stop_done(st);
+    return;
+  }
+  w->fd = (uv_file)res;
+  writer_pump(w);
+  maybe_stop_done(st);
+}
+
+/* Moves the writer forward: open, write the chunk, and when closed, close the fd. */
+static void writer_pump(writer_t *w) {
+  s3_task_t *st = w->st;
+  uv_loop_t *loop = kc_task_loop(st->task);
+  if (w->opening || w->write_busy || w->closing_fd || w->closed) return;
+  if (w->abandon || st->failed) {
+    /* Nothing more is written: close what is open, then delete the file. */
+    if (w->fd >= 0) {
+      w->closing_fd = true;
+      w->req.data = w;
+      st->pending++;
+      if (uv_fs_close(loop, &w->req, w->fd, on_fd_closed)) {
+        st->pending--;
+        w->closing_fd = false;
+      }
+    } else if (w->abandon) {
+      w->closed = true;
+      writer_discard(w);
+    }
+    return;
+  }
+  if (w->fd < 0) {
+    w->opening = true;
+    w->req.data = w;
+    st->pending++;
+    if (uv_fs_open(loop, &w->req, w->path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600, on_open)) {
+      st->pending--;
+      w->opening = false;
+      task_failed(st, "cannot open a spool file");
+    }
+    return;
+  }
+  bool final = w->tp == NULL;
+  if (w->chunk.len > 0 && (final || w->chunk.len >= CHUNK_BYTES || st->blocked || st->stopping)) {
+    kc_buf_t t = w->inflight;
+    w->inflight = w->chunk;
+    w->chunk = t;
+    kc_buf_reset(&w->chunk);
+    uv_buf_t b = uv_buf_init(w->inflight.data, (unsigned)w->inflight.len);
+    w->write_busy = true;
+    w->req.data = w;
+    st->pending++;
+    if (uv_fs_write(loop, &w->req, w->fd, &b, 1, w->written, on_write)) {
+      st->pending--;
+      w->write_busy = false;
+      task_failed(st, "cannot write a spool file");
+    }
+    return;
+  }
+  if (final && w->chunk.len == 0) {
+    w->closing_fd = true;
+    w->req.data = w;
+    st->pending++;
+    if (uv_fs_close(loop, &w->req, w->fd, on_fd_closed)) {
+      st->pending--;
+      w->closing_fd = false;
+    }
+  }
+}
+
+static int writer_append(writer_t *w, const char *data, size_t len) {
+  size_t before = w->chunk.len;
+  int rc = w->gz_on ? kc_gzip_stream_write(&w->gz, data, len, &w->chunk)
+                    : kc_buf_append(&w->chunk, data, len);
+  g_mem_used += (int64_t)(w->chunk.len - before);
+  return rc;
+}
+
+/* ---- writers and rotation ---- */
+
+static writer_t *writer_for(s3_task_t *st, tp_t *tp, const char *encoded, int64_t offset) {
+  for (writer_t *w = tp->writers; w; w = w->next)
+    if (!strcmp(w->encoded, encoded)) return w;
+  writer_t *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  w->st = st;
+  w->tp = tp;
+  w->fd = -1;
+  w->start_offset = offset;
+  w->encoded = strdup(encoded);
+  kc_buf_init(&w->chunk, 0);
+  kc_buf_init(&w->inflight, 0);
+  kc_buf_reset(&st->scratch);
+  kc_buf_t dir;
+  kc_buf_init(&dir, 0);
+  int rc = w->encoded ? kc_s3_partitioner_path(st->part, tp->topic, w->encoded, &dir) : KC_ENOMEM;
+  if (!rc) rc = kc_s3_object_key(&st->conf, dir.data, tp->topic, tp->partition, offset, st->ext, &st->scratch);
+  kc_buf_free(&dir);
+  if (rc || !w->encoded) {
+    writer_free(w);
+    return NULL;
+  }
+  w->key = strdup(st->scratch.data);
+  snprintf(w->path, sizeof w->path, "%s/%llu.spool", st->spool_dir, (unsigned long long)++st->seq);
+  if (st->conf.compression == KC_S3_COMPRESSION_GZIP) {
+    if (kc_gzip_stream_init(&w->gz, st->conf.compression_level)) {
+      writer_free(w);
+      return NULL;
+    }
+    w->gz_on = true;
+  }
+  w->next = tp->writers;
+  tp->writers = w;
+  return w;
+}
+
+/* Closes every open file of @p tp into one commit group (Confluent: a rotation commits them all). */
+static void rotate(s3_task_t *st, tp_t *tp, const char *why) {
+  if (!tp->writers) return;
+  group_t *g = calloc(1, sizeof *g);
+  if (!g) {
+    task_failed(st, "out of memory");
+    return;
+  }
+  g->target = tp->last_offset + 1;
+  int n = 0;
+  for (writer_t *w = tp->writers, *nx; w; w = nx) {
+    nx = w->next;
+    if (w->gz_on) {
+      size_t before = w->chunk.len;
+      kc_gzip_stream_finish(&w->gz, &w->chunk);
+      g_mem_used += (int64_t)(w->chunk.len - before);
+    }
+    w->tp = NULL;
+    w->group = g;
+    w->next = st->closed;
+    st->closed = w;
+    n++;
+    writer_pump(w);
+  }
+  g->remaining = n;
+  if (tp->groups_tail)
+    tp->groups_tail->next = g;
+  else
+    tp->groups = g;
+  tp->groups_tail = g;
+  kc_task_log(st->task, KC_LOG_DEBUG, "%s-%d: rotating %d file(s) up to offset %lld (%s)", tp->topic,
+              (int)tp->partition, n, (long long)g->target - 1, why);
+  tp->writers = NULL;
+  tp->count = 0;
+  tp->base_ts = -1;
+}
+
+/* Drops @p tp's open files without uploading them (revocation, stop). */
+static void abandon_writers(s3_task_t *st, tp_t *tp) {
+  for (writer_t *w = tp->writers, *nx; w; w = nx) {
+    nx = w->next;
+    g_mem_used -= (int64_t)w->chunk.len;
+    kc_buf_reset(&w->chunk);
+    w->tp = NULL;
+    w->abandon = true;
+    w->next = st->closed;
+    st->closed = w;
+    writer_pump(w);
+  }
+  tp->writers = NULL;
+  tp->count = 0;
+  tp->base_ts = -1;
+}
+
+static tp_t *tp_find(s3_task_t *st, const char *topic, int32_t partition, bool create) {
+  for (tp_t *tp = st->tps; tp; tp = tp->next)
+    if (tp->partition == partition && !strcmp(tp->topic, topic)) return tp;
+  if (!create) return NULL;
+  tp_t *tp = calloc(1, sizeof *tp);
+  if (!tp) return NULL;
+  tp->topic = strdup(topic);
+  tp->partition = partition;
+  tp->base_ts = tp->last_offset = tp->committable = -1;
+  tp->next = st->tps;
+  st->tps = tp;
+  return tp;
+}
+
+/* ---- put / flush ---- */
+
+static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char *err, size_t errlen) {
+  s3_task_t *st = kc_task_ctx(task);
+  if (st->failed) {
+    snprintf(err, errlen, "the S3 sink failed earlier");
+    return KC_ERR;
+  }
+  int64_t now = now_ms();
+  for (size_t i = 0; i < n; i++) {
+    kc_sink_record_t *r = recs[i];
+    const kc_schema_t *schema;
+    const kc_value_t *value;
+    if (kc_sink_record_value(r, &schema, &value)) {
+      snprintf(err, errlen, "the value of %s-%d@%lld cannot be converted", kc_sink_record_topic(r),
+               (int)kc_sink_record_partition(r), (long long)kc_sink_record_offset(r));
+      return KC_ERR;
+    }
+    tp_t *tp = tp_find(st, kc_sink_record_topic(r), kc_sink_record_partition(r), true);
+    if (!tp) return KC_ERR;
+    int64_t offset = kc_sink_record_offset(r);
+    if (!value) {
+      bool skip = false, tomb = false;
+      if (kc_s3_format_null_value(&st->conf, &skip, &tomb, err, errlen)) return KC_ERR;
+      if (skip || tomb) { /* tombstones go to the keys file, which kconnect does not write yet */
+        tp->last_offset = offset;
+        continue;
+      }
+    }
+    kc_s3_record_view_t view = {kc_sink_record_topic(r), kc_sink_record_partition(r),
+                                kc_sink_record_timestamp(r), schema, value};
+    int64_t ts = -1;
+    if (kc_s3_partitioner_time_based(st->part) || st->conf.rotate_interval_ms > 0) {
+      if (kc_s3_partitioner_timestamp(st->part, &view, now, &ts, err, errlen)) return KC_ERR;
+    }
+    if (st->conf.rotate_interval_ms > 0 && tp->base_ts >= 0 &&
+        ts - tp->base_ts >= st->conf.rotate_interval_ms)
+      rotate(st, tp, "rotate.interval.ms");
+    kc_buf_reset(&st->scratch);
+    if (kc_s3_partitioner_encode(st->part, &view, now, &st->scratch, err, errlen)) return KC_ERR;
+    writer_t *w = writer_for(st, tp, st->scratch.data, offset);
+    if (!w) {
+      snprintf(err, errlen, "out of memory opening a writer for %s-%d", tp->topic, (int)tp->partition);
+      return KC_ERR;
+    }
+    kc_buf_reset(&st->scratch);
+    if (kc_s3_format_write(&st->conf, KC_S3_VIEW_VALUE, schema, value, &st->scratch, err, errlen))
+      return KC_ERR;
+    if (writer_append(w, st->scratch.data, st->scratch.len)) {
+      snprintf(err, errlen, "cannot buffer a record of %s-%d", tp->topic, (int)tp->partition);
+      return KC_ERR;
+    }
+    if (tp->base_ts < 0) tp->base_ts = ts;
+    tp->last_offset = offset;
+    tp->count++;
+    if (w->chunk.len >= CHUNK_BYTES) writer_pump(w);
+    if (tp->count >= st->conf.flush_size) rotate(st, tp, "flush.size");
+  }
+  start_uploads(st);
+  if (g_mem_used > g_mem_budget || st->spool_bytes > st->conf.spool_max_bytes) {
+    st->blocked = true;
+    for (tp_t *tp = st->tps; tp; tp = tp->next)
+      for (writer_t *w = tp->writers; w; w = w->next) writer_pump(w);
+    if (st->spool_bytes > st->conf.spool_max_bytes && st->uploads == 0 && !st->closed) {
+      /* Nothing is on its way out: rotate the biggest partition rather than wait forever. */
+      tp_t *big = NULL;
+      int64_t most = -1;
+      for (tp_t *tp = st->tps; tp; tp = tp->next) {
+        int64_t b = 0;
+        for (writer_t *w = tp->writers; w; w = w->next) b += w->written;
+        if (b > most) most = b, big = tp;
+      }
+      if (big) {
+        kc_task_log(task, KC_LOG_WARN,
+                    "s3.spool.max.bytes=%lld reached with no file ready to upload: rotating %s-%d "
+                    "early (file boundaries now depend on timing)",
+                    (long long)st->conf.spool_max_bytes, big->topic, (int)big->partition);
+        rotate(st, big, "spool full");
+        start_uploads(st);
+      }
+    }
+    return KC_AGAIN;
+  }
+  return KC_OK;
+}
+
+static int s3_flush(kc_task_t *task, kc_tp_offset_t *offsets, size_t n) {
+  s3_task_t *st = kc_task_ctx(task);
+  /* preCommit: only offsets whose records are in complete objects (section 1.5). */
+  for (size_t i = 0; i < n; i++) {
+    tp_t *tp = tp_find(st, offsets[i].topic, offsets[i].partition, false);
+    int64_t c = tp ? tp->committable : -1;
+    if (c < offsets[i].offset) offsets[i].offset = c;
+  }
+  return KC_OK;
+}
+
+/* ---- timers: scheduled and wall-clock rotation ---- */
+
+static void arm_timer(s3_task_t *st);
+
+static void on_timer(uv_timer_t *t) {
+  s3_task_t *st = t->data;
+  int64_t now = now_ms();
+  if (st->conf.rotate_schedule_interval_ms > 0) {
+    for (tp_t *tp = st->tps; tp; tp = tp->next) rotate(st, tp, "rotate.schedule.interval.ms");
+  }
+  if (st->conf.rotate_interval_ms > 0 && st->conf.ts_extractor == KC_S3_TS_WALLCLOCK) {
+    for (tp_t *tp = st->tps; tp; tp = tp->next)
+      if (tp->base_ts >= 0 && now - tp->base_ts >= st->conf.rotate_interval_ms)
+        rotate(st, tp, "rotate.interval.ms (wall clock)");
+  }
+  start_uploads(st);
+  arm_timer(st);
+}
+
+static void arm_timer(s3_task_t *st) {
+  int64_t now = now_ms(), next = -1;
+  if (st->conf.rotate_schedule_interval_ms > 0)
+    next = kc_s3_next_scheduled_rotation(kc_s3_partitioner_tz(st->part), now,
+                                         st->conf.rotate_schedule_interval_ms);
+  if (st->conf.rotate_interval_ms > 0 && st->conf.ts_extractor == KC_S3_TS_WALLCLOCK) {
+    int64_t soon = now + (st->conf.rotate_interval_ms < 1000 ? st->conf.rotate_interval_ms : 1000);
+    if (next < 0 || soon < next) next = soon;
+  }
+  if (next >= 0) uv_timer_start(&st->timer, on_timer, (uint64_t)(next > now ? next - now : 0), 0);
+}
+
+/* ---- start-up: abort multipart uploads a crash left behind ---- */
+
+static int64_t parse_iso8601(const char *s) {
+  struct tm tm = {0};
+  int ms = 0;
+  if (sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+             &tm.tm_min, &tm.tm_sec, &ms) < 6)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return (int64_t)timegm(&tm) * 1000;
+}
+
+static void on_abort_done(void *arg, const kc_s3_result_t *res) {
+  s3_task_t *st = arg;
+  st->pending--;
+  if (res->status) kc_task_log(st->task, KC_LOG_WARN, "%s", res->message);
+  maybe_stop_done(st);
+}
+
+static void on_sweep(void *arg, const kc_s3_result_t *res) {
+  s3_task_t *st = arg;
+  st->sweep = NULL;
+  st->pending--;
+  if (res->status) {
+    if (!st->stopping) task_failed(st, res->message);
+    maybe_stop_done(st);
+    return;
+  }
+  const char *pos = res->body;
+  char upload[4096], key[1024], id[512], when[64];
+  int aborted = 0;
+  while (!st->stopping && kc_s3_xml_next(res->body, &pos, "Upload", upload, sizeof upload) == 0) {
+    if (kc_s3_xml_next(upload, NULL, "Key", key, sizeof key) ||
+        kc_s3_xml_next(upload, NULL, "UploadId", id, sizeof id))
+      continue;
+    when[0] = '\0';
+    kc_s3_xml_next(upload, NULL, "Initiated", when, sizeof when);
+    int64_t t = parse_iso8601(when);
+    /* Only uploads older than this task: a running peer's uploads are left alone. */
+    if (t < 0 || t >= st->start_ms - 1000) continue;
+    st->pending++;
+    if (!kc_s3_abort_multipart(st->client, key, id, on_abort_done, st)) st->pending--;
+    aborted++;
+  }
+  if (aborted)
+    kc_task_log(st->task, KC_LOG_INFO, "aborting %d multipart upload(s) left by an earlier run", aborted);
+  maybe_stop_done(st);
+}
+
+static void start_sweep(s3_task_t *st) {
+  char prefix[1024];
+  const char *dir = st->conf.topics_dir;
+  snprintf(prefix, sizeof prefix, "%s%s", dir, *dir ? st->conf.directory_delim : "");
+  char **topics = NULL;
+  int nt = kc_config_get_list(kc_task_config(st->task), "topics", &topics);
+  if (nt == 1) snprintf(prefix, sizeof prefix, "%s%s%s%s", dir, *dir ? st->conf.directory_delim : "",
+                        topics[0], st->conf.directory_delim);
+  kc_config_list_free(topics);
+  st->pending++;
+  st->sweep = kc_s3_list_multipart(st->client, prefix, on_sweep, st);
+  if (!st->sweep) st->pending--;
+}
+
+/* ---- lifecycle ---- */
+
+static void clean_spool_dir(const char *dir) {
+  /* Spool files of an earlier run are data not yet committed: Kafka replays it. Start-up only. */
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  char p[1400];
+  while ((e = readdir(d)))
+    if (strstr(e->d_name, ".spool")) {
+      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+      unlink(p);
+    }
+  closedir(d);
+}
+
+static int mkdirs(const char *path) {
+  char tmp[1024];
+  snprintf(tmp, sizeof tmp, "%s", path);
+  for (char *p = tmp + 1; *p; p++)
+    if (*p == '/') {
+      *p = '\0';
+      if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+      *p = '/';
+    }
+  return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+static kc_s3_client_t *make_client(s3_task_t *st, char *err, size_t errlen) {
+  kc_s3_credentials_t cr;
+  if (kc_s3_credentials_resolve(st->conf.access_key_id, st->conf.secret_access_key, &cr, err, errlen))
+    return NULL;
+  kc_task_log(st->task, KC_LOG_INFO, "AWS credentials from %s", cr.source);
+  kc_s3_client_t *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  char endpoint[512];
+  if (st->conf.store_url && *st->conf.store_url)
+    snprintf(endpoint, sizeof endpoint, "%s", st->conf.store_url);
+  else
+    snprintf(endpoint, sizeof endpoint, "https://s3.%s.amazonaws.com", st->conf.region);
+  size_t el = strlen(endpoint);
+  while (el > 0 && endpoint[el - 1] == '/') endpoint[--el] = '\0';
+  c->task = st->task;
+  c->endpoint = strdup(endpoint);
+  c->bucket = strdup(st->conf.bucket);
+  c->region = strdup(st->conf.region);
+  c->path_style = st->conf.path_style;
+  c->access_key = strdup(cr.access_key);
+  c->secret_key = strdup(cr.secret_key);
+  c->session_token = cr.session_token[0] ? strdup(cr.session_token) : NULL;
+  c->proxy_url = st->conf.proxy_url ? strdup(st->conf.proxy_url) : NULL;
+  c->proxy_user = st->conf.proxy_user ? strdup(st->conf.proxy_user) : NULL;
+  c->proxy_password = st->conf.proxy_password ? strdup(st->conf.proxy_password) : NULL;
+  c->acl = st->conf.acl_canned && *st->conf.acl_canned ? strdup(st->conf.acl_canned) : NULL;
+  c->sse = st->conf.ssea && *st->conf.ssea ? strdup(st->conf.ssea) : NULL;
+  c->part_retries = st->conf.part_retries;
+  c->backoff_ms = st->conf.retry_backoff_ms;
+  c->backoff_max_ms = 30000;
+  c->timeout_ms = 300000;
+  return c;
+}
+
+static void task_free(s3_task_t *st) {
+  for (tp_t *tp = st->tps, *nx; tp; tp = nx) {
+    nx = tp->next;
+    for (writer_t *w = tp->writers, *wn; w; w = wn) {
+      wn = w->next;
+      g_mem_used -= (int64_t)(w->chunk.len + w->inflight.len);
+      writer_free(w);
+    }
+    for (group_t *g = tp->groups, *gn; g; g = gn) {
+      gn = g->next;
+      free(g);
+    }
+    free(tp->topic);
+    free(tp);
+  }
+  for (writer_t *w = st->closed, *wn; w; w = wn) {
+    wn = w->next;
+    g_mem_used -= (int64_t)(w->chunk.len + w->inflight.len);
+    writer_free(w);
+  }
+  kc_s3_partitioner_free(st->part);
+  kc_s3_client_free(st->client);
+  kc_s3_conf_free(&st->conf);
+  kc_buf_free(&st->scratch);
+  free(st);
+}
+
+static int s3_task_start(kc_task_t *task, char *err, size_t errlen) {
+  s3_task_t *st = calloc(1, sizeof *st);
+  if (!st) return KC_ERR;
+  st->task = task;
+  st->start_ms = now_ms();
+  kc_buf_init(&st->scratch, 0);
+  uv_timer_init(kc_task_loop(task), &st->timer);
+  st->timer.data = st;
+  kc_task_set_ctx(task, st);
+  if (kc_s3_conf_parse(kc_task_config(task), &st->conf, err, errlen) ||
+      kc_s3_partitioner_new(&st->conf, &st->part, err, errlen))
+    return KC_ERR;
+  if (st->conf.store_keys || st->conf.store_headers) {
+    snprintf(err, errlen, "store.kafka.keys/store.kafka.headers: writing key and header files is not "
+                          "supported by kconnect yet");
+    return KC_ERR;
+  }
+  kc_buf_t ext;
+  kc_buf_init(&ext, 0);
+  kc_s3_format_extension(&st->conf, KC_S3_VIEW_VALUE, &ext);
+  snprintf(st->ext, sizeof st->ext, "%s", ext.data ? ext.data : "");
+  kc_buf_free(&ext);
+  if (st->conf.spool_dir && *st->conf.spool_dir)
+    snprintf(st->spool_dir, sizeof st->spool_dir, "%s/%s-%d", st->conf.spool_dir,
+             kc_task_connector_name(task), kc_task_id(task));
+  else
+    snprintf(st->spool_dir, sizeof st->spool_dir, "%s/s3-spool/%s-%d", kc_task_state_dir(task),
+             kc_task_connector_name(task), kc_task_id(task));
+  if (mkdirs(st->spool_dir)) {
+    snprintf(err, errlen, "s3.spool.dir: cannot create %s: %s", st->spool_dir, strerror(errno));
+    return KC_ERR;
+  }
+  clean_spool_dir(st->spool_dir);
+  if (!(st->client = make_client(st, err, errlen))) return KC_ERR;
+  start_sweep(st);
+  arm_timer(st);
+  kc_task_log(task, KC_LOG_INFO, "writing to s3://%s/%s via %s, spooling in %s", st->conf.bucket,
+              st->conf.topics_dir, st->client->endpoint, st->spool_dir);
+  return KC_OK;
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+  s3_task_t *st = h->data;
+  kc_task_t *task = st->task;
+  task_free(st);
+  kc_task_set_ctx(task, NULL);
+  kc_task_stop_done(task);
+}
+
+static void maybe_stop_done(s3_task_t *st) {
+  if (!st->stopping || st->pending > 0 || uv_is_closing((uv_handle_t *)&st->timer)) return;
+  uv_close((uv_handle_t *)&st->timer, on_timer_closed);
+}
+
+static int s3_task_stop(kc_task_t *task) {
+  s3_task_t *st = kc_task_ctx(task);
+  if (!st) return KC_OK;
+  st->stopping = true;
+  uv_timer_stop(&st->timer);
+  /* Open files and uploads in flight are abandoned: their offsets were never committed, so Kafka
+   * replays them, and the start-up sweep aborts any multipart upload left open. */
+  for (writer_t *w = st->closed; w; w = w->next) {
+    w->abandon = true;
+    if (w->upload) kc_s3_upload_cancel(w->upload);
+  }
+  for (tp_t *tp = st->tps; tp; tp = tp->next) abandon_writers(st, tp);
+  for (writer_t *w = st->closed, *nx; w; w = nx) {
+    nx = w->next; /* writer_pump may free w */
+    if (!w->upload) writer_pump(w);
+  }
+  if (st->sweep) kc_s3_op_cancel(st->sweep);
+  maybe_stop_done(st);
+  return KC_AGAIN;
+}
+
+static int s3_close(kc_task_t *task, const kc_tp_offset_t *parts, size_t n) {
+  s3_task_t *st = kc_task_ctx(task);
+  /* Revoked partitions: drop their open files; another owner replays from the committed offset. */
+  for (size_t i = 0; st && i < n; i++) {
+    tp_t *tp = tp_find(st, parts[i].topic, parts[i].partition, false);
+    if (tp) abandon_writers(st, tp);
+  }
+  return KC_OK;
+}
+
+static int s3_task_configs(const kc_config_t *cfg, int max_tasks, kc_task_configs_t *out) {
+  for (int i = 0; i < max_tasks; i++) {
+    int rc = kc_task_configs_add(out, kc_config_copy(cfg));
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+const kc_connector_plugin_t kc_s3_sink_plugin = {
+    .api_version = KC_CONNECTOR_API_VERSION,
+    .class_name = KC_S3_CONNECTOR_CLASS,
+    .version = "10.5.0-kconnect",
+    .type = KC_CONNECTOR_SINK,
+    .config_def = kc_s3_config_defs,
+    .validate = kc_s3_config_validate,
+    .task_configs = s3_task_configs,
+    .task_start = s3_task_start,
+    .task_stop = s3_task_stop,
+    .put = s3_put,
+    .flush = s3_flush,
+    .close = s3_close,
+};
