@@ -6,6 +6,12 @@
  *
  * One kc_http_t per loop owns a CURLM, its connection cache (keep-alive reuse)
  * and the uv handles; kc_http_req_t (connector.h) is one request on it.
+ *
+ * Transport choices: "Expect:" is sent empty (no 100-continue round trip);
+ * bodies go with CURLOPT_UPLOAD and a known length (PUT and POST always, even
+ * empty); only the request's own proxy is used (the *_proxy environment
+ * variables are ignored, as the Java SDK ignores them); HTTPS uses the
+ * system's CAs; no redirects are followed.
  */
 #ifndef KC_HTTP_HTTP_H
 #define KC_HTTP_HTTP_H
@@ -28,9 +34,11 @@ kc_http_t *kc_http_create(uv_loop_t *loop);
 int kc__http_submit(kc_http_t *h, kc_http_req_t *req, kc_http_cb cb, void *arg);
 /**
  * Closes the client: every request in flight completes with KC_ETIMEDOUT and
- * error "cancelled", the multi handle is cleaned up while the loop is alive
- * (C4), then the uv handles close and @p cb (may be NULL) runs once they have,
- * after the last request callback. @p h is freed before @p cb runs.
+ * error "cancelled" (from the loop, as always), the multi handle is cleaned up
+ * while the loop is alive (C4), then @p cb (may be NULL) runs after the last
+ * request callback, once the uv handles are closed and the file readers have
+ * closed their fds: nothing of the client is left on the loop. @p h is freed
+ * before @p cb runs. A request callback may call this.
  */
 void kc_http_close(kc_http_t *h, void (*cb)(void *arg), void *arg);
 
