@@ -29,25 +29,7 @@ struct kc_s3_op_s {
 
 static void op_start(kc_s3_op_t *op);
 
-/* RFC 3986 unreserved characters pass; '/' too when @p keep_slash (paths). */
-static int uri_encode(kc_buf_t *out, const char *s, bool keep_slash) {
-  static const char hex[] = "0123456789ABCDEF";
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    unsigned char ch = *p;
-    int rc;
-    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-        ch == '-' || ch == '_' || ch == '.' || ch == '~' || (keep_slash && ch == '/')) {
-      rc = kc_buf_append(out, (const char *)p, 1);
-    } else {
-      char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
-      rc = kc_buf_append(out, e, 3);
-    }
-    if (rc) return rc;
-  }
-  return 0;
-}
-
-int kc_s3_encode_key(kc_buf_t *out, const char *key) { return uri_encode(out, key, true); }
+int kc_s3_encode_key(kc_buf_t *out, const char *key) { return kc_uri_encode(out, key, strlen(key), true); }
 
 int kc_s3_xml_next(const char *xml, const char **pos, const char *tag, char *out, size_t n) {
   char open[96], close[96];
@@ -244,7 +226,7 @@ kc_s3_op_t *kc_s3_create_multipart(kc_s3_client_t *c, const char *key, kc_s3_cb 
 static char *encoded(const char *s) {
   kc_buf_t b;
   kc_buf_init(&b, 0);
-  uri_encode(&b, s, false);
+  kc_uri_encode(&b, s, strlen(s), false);
   return b.data ? b.data : strdup("");
 }
 

@@ -443,13 +443,15 @@ typedef void (*kc_http_cb)(kc_http_req_t *req, int status, void *arg);
 
 /** New request; @p method "GET"/"PUT"/"POST"/"DELETE"/"HEAD", @p url absolute (copied). NULL on ENOMEM. */
 KC_EXTERN kc_http_req_t *kc_http_req_new(const char *method, const char *url);
-/** Adds a request header line "Name: value" (copied). @returns 0 or KC_ENOMEM. */
+/** Adds a request header "Name: value" (copied). @returns 0, KC_ENOMEM, KC_EINVAL (CR/LF or a
+ * bad name), KC_ESTATE (after submit). */
 KC_EXTERN int kc_http_req_add_header(kc_http_req_t *req, const char *name, const char *value);
 /** Body from memory: @p len bytes copied. @returns 0 or KC_ENOMEM. */
 KC_EXTERN int kc_http_req_set_body(kc_http_req_t *req, const void *data, size_t len);
 /**
  * Body streamed from a file range (uv_fs reads on the threadpool; never the
  * whole range in memory). @p path copied; @p offset and @p len in bytes.
+ * @returns 0, KC_ENOMEM, KC_EINVAL (negative offset or length).
  */
 KC_EXTERN int kc_http_req_set_body_file(kc_http_req_t *req, const char *path, int64_t offset,
                                         int64_t len);
@@ -457,6 +459,7 @@ KC_EXTERN int kc_http_req_set_body_file(kc_http_req_t *req, const char *path, in
  * Signs with AWS Signature Version 4 at submit time (our own signer: libcurl
  * 7.88's is unusable for S3). @p payload_sha256_hex: the body's hex SHA-256, or
  * NULL to send UNSIGNED-PAYLOAD. @p session_token may be NULL. All copied.
+ * @returns 0, KC_ENOMEM, KC_EINVAL (hash not 64 lowercase hex characters).
  */
 KC_EXTERN int kc_http_req_set_sigv4(kc_http_req_t *req, const char *region, const char *service,
                                     const char *access_key, const char *secret_key,
@@ -487,6 +490,12 @@ KC_EXTERN const char *kc_http_req_response_header(const kc_http_req_t *req, cons
 KC_EXTERN const char *kc_http_req_error(const kc_http_req_t *req);
 /** Frees the request. Not while it is in flight. NULL-safe. */
 KC_EXTERN void kc_http_req_destroy(kc_http_req_t *req);
+/**
+ * Appends @p n bytes of @p s URI-encoded as SigV4 and S3 keys want it:
+ * A-Za-z0-9-._~ kept, '/' kept when @p keep_slash, everything else %XX.
+ * @returns 0 or a kc_buf error.
+ */
+KC_EXTERN int kc_uri_encode(kc_buf_t *out, const char *s, size_t n, bool keep_slash);
 /**@}*/
 
 /** @name Worker services */

@@ -11,3 +11,7 @@ int kc_http_submit(kc_task_t *task, kc_http_req_t *req, kc_http_cb cb, void *arg
   if (!h) return KC_ESTATE;
   return kc__http_submit(h, req, cb, arg);
 }
+
+int kc_uri_encode(kc_buf_t *out, const char *s, size_t n, bool keep_slash) {
+  return kc_sigv4_uri_encode(out, s, n, keep_slash);
+}
