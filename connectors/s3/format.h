@@ -2,8 +2,10 @@
  * Output formats: the bytes each record adds to its S3 object, as Confluent's
  * RecordWriterProviders write them.
  *
- *   JsonFormat       the value as JsonConverter (schemas.enable=false) /
- *                    Jackson print it, then "\n"; extension ".json"
+ *   JsonFormat       a Struct as JsonConverter (schemas.enable=false) prints
+ *                    it, anything else as Jackson's ObjectMapper does, then
+ *                    "\n"; maps in java.util.HashMap order (the Map type
+ *                    JsonConverter gives Java sinks); extension ".json"
  *   ByteArrayFormat  the value's bytes (it must be BYTES, as with the
  *                    ByteArrayConverter), then format.bytearray.separator;
  *                    extension format.bytearray.extension
@@ -44,7 +46,10 @@ int kc_s3_format_extension(const kc_s3_conf_t *c, kc_s3_view_t view, kc_buf_t *o
 int kc_s3_format_write(const kc_s3_conf_t *c, kc_s3_view_t view, const kc_schema_t *schema,
                        const kc_value_t *value, kc_buf_t *out, char *err, size_t errlen);
 
-/** Appends one record's headers line (JsonFormat). @returns 0 or a kc_buf error. */
+/**
+ * Appends one record's headers line (JsonFormat; values are the header bytes
+ * as text). @returns 0 or a kc_buf error; nothing is appended on error.
+ */
 int kc_s3_format_write_headers(const kc_s3_conf_t *c, const kc_s3_header_t *headers, size_t n,
                                kc_buf_t *out);
 

@@ -50,8 +50,9 @@ static int pump(kc_gzip_stream_t *g, int flush, kc_buf_t *out) {
 
 static int header(kc_gzip_stream_t *g, kc_buf_t *out) {
   if (g->header_done) return 0;
-  /* magic, deflate, no flags, mtime 0, no extra flags, OS 0: GZIPOutputStream's header */
-  static const unsigned char h[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0};
+  /* magic, deflate, no flags, mtime 0, no extra flags, OS 255 "unknown": GZIPOutputStream's
+   * header since JDK 16 (0 before) */
+  static const unsigned char h[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
   int rc = put(g, out, h, sizeof h);
   if (!rc) g->header_done = true;
   return rc;

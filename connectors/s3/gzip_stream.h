@@ -5,9 +5,10 @@
  * block); the caller drains the output buffer (to the spool) as it likes.
  *
  * The stream is what java.util.zip.GZIPOutputStream writes (Confluent's
- * wrapForCompression): a 10-byte header with no name and mtime 0, raw
- * deflate at s3.compression.level, then CRC-32 and size. Same input, same
- * bytes: a replayed file is identical.
+ * wrapForCompression): a 10-byte header with no name, mtime 0 and OS 255,
+ * raw deflate at s3.compression.level, then CRC-32 and size. Same input,
+ * same bytes (for levels 1-9 whatever the write sizes; level 0's stored
+ * blocks follow the write sizes): a replayed file is identical.
  */
 #ifndef KC_S3_GZIP_STREAM_H
 #define KC_S3_GZIP_STREAM_H

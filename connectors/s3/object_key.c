@@ -24,17 +24,5 @@ int kc_s3_object_key(const kc_s3_conf_t *c, const char *dir_prefix, const char *
 }
 
 int kc_s3_object_key_uri_encode(const char *key, size_t len, kc_buf_t *out) {
-  static const char hex[] = "0123456789ABCDEF";
-  int rc = kc_buf_reserve(out, len);
-  for (size_t i = 0; i < len && !rc; i++) {
-    unsigned char ch = (unsigned char)key[i];
-    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-        ch == '-' || ch == '.' || ch == '_' || ch == '~' || ch == '/') {
-      rc = kc_buf_append(out, &key[i], 1);
-    } else {
-      char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
-      rc = kc_buf_append(out, e, 3);
-    }
-  }
-  return rc;
+  return kc_uri_encode(out, key, len, true); /* the runtime's encoder, shared with SigV4 */
 }

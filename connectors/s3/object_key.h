@@ -27,7 +27,8 @@ int kc_s3_object_key(const kc_s3_conf_t *c, const char *dir_prefix, const char *
 /**
  * Appends @p key encoded for the path of an S3 URL (SigV4's canonical URI):
  * every byte but the unreserved A-Z a-z 0-9 - . _ ~ and the '/' separators
- * becomes %XX (upper-case hex). @returns 0 or a kc_buf error.
+ * becomes %XX (upper-case hex); kc_uri_encode(out, key, len, true).
+ * @returns 0 or a kc_buf error.
  */
 int kc_s3_object_key_uri_encode(const char *key, size_t len, kc_buf_t *out);
 

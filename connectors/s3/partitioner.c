@@ -102,8 +102,9 @@ static int setup_time_based(kc_s3_partitioner_t *p, const kc_s3_conf_t *c, char 
     rc = kc_tz_load(c->timezone, &p->tz, why, sizeof why);
     if (rc == KC_EINVAL) snprintf(err, errlen, "timezone: %s", why);
     if (!rc) {
-      rc = kc_pathformat_compile(fmt.data, &p->fmt, why, sizeof why);
+      rc = kc_pathformat_compile(fmt.data, c->locale, &p->fmt, why, sizeof why);
       if (rc == KC_EINVAL) snprintf(err, errlen, "path.format: %s", why);
+      if (rc == KC_ENOTSUP) snprintf(err, errlen, "locale: %s", why), rc = KC_EINVAL;
     }
   }
 done:
@@ -215,6 +216,20 @@ static int path_split(const char *name, bool quote_aware, bool strip, path_t *pa
 static int nested_get(const kc_schema_t *schema, const kc_value_t *root, const char *name,
                       const kc_value_t **out, const kc_schema_t **fschema, char *err, size_t errlen) {
   bool is_struct = root && root->type == KC_TYPE_STRUCT;
+  if (*name && !strpbrk(name, ".\"")) { /* the common case: a plain top-level name, no allocation */
+    const kc_field_t *f = is_struct ? kc_schema_field(root->u.st.schema, name) : NULL;
+    const kc_value_t *v = is_struct ? (f ? kc_value_struct_get(root, name) : NULL)
+                          : root && root->type == KC_TYPE_MAP ? kc_value_map_get_str(root, name)
+                                                              : NULL;
+    if (is_struct ? !f : !v) {
+      snprintf(err, errlen, "The nested field named '%s' does not exist.", name);
+      return KC_EINVAL;
+    }
+    const kc_field_t *sf = is_struct && schema && schema->type == KC_TYPE_STRUCT ? kc_schema_field(schema, name) : f;
+    *fschema = is_struct ? (sf ? sf->schema : f->schema) : NULL;
+    *out = v;
+    return 0;
+  }
   path_t pa;
   int rc = path_split(name, !is_struct, true, &pa);
   const kc_value_t *cur = root;

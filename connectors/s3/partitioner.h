@@ -68,7 +68,10 @@ int kc_s3_partitioner_timestamp(const kc_s3_partitioner_t *p, const kc_s3_record
 int kc_s3_partitioner_encode(kc_s3_partitioner_t *p, const kc_s3_record_view_t *r, int64_t now_ms,
                              kc_buf_t *out, char *err, size_t errlen);
 
-/** Time-based partitioners: appends the encoded partition of timestamp @p ts_ms. */
+/**
+ * Time-based partitioners: appends the encoded partition of timestamp @p ts_ms.
+ * @returns 0, KC_EINVAL for a timestamp beyond +-2^62 ms, or a kc_buf error.
+ */
 int kc_s3_partitioner_encode_time(kc_s3_partitioner_t *p, int64_t ts_ms, kc_buf_t *out);
 
 /** Appends "<topic><directory.delim><encoded>" (Partitioner.generatePartitionedPath). */

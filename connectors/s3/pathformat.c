@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pathformat.h"
 
@@ -23,9 +24,12 @@ typedef struct {
   size_t lit_len;
 } pf_token_t;
 
+typedef enum { TEXT_EN, TEXT_ROOT } text_mode_t;
+
 struct kc_pathformat_s {
   pf_token_t *tok;
   size_t n;
+  text_mode_t text;
 };
 
 static const char *const month_full[] = {"January", "February", "March",     "April",
@@ -46,7 +50,26 @@ void kc_pathformat_free(kc_pathformat_t *f) {
   free(f);
 }
 
-int kc_pathformat_compile(const char *pattern, kc_pathformat_t **out, char *err, size_t errlen) {
+/* Java's new Locale(s): the whole string, lower-cased, is the language. */
+static int locale_mode(const char *locale, text_mode_t *mode) {
+  if (!locale || !strcasecmp(locale, "en")) {
+    *mode = TEXT_EN;
+    return 0;
+  }
+  for (const char *p = locale; *p; p++)
+    if (!is_letter(*p)) {
+      *mode = TEXT_ROOT; /* "en-US": no such language, the JDK falls back to the root locale */
+      return 0;
+    }
+  return *locale ? KC_ENOTSUP : (*mode = TEXT_ROOT, 0);
+}
+
+static bool prints_text(const pf_token_t *t) {
+  return t->letter == 'G' || t->letter == 'E' || t->letter == 'a' || (t->letter == 'M' && t->count >= 3);
+}
+
+int kc_pathformat_compile(const char *pattern, const char *locale, kc_pathformat_t **out, char *err,
+                          size_t errlen) {
   *out = NULL;
   if (!pattern || !*pattern) {
     snprintf(err, errlen, "Invalid pattern specification");
@@ -99,6 +122,16 @@ int kc_pathformat_compile(const char *pattern, kc_pathformat_t **out, char *err,
     }
     f->n++;
   }
+  if (locale_mode(locale, &f->text)) {
+    for (size_t i = 0; i < f->n; i++)
+      if (prints_text(&f->tok[i])) {
+        snprintf(err, errlen, "month, day, AM/PM and era names are not available for locale '%s' in "
+                 "kconnect (use numeric fields, locale en, or a tag such as en-US)", locale);
+        kc_pathformat_free(f);
+        return KC_ENOTSUP;
+      }
+    f->text = TEXT_EN; /* nothing is printed as text */
+  }
   *out = f;
   return 0;
 nomem:
@@ -145,12 +178,14 @@ static int print_offset(kc_buf_t *out, int32_t off, bool sep) {
                        (int)(a / 60000 % 60));
 }
 
-static int print_token(const pf_token_t *t, const fields_t *f, const kc_tz_t *tz, kc_buf_t *out) {
+static int print_token(const pf_token_t *t, const fields_t *f, const kc_tz_t *tz, text_mode_t text,
+                       kc_buf_t *out) {
   int n = t->count;
+  bool full = text == TEXT_EN; /* the root locale has only the short names */
   int64_t hour = f->ms_of_day / 3600000;
   int64_t yoe = f->year > 0 ? f->year : 1 - f->year;
   switch (t->letter) {
-    case 'G': return kc_buf_puts(out, f->year > 0 ? "AD" : "BC");
+    case 'G': return kc_buf_puts(out, full ? (f->year > 0 ? "AD" : "BC") : (f->year > 0 ? "CE" : "BCE"));
     case 'C': return put_num(out, yoe / 100, n);
     case 'Y':
     case 'y':
@@ -161,10 +196,10 @@ static int print_token(const pf_token_t *t, const fields_t *f, const kc_tz_t *tz
     }
     case 'w': return put_num(out, f->week, n);
     case 'e': return put_num(out, f->dow, n);
-    case 'E': return kc_buf_puts(out, n >= 4 ? dow_full[f->dow - 1] : dow_short[f->dow - 1]);
+    case 'E': return kc_buf_puts(out, n >= 4 && full ? dow_full[f->dow - 1] : dow_short[f->dow - 1]);
     case 'D': return put_num(out, f->doy, n);
     case 'M':
-      if (n >= 3) return kc_buf_puts(out, n >= 4 ? month_full[f->month - 1] : month_short[f->month - 1]);
+      if (n >= 3) return kc_buf_puts(out, n >= 4 && full ? month_full[f->month - 1] : month_short[f->month - 1]);
       return put_num(out, f->month, n);
     case 'd': return put_num(out, f->day, n);
     case 'a': return kc_buf_puts(out, hour < 12 ? "AM" : "PM");
@@ -175,12 +210,14 @@ static int print_token(const pf_token_t *t, const fields_t *f, const kc_tz_t *tz
     case 'm': return put_num(out, f->ms_of_day / 60000 % 60, n);
     case 's': return put_num(out, f->ms_of_day / 1000 % 60, n);
     case 'S': {
-      int64_t ms = f->ms_of_day % 1000;
-      int shown = n > 18 ? 18 : n;
-      int64_t v = ms;
-      for (int i = 3; i < shown; i++) v *= 10;
-      for (int i = shown; i < 3; i++) v /= 10;
-      return put_num(out, v, shown);
+      /* Fraction.printTo: ms * 10^n / 1000 in n digits, where n drops to 15 when 1000 * 10^n
+       * overflows a long (16-18 S) and past 18 S the scale is 1 (all zeros) */
+      int64_t ms = f->ms_of_day % 1000, v = ms;
+      int digits = n >= 16 && n <= 18 ? 15 : n;
+      if (ms == 0 || n > 18) return put_num(out, 0, n);
+      for (int i = 3; i < digits; i++) v *= 10;
+      for (int i = digits; i < 3; i++) v /= 10;
+      return put_num(out, v, digits);
     }
     case 'Z':
       if (n >= 3) return kc_buf_puts(out, kc_tz_id(tz));
@@ -194,7 +231,7 @@ int kc_pathformat_print(const kc_pathformat_t *f, const kc_tz_t *tz, int64_t utc
   compute_fields(tz, utc_ms, &fl);
   for (size_t i = 0; i < f->n; i++) {
     const pf_token_t *t = &f->tok[i];
-    int rc = t->letter ? print_token(t, &fl, tz, out) : kc_buf_append(out, t->lit, t->lit_len);
+    int rc = t->letter ? print_token(t, &fl, tz, f->text, out) : kc_buf_append(out, t->lit, t->lit_len);
     if (rc) return rc;
   }
   return 0;
@@ -258,21 +295,22 @@ typedef struct {
   int64_t ms;     /* of day */
   bool has_off;
   int64_t off_ms;
-  char range_err[160];
+  char range_err[160]; /* the first field out of range, reported only if the whole text parsed */
 } iso_t;
 
-static bool range(iso_t *r, const char *field, int64_t v, int64_t lo, int64_t hi) {
-  if (v >= lo && v <= hi) return true;
-  if (!r->range_err[0])
-    snprintf(r->range_err, sizeof r->range_err, "Value %lld for %s must be in the range [%lld,%lld]",
-             (long long)v, field, (long long)lo, (long long)hi);
-  return false;
+/* Joda checks field ranges when it computes the instant, largest field first: record the first. */
+static void range(iso_t *r, const char *field, int64_t v, int64_t lo, int64_t hi) {
+  if (r->range_err[0] || (v >= lo && v <= hi)) return;
+  snprintf(r->range_err, sizeof r->range_err, "Value %lld for %s must be in the range [%lld,%lld]",
+           (long long)v, field, (long long)lo, (long long)hi);
 }
+
+#define YEAR_MIN -292275055LL /* ISOChronology's year range */
+#define YEAR_MAX 292278994LL
 
 /*
  * yyyy ['-' MM ['-' dd]] | xxxx '-W' ww ['-' e] | yyyy '-' DDD: the longest
- * match wins, ties to the first; ranges are checked on the winner only, as
- * Joda checks fields when it computes the instant.
+ * match wins, ties to the first.
  */
 static bool date_element(cur_t *c, iso_t *r) {
   cur_t best = *c;
@@ -306,21 +344,22 @@ static bool date_element(cur_t *c, iso_t *r) {
   if (best_alt < 0) return false;
   best.fail = c->fail > best.fail ? c->fail : best.fail;
   *c = best;
+  range(r, best_alt == 1 ? "weekyear" : "year", by, YEAR_MIN, YEAR_MAX);
+  if (r->range_err[0]) return true;
   if (best_alt == 0) {
-    if (!range(r, "monthOfYear", ba, 1, 12) ||
-        !range(r, "dayOfMonth", bb, 1, kc_tz_days_in_month(by, (int)ba)))
-      return false;
-    r->days = kc_tz_days_from_civil(by, (int)ba, (int)bb);
+    range(r, "monthOfYear", ba, 1, 12);
+    if (!r->range_err[0]) range(r, "dayOfMonth", bb, 1, kc_tz_days_in_month(by, (int)ba));
+    if (!r->range_err[0]) r->days = kc_tz_days_from_civil(by, (int)ba, (int)bb);
   } else if (best_alt == 1) {
     int64_t w1 = kc_tz_days_from_civil(by, 1, 4), w2 = kc_tz_days_from_civil(by + 1, 1, 4);
     w1 -= ((w1 + 3) % 7 + 7) % 7; /* the Monday of the week holding Jan 4 */
     w2 -= ((w2 + 3) % 7 + 7) % 7;
-    if (!range(r, "weekOfWeekyear", ba, 1, (w2 - w1) / 7) || !range(r, "dayOfWeek", bb, 1, 7))
-      return false;
+    range(r, "weekOfWeekyear", ba, 1, (w2 - w1) / 7);
+    range(r, "dayOfWeek", bb, 1, 7);
     r->days = w1 + (ba - 1) * 7 + (bb - 1);
   } else {
     int64_t jan1 = kc_tz_days_from_civil(by, 1, 1);
-    if (!range(r, "dayOfYear", ba, 1, kc_tz_days_from_civil(by + 1, 1, 1) - jan1)) return false;
+    range(r, "dayOfYear", ba, 1, kc_tz_days_from_civil(by + 1, 1, 1) - jan1);
     r->days = jan1 + ba - 1;
   }
   return true;
@@ -329,20 +368,13 @@ static bool date_element(cur_t *c, iso_t *r) {
 /* HH [':' mm [':' ss [fraction] | fraction] | fraction] */
 static bool time_element(cur_t *c, iso_t *r) {
   int64_t h, m = 0, s = 0, frac = 0;
-  if (!num(c, 2, false, &h) || !range(r, "hourOfDay", h, 0, 23)) return false;
+  if (!num(c, 2, false, &h)) return false;
   cur_t o = *c;
-  if (lit(&o, ':')) {
-    if (!num(&o, 2, false, &m) || !range(r, "minuteOfHour", m, 0, 59)) {
-      c->fail = o.fail;
-      return !r->range_err[0];
-    }
+  if (lit(&o, ':') && num(&o, 2, false, &m)) {
     *c = o;
-    if (lit(&o, ':')) {
-      if (num(&o, 2, false, &s)) {
-        if (!range(r, "secondOfMinute", s, 0, 59)) return false;
-        *c = o;
-        fraction(c, 1000, &frac);
-      }
+    if (lit(&o, ':') && num(&o, 2, false, &s)) {
+      *c = o;
+      fraction(c, 1000, &frac);
     } else {
       fraction(c, 60000, &frac);
     }
@@ -350,11 +382,27 @@ static bool time_element(cur_t *c, iso_t *r) {
     fraction(c, 3600000, &frac);
   }
   c->fail = o.fail > c->fail ? o.fail : c->fail;
+  range(r, "hourOfDay", h, 0, 23);
+  range(r, "minuteOfHour", m, 0, 59);
+  range(r, "secondOfMinute", s, 0, 59);
   r->ms = h * 3600000 + m * 60000 + s * 1000 + frac;
   return true;
 }
 
-/* 'Z' | ('+'|'-') hh [[':'] mm [[':'] ss [('.'|',') SSS]]] */
+static size_t digits_at(const cur_t *c, size_t pos, size_t max) {
+  size_t n = 0;
+  while (n < max && pos + n < c->len && c->s[pos + n] >= '0' && c->s[pos + n] <= '9') n++;
+  return n;
+}
+
+static int two(const cur_t *c, size_t pos) { return (c->s[pos] - '0') * 10 + (c->s[pos + 1] - '0'); }
+
+/*
+ * DateTimeFormatterBuilder.TimeZoneOffset.parseInto with "Z", separators
+ * optional, up to 4 fields: 'Z' | ('+'|'-') hh [[':'] mm [[':'] ss [('.'|',') SSS]]].
+ * A ':' after the hours means every later field needs its separator; a field
+ * started but cut short fails the whole offset. Returns false when absent or failed.
+ */
 static bool offset_element(cur_t *c, iso_t *r) {
   int ch = peek(c);
   if (ch == 'Z') {
@@ -364,22 +412,34 @@ static bool offset_element(cur_t *c, iso_t *r) {
     return true;
   }
   if (ch != '+' && ch != '-') return false;
-  cur_t t = *c;
-  t.pos++;
-  int64_t h, m = 0, s = 0, f = 0;
-  if (t.len - t.pos < 2 || !num(&t, 2, false, &h) || t.pos - c->pos != 3 || h > 23) return false;
-  bool sep = peek(&t) == ':';
-  cur_t o = t;
-  if ((!sep || lit(&o, ':')) && o.len - o.pos >= 2 && num(&o, 2, false, &m) && m <= 59) {
-    t = o;
-    if ((!sep || lit(&o, ':')) && num(&o, 2, false, &s) && s <= 59) {
-      t = o;
-      if ((peek(&o) == '.' || peek(&o) == ',') && (o.pos++, num(&o, 3, false, &f))) t = o;
+  size_t p = c->pos + 1;
+  if (digits_at(c, p, 2) < 2 || two(c, p) > 23) return false;
+  int64_t off = two(c, p) * 3600000LL;
+  p += 2;
+  bool sep = false;
+  for (int field = 1; field <= 3 && p < c->len; field++) {
+    char x = c->s[p];
+    if (field == 1) {
+      if (x == ':') sep = true, p++;
+      else if (x < '0' || x > '9') break;
+    } else if (sep) {
+      if (x != (field == 3 ? '.' : ':') && !(field == 3 && x == ',')) break;
+      p++;
     }
+    size_t want = field == 3 ? 3 : 2, got = digits_at(c, p, want);
+    if (got == 0 && !sep) break;
+    if (field < 3 && got < 2) return false;
+    if (field == 3 && got < 1) return false;
+    int v = 0;
+    for (size_t i = 0; i < got; i++) v = v * 10 + (c->s[p + i] - '0');
+    if (field < 3 && v > 59) return false;
+    if (field == 3) for (size_t i = got; i < 3; i++) v *= 10;
+    off += field == 1 ? v * 60000LL : field == 2 ? v * 1000LL : v;
+    p += got;
   }
   r->has_off = true;
-  r->off_ms = (ch == '-' ? -1 : 1) * (h * 3600000 + m * 60000 + s * 1000 + f);
-  *c = t;
+  r->off_ms = ch == '-' ? -off : off;
+  c->pos = p;
   return true;
 }
 
@@ -399,16 +459,10 @@ int kc_pathformat_parse_iso(const char *s, size_t len, int64_t *ms, char *err, s
       cur_t t = c;
       if (time_element(&t, &r))
         c = t;
-      else if (r.range_err[0])
-        ok = false;
       else
         c.fail = t.fail > c.fail ? t.fail : c.fail;
-      if (ok) offset_element(&c, &r);
+      offset_element(&c, &r);
     }
-  }
-  if (r.range_err[0]) {
-    snprintf(err, errlen, "Cannot parse \"%.*s\": %s", (int)(len > 200 ? 200 : len), s, r.range_err);
-    return KC_EINVAL;
   }
   if (!ok || c.pos != len) {
     /* FormatUtils.createErrorMessage */
@@ -426,6 +480,13 @@ int kc_pathformat_parse_iso(const char *s, size_t len, int64_t *ms, char *err, s
                dots, (int)(shown - at), s + at, dots);
     return KC_EINVAL;
   }
-  *ms = r.days * MS_PER_DAY + r.ms - (r.has_off ? r.off_ms : 0);
+  int64_t day_ms, t;
+  if (r.range_err[0] || __builtin_mul_overflow(r.days, MS_PER_DAY, &day_ms) ||
+      __builtin_add_overflow(day_ms, r.ms, &t) || __builtin_sub_overflow(t, r.has_off ? r.off_ms : 0, &t)) {
+    snprintf(err, errlen, "Cannot parse \"%.*s\": %s", (int)(len > 200 ? 200 : len), s,
+             r.range_err[0] ? r.range_err : "the instant is out of range");
+    return KC_EINVAL;
+  }
+  *ms = t;
   return 0;
 }

@@ -2,14 +2,13 @@
  * Joda-Time DateTimeFormat patterns, for path.format: the directories a
  * TimeBasedPartitioner writes ("'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH").
  *
- * Printing only, English texts (month and day names, AM/PM, AD/BC) whatever
- * the locale. Pattern letters as Joda defines them:
- *   G era, C century of era, Y year of era, y year, x weekyear, w week of
- *   weekyear, e day of week (1 = Monday), E day of week text, D day of year,
- *   M month (MMM short, MMMM full name), d day of month, a AM/PM,
- *   K hour of halfday (0-11), h clock hour of halfday (1-12), H hour of day,
- *   k clock hour of day (1-24), m minute, s second, S fraction of second,
- *   Z offset (Z "+0900", ZZ "+09:00", ZZZ zone id).
+ * Printing only. Texts (month and day names, AM/PM, era) follow what Joda
+ * gets from JDK 17's CLDR data for Confluent's `new Locale(locale)`: "en"
+ * prints English names ("Tuesday", "March", "AD"); a tag that is no bare
+ * language ("en-US", "en_US", "ko-KR": Java reads it as an unknown language)
+ * falls back to the root locale ("Tue" for E and EEEE, "Mar" for MMM and
+ * MMMM, "CE"/"BCE"); other languages' names are not available (an error when
+ * the pattern prints text). Pattern letters as Joda defines them:
  * 'text' is literal ('' is a quote); other non-letters are literal.
  * 'z' (zone names) is refused: Joda takes them from the JDK's locale data.
  */
@@ -24,10 +23,13 @@
 typedef struct kc_pathformat_s kc_pathformat_t;
 
 /**
- * Compiles @p pattern. @returns 0, KC_EINVAL with Joda's message in @p err
- * ("Illegal pattern component: q", "Invalid pattern specification"), KC_ENOMEM.
+ * Compiles @p pattern for @p locale (NULL: "en"). @returns 0, KC_EINVAL with
+ * Joda's message in @p err ("Illegal pattern component: q", "Invalid pattern
+ * specification"), KC_ENOTSUP when the pattern prints names kconnect lacks
+ * for the locale, KC_ENOMEM.
  */
-int kc_pathformat_compile(const char *pattern, kc_pathformat_t **out, char *err, size_t errlen);
+int kc_pathformat_compile(const char *pattern, const char *locale, kc_pathformat_t **out, char *err,
+                          size_t errlen);
 /** Frees a compiled pattern. NULL-safe. */
 void kc_pathformat_free(kc_pathformat_t *f);
 /** Appends the instant @p utc_ms printed in zone @p tz. @returns 0 or a kc_buf error. */

@@ -143,7 +143,7 @@ static int v_path_format(const char *name, const char *v, char *err, size_t n) {
   (void)name;
   if (!*v) return 0;
   kc_pathformat_t *f;
-  int rc = kc_pathformat_compile(v, &f, err, n);
+  int rc = kc_pathformat_compile(v, NULL, &f, err, n);
   kc_pathformat_free(f);
   return rc ? KC_EINVAL : 0;
 }
@@ -230,7 +230,8 @@ const kc_config_def_t kc_s3_config_defs[] = {
         "'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH.",
         "Partitioner", NULL, 0, 0, v_path_format),
     DEF("locale", KC_CFG_STRING, "", 0, KC_CFG_MEDIUM,
-        "The locale of the time-based partitioners (required; texts print in English).",
+        "The locale of the time-based partitioners (required): en prints English names, a tag "
+        "such as en-US the JDK's root-locale names, as Confluent on Java 17 does.",
         "Partitioner", NULL, 0, 0, NULL),
     DEF("timezone", KC_CFG_STRING, "", 0, KC_CFG_MEDIUM,
         "The timezone of the time-based partitioners and scheduled rotation: an IANA name, UTC "
@@ -488,7 +489,10 @@ static void parse_all(parse_t *p, kc_s3_conf_t *c) {
   blank_to_null(&c->store_url);
   if (c->store_url && !strstr(c->store_url, "://")) {
     char *u = malloc(strlen(c->store_url) + 9);
-    if (!u) return fail(p, KC_ENOMEM, "store.url: out of memory");
+    if (!u) {
+      fail(p, KC_ENOMEM, "store.url: out of memory");
+      return;
+    }
     sprintf(u, "https://%s", c->store_url);
     free(c->store_url);
     c->store_url = u;
@@ -520,8 +524,10 @@ static void parse_all(parse_t *p, kc_s3_conf_t *c) {
   get_str_nn(p, "format.bytearray.extension", &c->bytearray_extension);
   /* whitespace matters in a separator: the configured string as is */
   const char *sep = kc_config_get(p->cfg, "format.bytearray.separator");
-  if (!p->rc && !(c->bytearray_separator = strdup(sep ? sep : "\n")))
-    return fail(p, KC_ENOMEM, "format.bytearray.separator: out of memory");
+  if (!p->rc && !(c->bytearray_separator = strdup(sep ? sep : "\n"))) {
+    fail(p, KC_ENOMEM, "format.bytearray.separator: out of memory");
+    return;
+  }
   c->bytearray_separator_len = c->bytearray_separator ? strlen(c->bytearray_separator) : 0;
   char *s = checked(p, "s3.compression.type");
   c->compression = s && !strcasecmp(s, "gzip") ? KC_S3_COMPRESSION_GZIP : KC_S3_COMPRESSION_NONE;
@@ -551,7 +557,10 @@ static void parse_all(parse_t *p, kc_s3_conf_t *c) {
   free(s);
   if (!p->rc && kc_config_get(p->cfg, "partition.field.name")) {
     int n = kc_config_get_list(p->cfg, "partition.field.name", &c->partition_fields);
-    if (n < 0) return fail(p, KC_ENOMEM, "partition.field.name: out of memory");
+    if (n < 0) {
+      fail(p, KC_ENOMEM, "partition.field.name: out of memory");
+      return;
+    }
     c->npartition_fields = (size_t)n;
   }
   get_str_nn(p, "path.format", &c->path_format);
@@ -577,16 +586,15 @@ static void cross_checks(parse_t *p, kc_s3_conf_t *c) {
   if (p->rc) return;
   if (c->store_keys) unsupported_side_format(p, "keys.format.class", p->keys_format, false);
   if (c->store_headers) unsupported_side_format(p, "headers.format.class", p->headers_format, true);
-  if (!p->rc && c->null_behavior == KC_S3_NULL_WRITE && !c->store_keys)
-    return fail(p, KC_EINVAL, "store.kafka.keys: Writing Kafka record keys to storage is mandatory "
-                "when tombstone writing is enabled.");
-  if (!p->rc && c->rotate_schedule_interval_ms > 0 && !*c->timezone)
-    return fail(p, KC_EINVAL, "timezone: timezone configuration must be set when using "
-                "rotate.schedule.interval.ms");
-  if (!p->rc && c->ts_extractor == KC_S3_TS_RECORD_FIELD && kc_s3_conf_time_based(c) &&
-      !*c->timestamp_field)
-    return fail(p, KC_EINVAL, "timestamp.field: Timestamp field cannot be empty when using "
-                "the RecordField timestamp extractor.");
+  if (c->null_behavior == KC_S3_NULL_WRITE && !c->store_keys)
+    fail(p, KC_EINVAL, "store.kafka.keys: Writing Kafka record keys to storage is mandatory "
+         "when tombstone writing is enabled.");
+  if (c->rotate_schedule_interval_ms > 0 && !*c->timezone)
+    fail(p, KC_EINVAL, "timezone: timezone configuration must be set when using "
+         "rotate.schedule.interval.ms");
+  if (c->ts_extractor == KC_S3_TS_RECORD_FIELD && kc_s3_conf_time_based(c) && !*c->timestamp_field)
+    fail(p, KC_EINVAL, "timestamp.field: Timestamp field cannot be empty when using the "
+         "RecordField timestamp extractor.");
   if (p->rc) return;
   /* what the partitioner's configure() checks: build one */
   kc_s3_partitioner_t *part;

@@ -3,11 +3,10 @@
  * Joda-Time's DateTimeZone does, because Confluent's TimeBasedPartitioner
  * floors timestamps with Joda and object keys must come out identical.
  *
- * A zone is the list of instants where the UTC offset changes (transitions
- * that only rename the zone or flip isdst without changing the offset are
- * dropped: Joda's arithmetic only sees offsets), the offset before the first
- * one, and for instants after the last one the POSIX TZ rule from the v2+
- * footer. Everything is in milliseconds like Joda.
+ * A zone is the list of its transitions (as Joda counts them: a change of
+ * offset, of DST flag or of name; repeated identical types are dropped), the
+ * offset before the first one, and for instants after the last one the POSIX
+ * TZ rule of the v2+ footer. Everything is in milliseconds like Joda.
  *
  * Files are read synchronously: a zone is loaded once when a partitioner is
  * configured or a config validated, and a TZif file is a few KiB.
@@ -18,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kconnect/connector.h"
 #include "tz.h"
@@ -277,23 +277,36 @@ static int parse_tzif(kc_tz_t *tz, const unsigned char *buf, size_t len, char *e
   const unsigned char *times = p, *idx = p + c.time * tsize, *types = idx + c.time;
   for (uint32_t i = 0; i < c.time; i++)
     if (idx[i] >= c.type) goto bad;
+  for (uint32_t i = 0; i < c.type; i++) { /* RFC 8536: -25:59:59 .. +25:59:59 at most */
+    int32_t utoff = (int32_t)be32(types + i * 6);
+    if (utoff < -93599 || utoff > 93599) goto bad;
+  }
   tz->initial_off = (int32_t)be32(types) * 1000;
   if (c.time) {
     tz->at = malloc(c.time * sizeof *tz->at);
     tz->off = malloc(c.time * sizeof *tz->off);
     if (!tz->at || !tz->off) return KC_ENOMEM;
   }
-  int32_t prev = tz->initial_off;
+  /* Joda also counts a change of name or of standard time at an unchanged offset as a
+   * transition (London's 1968-71 British Standard Time): compare the whole type. */
+  const unsigned char *chars = types + c.type * 6;
+  unsigned prev = 0;
   for (uint32_t i = 0; i < c.time; i++) {
     int64_t s = tsize == 8 ? be64(times + i * 8) : (int32_t)be32(times + i * 4);
-    int32_t o = (int32_t)be32(types + idx[i] * 6) * 1000;
-    if (o == prev || s < -TIME_LIMIT_S || s > TIME_LIMIT_S) {
-      if (s < -TIME_LIMIT_S) tz->initial_off = prev = o; /* a sentinel: its type is the first one */
+    unsigned ty = idx[i];
+    const unsigned char *a = types + prev * 6, *b = types + ty * 6;
+    bool same = be32(a) == be32(b) && a[4] == b[4] && a[5] < c.chr && b[5] < c.chr &&
+                strncmp((const char *)chars + a[5], (const char *)chars + b[5], c.chr - (a[5] > b[5] ? a[5] : b[5])) == 0;
+    if (s < -TIME_LIMIT_S) { /* a "big bang" sentinel: its type is the first one */
+      tz->initial_off = (int32_t)be32(b) * 1000;
+      prev = ty;
       continue;
     }
+    if (same || s > TIME_LIMIT_S) continue;
     if (tz->n && s * 1000 <= tz->at[tz->n - 1]) goto bad;
     tz->at[tz->n] = s * 1000;
-    tz->off[tz->n++] = prev = o;
+    tz->off[tz->n++] = (int32_t)be32(b) * 1000;
+    prev = ty;
   }
   if (tsize == 8) { /* footer: "\n<POSIX TZ>\n" */
     const unsigned char *f = p + need;
@@ -369,8 +382,13 @@ static bool safe_name(const char *s) {
 static int read_file(const char *path, unsigned char **buf, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return errno == ENOMEM ? KC_ENOMEM : KC_ENOENT;
-  unsigned char *b = malloc(TZIF_MAX_BYTES);
-  size_t n = b ? fread(b, 1, TZIF_MAX_BYTES, f) : 0;
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > TZIF_MAX_BYTES) {
+    fclose(f);
+    return KC_ENOENT; /* a directory ("America") or something that is no zone file */
+  }
+  unsigned char *b = malloc((size_t)st.st_size + 1);
+  size_t n = b ? fread(b, 1, (size_t)st.st_size, f) : 0;
   fclose(f);
   if (!b) return KC_ENOMEM;
   *buf = b;
