@@ -58,11 +58,11 @@ static void op_closed(uv_handle_t *h) {
 }
 
 static void op_finish(kc_s3_op_t *op, const kc_s3_result_t *res) {
-  if (op->req) {
-    kc_http_req_destroy(op->req);
-    op->req = NULL;
-  }
+  /* res->body (ListMultipartUploads) points into the response: the request outlives the callback. */
+  kc_http_req_t *req = op->req;
+  op->req = NULL;
   op->cb(op->arg, res);
+  if (req) kc_http_req_destroy(req);
   uv_close((uv_handle_t *)&op->timer, op_closed);
 }
 

@@ -49,7 +49,8 @@ typedef struct group_s {
 typedef struct writer_s {
   s3_task_t *st;
   tp_t *tp;            /* NULL once closed (rotated) */
-  group_t *group;      /* set when closed */
+  group_t *group;      /* set when closed; NULL once its partition is revoked */
+  tp_t *home;          /* the Kafka partition it belongs to, also after it closed */
   char *encoded;
   char *key;
   int64_t start_offset;
@@ -76,6 +77,9 @@ struct tp_s {
   int64_t last_offset;   /* last offset written, -1 */
   int64_t committable;   /* offset safe to commit, -1 */
   group_t *groups, *groups_tail;
+  /* Stale multipart uploads of this partition are aborted before any of ours starts. */
+  enum { SWEEP_WANTED, SWEEP_LISTING, SWEEP_DONE } sweep;
+  bool owned;            /* assigned to this task (open() or records), until close() */
   tp_t *next;
 };
 
@@ -90,13 +94,12 @@ struct s3_task_s {
   writer_t *closed;       /* closed writers: writing out, waiting to upload, uploading */
   int uploads;
   int64_t spool_bytes;
-  int64_t start_ms;
   uint64_t seq;
   bool blocked;           /* put() returned KC_AGAIN */
   bool stopping, failed;
   int pending;            /* async operations that stop must wait for */
   uv_timer_t timer;       /* scheduled rotation / wallclock rotation checks */
-  kc_s3_op_t *sweep;
+  kc_s3_op_t *sweep;      /* the ListMultipartUploads in flight */
   kc_buf_t scratch;
 };
 
@@ -107,6 +110,7 @@ static void writer_pump(writer_t *w);
 static void writer_discard(writer_t *w);
 static void maybe_stop_done(s3_task_t *st);
 static void start_uploads(s3_task_t *st);
+static void start_sweep(s3_task_t *st);
 
 static int64_t now_ms(void) {
   struct timespec ts;
@@ -149,6 +153,8 @@ static void group_file_done(s3_task_t *st, group_t *g) {
 /* ---- spool writing ---- */
 
 static void writer_free(writer_t *w) {
+  /* Bytes never written out (abandoned files) leave the process-wide budget here. */
+  g_mem_used -= (int64_t)(w->chunk.len + w->inflight.len);
   kc_buf_free(&w->chunk);
   kc_buf_free(&w->inflight);
   if (w->gz_on) kc_gzip_stream_end(&w->gz);
@@ -180,11 +186,11 @@ static void on_upload(kc_s3_upload_t *u, int status, const char *error, void *ar
   s3_task_t *st = w->st;
   st->uploads--;
   st->pending--;
-  if (status == 0) {
+  if (status == 0 && w->group) {
     kc_task_log(st->task, KC_LOG_DEBUG, "uploaded s3://%s/%s (%lld bytes)", st->conf.bucket, w->key,
                 (long long)w->written);
     group_file_done(st, w->group);
-  } else if (!st->stopping) {
+  } else if (status != 0 && !st->stopping && !w->abandon) {
     task_failed(st, error);
   }
   writer_discard(w);
@@ -194,7 +200,7 @@ static void on_upload(kc_s3_upload_t *u, int status, const char *error, void *ar
 static void start_uploads(s3_task_t *st) {
   if (st->stopping || st->failed) return;
   for (writer_t *w = st->closed; w && st->uploads < MAX_UPLOADS; w = w->next) {
-    if (!w->closed || w->upload || w->abandon) continue;
+    if (!w->closed || w->upload || w->abandon || w->home->sweep != SWEEP_DONE) continue;
     w->upload = kc_s3_upload_start(st->client, w->key, w->path, w->written, st->conf.part_size,
                                    on_upload, w);
     if (!w->upload) {
@@ -351,6 +357,7 @@ static writer_t *writer_for(s3_task_t *st, tp_t *tp, const char *encoded, int64_
   if (!w) return NULL;
   w->st = st;
   w->tp = tp;
+  w->home = tp;
   w->fd = -1;
   w->start_offset = offset;
   w->encoded = strdup(encoded);
@@ -468,6 +475,10 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
     }
     tp_t *tp = tp_find(st, kc_sink_record_topic(r), kc_sink_record_partition(r), true);
     if (!tp) return KC_ERR;
+    if (!tp->owned) { /* records without open(): the partition is ours all the same */
+      tp->owned = true;
+      start_sweep(st);
+    }
     int64_t offset = kc_sink_record_offset(r);
     if (!value) {
       bool skip = false, tomb = false;
@@ -576,24 +587,52 @@ static void arm_timer(s3_task_t *st) {
   if (next >= 0) uv_timer_start(&st->timer, on_timer, (uint64_t)(next > now ? next - now : 0), 0);
 }
 
-/* ---- start-up: abort multipart uploads a crash left behind ---- */
-
-static int64_t parse_iso8601(const char *s) {
-  struct tm tm = {0};
-  int ms = 0;
-  if (sscanf(s, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-             &tm.tm_min, &tm.tm_sec, &ms) < 6)
-    return -1;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return (int64_t)timegm(&tm) * 1000;
-}
+/* ---- stale multipart uploads: aborted when their Kafka partition is assigned ----
+ *
+ * A crash (or a stop mid-upload) leaves multipart uploads open. Only the owner of a Kafka
+ * partition writes its keys (<topic><file.delim><p><file.delim><offset><ext>), so once a partition
+ * is ours, any open upload of its keys is dead: we abort it before starting uploads of our own for
+ * that partition (they wait for the listing, so it never sees ours). Deciding by time instead
+ * would abort a live peer task's uploads after a task restart, and miss a crash's uploads when the
+ * restart is quick. */
 
 static void on_abort_done(void *arg, const kc_s3_result_t *res) {
   s3_task_t *st = arg;
   st->pending--;
   if (res->status) kc_task_log(st->task, KC_LOG_WARN, "%s", res->message);
   maybe_stop_done(st);
+}
+
+/* The XML text of a key back to the key (ListMultipartUploads escapes & < > " '). */
+static void xml_unescape(char *s) {
+  static const struct { const char *ent; char ch; } ents[] = {
+      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+  char *w = s;
+  for (const char *r = s; *r;) {
+    size_t i = 0;
+    while (i < sizeof ents / sizeof ents[0] && strncmp(r, ents[i].ent, strlen(ents[i].ent))) i++;
+    if (i < sizeof ents / sizeof ents[0]) {
+      *w++ = ents[i].ch;
+      r += strlen(ents[i].ent);
+    } else {
+      *w++ = *r++;
+    }
+  }
+  *w = '\0';
+}
+
+/* Whether @p key is an object key this sink writes for @p tp: some directory, then
+ * <topic><file.delim><partition><file.delim><digits><extension> to the end. */
+static bool key_of_tp(const s3_task_t *st, const tp_t *tp, const char *key) {
+  char name[600];
+  snprintf(name, sizeof name, "%s%s%s%d%s", st->conf.directory_delim, tp->topic, st->conf.file_delim,
+           (int)tp->partition, st->conf.file_delim);
+  for (const char *p = strstr(key, name); p; p = strstr(p + 1, name)) {
+    const char *d = p + strlen(name), *e = d;
+    while (*e >= '0' && *e <= '9') e++;
+    if (e > d && !strcmp(e, st->ext)) return true;
+  }
+  return false;
 }
 
 static void on_sweep(void *arg, const kc_s3_result_t *res) {
@@ -606,27 +645,45 @@ static void on_sweep(void *arg, const kc_s3_result_t *res) {
     return;
   }
   const char *pos = res->body;
-  char upload[4096], key[1024], id[512], when[64];
-  int aborted = 0;
+  char upload[4096], key[1024], id[512];
   while (!st->stopping && kc_s3_xml_next(res->body, &pos, "Upload", upload, sizeof upload) == 0) {
     if (kc_s3_xml_next(upload, NULL, "Key", key, sizeof key) ||
         kc_s3_xml_next(upload, NULL, "UploadId", id, sizeof id))
       continue;
-    when[0] = '\0';
-    kc_s3_xml_next(upload, NULL, "Initiated", when, sizeof when);
-    int64_t t = parse_iso8601(when);
-    /* Only uploads older than this task: a running peer's uploads are left alone. */
-    if (t < 0 || t >= st->start_ms - 1000) continue;
+    xml_unescape(key);
+    xml_unescape(id);
+    bool stale = false;
+    for (tp_t *tp = st->tps; tp && !stale; tp = tp->next)
+      stale = tp->owned && tp->sweep == SWEEP_LISTING && key_of_tp(st, tp, key);
+    if (!stale) continue; /* another partition's: its owner decides */
+    kc_task_log(st->task, KC_LOG_INFO, "aborting multipart upload %s of s3://%s/%s left by an earlier run",
+                id, st->conf.bucket, key);
     st->pending++;
     if (!kc_s3_abort_multipart(st->client, key, id, on_abort_done, st)) st->pending--;
-    aborted++;
   }
-  if (aborted)
-    kc_task_log(st->task, KC_LOG_INFO, "aborting %d multipart upload(s) left by an earlier run", aborted);
+  char truncated[16] = "";
+  kc_s3_xml_next(res->body, NULL, "IsTruncated", truncated, sizeof truncated);
+  if (!strcmp(truncated, "true"))
+    kc_task_log(st->task, KC_LOG_WARN,
+                "more than one page of open multipart uploads in s3://%s: only the first page was "
+                "checked for uploads left by an earlier run", st->conf.bucket);
+  for (tp_t *tp = st->tps; tp; tp = tp->next)
+    if (tp->sweep == SWEEP_LISTING) tp->sweep = SWEEP_DONE;
+  start_uploads(st);
+  start_sweep(st); /* partitions assigned while this listing ran */
   maybe_stop_done(st);
 }
 
+/* Lists the open multipart uploads for every owned partition not checked yet (one at a time). */
 static void start_sweep(s3_task_t *st) {
+  if (st->sweep || st->stopping || st->failed) return;
+  int n = 0;
+  for (tp_t *tp = st->tps; tp; tp = tp->next)
+    if (tp->owned && tp->sweep != SWEEP_DONE) {
+      tp->sweep = SWEEP_LISTING;
+      n++;
+    }
+  if (!n) return;
   char prefix[1024];
   const char *dir = st->conf.topics_dir;
   snprintf(prefix, sizeof prefix, "%s%s", dir, *dir ? st->conf.directory_delim : "");
@@ -637,7 +694,10 @@ static void start_sweep(s3_task_t *st) {
   kc_config_list_free(topics);
   st->pending++;
   st->sweep = kc_s3_list_multipart(st->client, prefix, on_sweep, st);
-  if (!st->sweep) st->pending--;
+  if (!st->sweep) {
+    st->pending--;
+    task_failed(st, "out of memory listing multipart uploads");
+  }
 }
 
 /* ---- lifecycle ---- */
@@ -707,7 +767,6 @@ static void task_free(s3_task_t *st) {
     nx = tp->next;
     for (writer_t *w = tp->writers, *wn; w; w = wn) {
       wn = w->next;
-      g_mem_used -= (int64_t)(w->chunk.len + w->inflight.len);
       writer_free(w);
     }
     for (group_t *g = tp->groups, *gn; g; g = gn) {
@@ -719,7 +778,6 @@ static void task_free(s3_task_t *st) {
   }
   for (writer_t *w = st->closed, *wn; w; w = wn) {
     wn = w->next;
-    g_mem_used -= (int64_t)(w->chunk.len + w->inflight.len);
     writer_free(w);
   }
   kc_s3_partitioner_free(st->part);
@@ -733,7 +791,6 @@ static int s3_task_start(kc_task_t *task, char *err, size_t errlen) {
   s3_task_t *st = calloc(1, sizeof *st);
   if (!st) return KC_ERR;
   st->task = task;
-  st->start_ms = now_ms();
   kc_buf_init(&st->scratch, 0);
   uv_timer_init(kc_task_loop(task), &st->timer);
   st->timer.data = st;
@@ -763,7 +820,6 @@ static int s3_task_start(kc_task_t *task, char *err, size_t errlen) {
   }
   clean_spool_dir(st->spool_dir);
   if (!(st->client = make_client(st, err, errlen))) return KC_ERR;
-  start_sweep(st);
   arm_timer(st);
   kc_task_log(task, KC_LOG_INFO, "writing to s3://%s/%s via %s, spooling in %s", st->conf.bucket,
               st->conf.topics_dir, st->client->endpoint, st->spool_dir);
@@ -804,12 +860,51 @@ static int s3_task_stop(kc_task_t *task) {
   return KC_AGAIN;
 }
 
+static int s3_open(kc_task_t *task, const kc_tp_offset_t *parts, size_t n) {
+  s3_task_t *st = kc_task_ctx(task);
+  for (size_t i = 0; st && i < n; i++) {
+    tp_t *tp = tp_find(st, parts[i].topic, parts[i].partition, true);
+    if (!tp) {
+      task_failed(st, "out of memory");
+      return KC_ERR;
+    }
+    tp->owned = true;
+  }
+  if (st) start_sweep(st);
+  return KC_OK;
+}
+
+/* Drops everything not committed of a revoked partition: open files, closed files waiting or
+ * uploading, and its commit groups. The next owner replays from the committed offset and writes
+ * the same objects; an upload cancelled here is left open for that owner's sweep. */
+static void revoke_partition(s3_task_t *st, tp_t *tp) {
+  abandon_writers(st, tp);
+  for (writer_t *w = st->closed, *nx; w; w = nx) {
+    nx = w->next; /* writer_discard may free w */
+    if (w->home != tp || w->abandon) continue;
+    w->abandon = true;
+    w->group = NULL;
+    if (w->upload)
+      kc_s3_upload_cancel(w->upload);
+    else if (w->closed)
+      writer_discard(w); /* waiting for an upload slot */
+    /* else still being written: on_write / on_fd_closed see abandon and discard it */
+  }
+  for (group_t *g = tp->groups, *gn; g; g = gn) {
+    gn = g->next;
+    free(g);
+  }
+  tp->groups = tp->groups_tail = NULL;
+  tp->committable = -1;
+  tp->owned = false;
+  tp->sweep = SWEEP_WANTED;
+}
+
 static int s3_close(kc_task_t *task, const kc_tp_offset_t *parts, size_t n) {
   s3_task_t *st = kc_task_ctx(task);
-  /* Revoked partitions: drop their open files; another owner replays from the committed offset. */
   for (size_t i = 0; st && i < n; i++) {
     tp_t *tp = tp_find(st, parts[i].topic, parts[i].partition, false);
-    if (tp) abandon_writers(st, tp);
+    if (tp) revoke_partition(st, tp);
   }
   return KC_OK;
 }
@@ -834,5 +929,6 @@ const kc_connector_plugin_t kc_s3_sink_plugin = {
     .task_stop = s3_task_stop,
     .put = s3_put,
     .flush = s3_flush,
+    .open = s3_open,
     .close = s3_close,
 };
