@@ -201,6 +201,14 @@ static kc_s3_op_t *op_new(kc_s3_client_t *c, const char *verb, const char *metho
   return op;
 }
 
+kc_s3_op_t *kc_s3_head_bucket(kc_s3_client_t *c, kc_s3_cb cb, void *arg) {
+  /* GetBucketLocation rather than HEAD: an error answer carries the S3 error code. */
+  kc_s3_op_t *op = op_new(c, "GetBucketLocation", "GET", "", "location=", cb, arg);
+  if (!op) return NULL;
+  op_start(op);
+  return op;
+}
+
 kc_s3_op_t *kc_s3_put_object(kc_s3_client_t *c, const char *key, const char *path, int64_t off,
                              int64_t len, kc_s3_cb cb, void *arg) {
   kc_s3_op_t *op = op_new(c, "PutObject", "PUT", key, NULL, cb, arg);

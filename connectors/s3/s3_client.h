@@ -42,6 +42,8 @@ typedef void (*kc_s3_cb)(void *arg, const kc_s3_result_t *res);
 /** One in-flight operation (opaque); kc_s3_op_cancel() aborts it (its callback still runs once). */
 typedef struct kc_s3_op_s kc_s3_op_t;
 
+/** Checks the bucket exists and the credentials work (Confluent checks at task start). */
+kc_s3_op_t *kc_s3_head_bucket(kc_s3_client_t *c, kc_s3_cb cb, void *arg);
 /** PUT the file range as the whole object. */
 kc_s3_op_t *kc_s3_put_object(kc_s3_client_t *c, const char *key, const char *path, int64_t off,
                              int64_t len, kc_s3_cb cb, void *arg);

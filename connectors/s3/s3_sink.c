@@ -32,6 +32,7 @@
 #include "s3_config.h"
 #include "s3_credentials.h"
 #include "s3_upload.h"
+#include "tz.h"
 
 #define CHUNK_BYTES (256 * 1024)            /* a writer's chunk is written out past this */
 #define MEMORY_BUDGET_DEFAULT (32LL << 20)  /* process-wide chunk bytes */
@@ -84,6 +85,8 @@ struct tp_s {
 };
 
 struct s3_task_s {
+  kc_tz_t *sched_tz;       /* rotate.schedule.interval.ms time zone when the partitioner has none */
+  kc_s3_op_t *head;
   kc_task_t *task;
   kc_s3_conf_t conf;
   kc_s3_partitioner_t *part;
@@ -494,8 +497,9 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
     if (kc_s3_partitioner_time_based(st->part) || st->conf.rotate_interval_ms > 0) {
       if (kc_s3_partitioner_timestamp(st->part, &view, now, &ts, err, errlen)) return KC_ERR;
     }
+    int64_t elapsed;
     if (st->conf.rotate_interval_ms > 0 && tp->base_ts >= 0 &&
-        ts - tp->base_ts >= st->conf.rotate_interval_ms)
+        !__builtin_sub_overflow(ts, tp->base_ts, &elapsed) && elapsed >= st->conf.rotate_interval_ms)
       rotate(st, tp, "rotate.interval.ms");
     kc_buf_reset(&st->scratch);
     if (kc_s3_partitioner_encode(st->part, &view, now, &st->scratch, err, errlen)) return KC_ERR;
@@ -578,7 +582,7 @@ static void on_timer(uv_timer_t *t) {
 static void arm_timer(s3_task_t *st) {
   int64_t now = now_ms(), next = -1;
   if (st->conf.rotate_schedule_interval_ms > 0)
-    next = kc_s3_next_scheduled_rotation(kc_s3_partitioner_tz(st->part), now,
+    next = kc_s3_next_scheduled_rotation(st->sched_tz ? st->sched_tz : kc_s3_partitioner_tz(st->part), now,
                                          st->conf.rotate_schedule_interval_ms);
   if (st->conf.rotate_interval_ms > 0 && st->conf.ts_extractor == KC_S3_TS_WALLCLOCK) {
     int64_t soon = now + (st->conf.rotate_interval_ms < 1000 ? st->conf.rotate_interval_ms : 1000);
@@ -781,10 +785,25 @@ static void task_free(s3_task_t *st) {
     writer_free(w);
   }
   kc_s3_partitioner_free(st->part);
+  kc_tz_free(st->sched_tz);
   kc_s3_client_free(st->client);
   kc_s3_conf_free(&st->conf);
   kc_buf_free(&st->scratch);
   free(st);
+}
+
+static void on_head_bucket(void *arg, const kc_s3_result_t *res) {
+  s3_task_t *st = arg;
+  st->head = NULL;
+  st->pending--;
+  if (res->status && !st->stopping) task_failed(st, res->message);
+  maybe_stop_done(st);
+}
+
+static int start_fail(kc_task_t *task, s3_task_t *st) {
+  kc_task_set_ctx(task, NULL);
+  task_free(st);
+  return KC_ERR;
 }
 
 static int s3_task_start(kc_task_t *task, char *err, size_t errlen) {
@@ -792,17 +811,25 @@ static int s3_task_start(kc_task_t *task, char *err, size_t errlen) {
   if (!st) return KC_ERR;
   st->task = task;
   kc_buf_init(&st->scratch, 0);
-  uv_timer_init(kc_task_loop(task), &st->timer);
-  st->timer.data = st;
   kc_task_set_ctx(task, st);
   if (kc_s3_conf_parse(kc_task_config(task), &st->conf, err, errlen) ||
       kc_s3_partitioner_new(&st->conf, &st->part, err, errlen))
-    return KC_ERR;
+    return start_fail(task, st);
   if (st->conf.store_keys || st->conf.store_headers) {
     snprintf(err, errlen, "store.kafka.keys/store.kafka.headers: writing key and header files is not "
                           "supported by kconnect yet");
-    return KC_ERR;
+    return start_fail(task, st);
   }
+  if (st->conf.rotate_interval_ms > 0 && !kc_s3_partitioner_time_based(st->part)) {
+    /* As Confluent: without a time-based partitioner there is no timestamp extractor. */
+    kc_task_log(task, KC_LOG_WARN, "rotate.interval.ms=%lld is ignored: the partitioner is not time-based",
+                (long long)st->conf.rotate_interval_ms);
+    st->conf.rotate_interval_ms = -1;
+  }
+  if (st->conf.rotate_schedule_interval_ms > 0 && !kc_s3_partitioner_tz(st->part) &&
+      kc_tz_load(st->conf.timezone && *st->conf.timezone ? st->conf.timezone : "UTC", &st->sched_tz,
+                 err, errlen))
+    return start_fail(task, st);
   kc_buf_t ext;
   kc_buf_init(&ext, 0);
   kc_s3_format_extension(&st->conf, KC_S3_VIEW_VALUE, &ext);
@@ -816,11 +843,15 @@ static int s3_task_start(kc_task_t *task, char *err, size_t errlen) {
              kc_task_connector_name(task), kc_task_id(task));
   if (mkdirs(st->spool_dir)) {
     snprintf(err, errlen, "s3.spool.dir: cannot create %s: %s", st->spool_dir, strerror(errno));
-    return KC_ERR;
+    return start_fail(task, st);
   }
   clean_spool_dir(st->spool_dir);
-  if (!(st->client = make_client(st, err, errlen))) return KC_ERR;
+  if (!(st->client = make_client(st, err, errlen))) return start_fail(task, st);
+  uv_timer_init(kc_task_loop(task), &st->timer);
+  st->timer.data = st;
   arm_timer(st);
+  st->pending++;
+  if (!(st->head = kc_s3_head_bucket(st->client, on_head_bucket, st))) st->pending--;
   kc_task_log(task, KC_LOG_INFO, "writing to s3://%s/%s via %s, spooling in %s", st->conf.bucket,
               st->conf.topics_dir, st->client->endpoint, st->spool_dir);
   return KC_OK;
@@ -856,6 +887,7 @@ static int s3_task_stop(kc_task_t *task) {
     if (!w->upload) writer_pump(w);
   }
   if (st->sweep) kc_s3_op_cancel(st->sweep);
+  if (st->head) kc_s3_op_cancel(st->head);
   maybe_stop_done(st);
   return KC_AGAIN;
 }
