@@ -6,6 +6,7 @@
  * Invoked as "connect-standalone" (a symlink) it behaves the same.
  */
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,9 @@ static int run_standalone(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  /* A fixed mmap threshold: glibc otherwise raises it after large frees, and the spool and fetch
+   * buffers that come and go then stay in the heap instead of returning to the system. */
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   const char *prog = basename(argv[0]);
   const char *lvl = getenv("KC_LOG_LEVEL");
   if (lvl) kc_log_level_parse(lvl, &kc_log_level);

@@ -36,7 +36,7 @@
 
 #define CHUNK_BYTES (256 * 1024)            /* a writer's chunk is written out past this */
 #define MEMORY_BUDGET_DEFAULT (32LL << 20)  /* process-wide chunk bytes */
-#define MAX_UPLOADS 4                       /* concurrent uploads per task */
+#define MAX_UPLOADS 8                       /* concurrent uploads per task */
 
 typedef struct s3_task_s s3_task_t;
 typedef struct tp_s tp_t;
@@ -62,6 +62,7 @@ typedef struct writer_s {
   int64_t written;     /* bytes in the spool file */
   kc_buf_t chunk;      /* formatted bytes not yet written */
   kc_buf_t inflight;   /* bytes being written */
+  int64_t mem;         /* buffer capacity counted in g_mem_used */
   kc_gzip_stream_t gz;
   bool gz_on;
   uv_fs_t req;
@@ -155,9 +156,16 @@ static void group_file_done(s3_task_t *st, group_t *g) {
 
 /* ---- spool writing ---- */
 
+/* The budget counts what malloc holds (buffer capacity), not just unwritten bytes. */
+static void account(writer_t *w) {
+  /* The writer itself counts too: thousands of small files waiting to upload add up. */
+  int64_t now = (int64_t)(w->chunk.cap + w->inflight.cap + sizeof *w);
+  g_mem_used += now - w->mem;
+  w->mem = now;
+}
+
 static void writer_free(writer_t *w) {
-  /* Bytes never written out (abandoned files) leave the process-wide budget here. */
-  g_mem_used -= (int64_t)(w->chunk.len + w->inflight.len);
+  g_mem_used -= w->mem;
   kc_buf_free(&w->chunk);
   kc_buf_free(&w->inflight);
   if (w->gz_on) kc_gzip_stream_end(&w->gz);
@@ -246,19 +254,21 @@ static void on_write(uv_fs_t *req) {
   uv_fs_req_cleanup(req);
   st->pending--;
   w->write_busy = false;
-  g_mem_used -= (int64_t)w->inflight.len;
   if (res < 0 || (size_t)res != w->inflight.len) {
     char msg[1200];
     snprintf(msg, sizeof msg, "cannot write spool file %s: %s", w->path,
              res < 0 ? uv_strerror((int)res) : "short write");
-    kc_buf_reset(&w->inflight);
+    kc_buf_free(&w->inflight);
+    account(w);
     task_failed(st, msg);
     maybe_stop_done(st);
     return;
   }
   w->written += (int64_t)w->inflight.len;
   st->spool_bytes += (int64_t)w->inflight.len;
-  kc_buf_reset(&w->inflight);
+  /* Freed, not kept: thousands of idle writers must not each hold a chunk's worth. */
+  kc_buf_free(&w->inflight);
+  account(w);
   if (g_mem_used < g_mem_budget / 2) wake(st);
   writer_pump(w);
   maybe_stop_done(st);
@@ -344,10 +354,9 @@ static void writer_pump(writer_t *w) {
 }
 
 static int writer_append(writer_t *w, const char *data, size_t len) {
-  size_t before = w->chunk.len;
   int rc = w->gz_on ? kc_gzip_stream_write(&w->gz, data, len, &w->chunk)
                     : kc_buf_append(&w->chunk, data, len);
-  g_mem_used += (int64_t)(w->chunk.len - before);
+  account(w);
   return rc;
 }
 
@@ -385,6 +394,7 @@ static writer_t *writer_for(s3_task_t *st, tp_t *tp, const char *encoded, int64_
     }
     w->gz_on = true;
   }
+  account(w);
   w->next = tp->writers;
   tp->writers = w;
   return w;
@@ -403,9 +413,10 @@ static void rotate(s3_task_t *st, tp_t *tp, const char *why) {
   for (writer_t *w = tp->writers, *nx; w; w = nx) {
     nx = w->next;
     if (w->gz_on) {
-      size_t before = w->chunk.len;
       kc_gzip_stream_finish(&w->gz, &w->chunk);
-      g_mem_used += (int64_t)(w->chunk.len - before);
+      kc_gzip_stream_end(&w->gz); /* zlib's state is large; the file is complete */
+      w->gz_on = false;
+      account(w);
     }
     w->tp = NULL;
     w->group = g;
@@ -431,8 +442,8 @@ static void rotate(s3_task_t *st, tp_t *tp, const char *why) {
 static void abandon_writers(s3_task_t *st, tp_t *tp) {
   for (writer_t *w = tp->writers, *nx; w; w = nx) {
     nx = w->next;
-    g_mem_used -= (int64_t)w->chunk.len;
-    kc_buf_reset(&w->chunk);
+    kc_buf_free(&w->chunk);
+    account(w);
     w->tp = NULL;
     w->abandon = true;
     w->next = st->closed;
