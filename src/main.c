@@ -24,6 +24,7 @@ typedef struct {
   kc_herder_t *herder;
   kc_rest_t *rest;
   uv_signal_t sigterm, sigint;
+  uv_timer_t deadline;
   int stopping;
   int exit_code;
 } kc_main_t;
@@ -42,6 +43,7 @@ static void on_closed_signal(uv_handle_t *h) {}
 
 static void on_worker_down(void *arg) {
   kc_main_t *m = arg;
+  uv_close((uv_handle_t *)&m->deadline, on_closed_signal);
   uv_close((uv_handle_t *)&m->sigterm, on_closed_signal);
   uv_close((uv_handle_t *)&m->sigint, on_closed_signal);
   kc_log_info("kc.main", "kconnect stopped");
@@ -58,6 +60,14 @@ static void on_rest_down(void *arg) {
   kc_herder_shutdown(m->herder, on_herder_down, m);
 }
 
+/* librdkafka can hang in rd_kafka_destroy (e.g. a subscribed topic was deleted): the threadpool job
+ * never returns and the loop waits for it. Past the graceful timeout plus a margin, give up. */
+static void on_deadline(uv_timer_t *t) {
+  kc_log_error("kc.main", "shutdown did not finish within task.shutdown.graceful.timeout.ms + 10 s "
+               "(a Kafka client did not close); exiting");
+  _exit(1);
+}
+
 static void on_signal(uv_signal_t *s, int signum) {
   kc_main_t *m = s->data;
   if (m->stopping++) {
@@ -65,6 +75,8 @@ static void on_signal(uv_signal_t *s, int signum) {
     _exit(1);
   }
   kc_log_info("kc.main", "Kafka Connect stopping (signal %d)", signum);
+  uv_timer_start(&m->deadline, on_deadline,
+                 (uint64_t)m->wk->wc->task_shutdown_graceful_timeout_ms + 10000, 0);
   if (m->rest)
     kc_rest_close(m->rest, on_rest_down, m);
   else
@@ -90,6 +102,8 @@ static int run_standalone(int argc, char **argv) {
     return 1;
   }
   kc_main_t m = {.loop = uv_default_loop()};
+  uv_timer_init(m.loop, &m.deadline);
+  uv_unref((uv_handle_t *)&m.deadline); /* it must not keep a finished loop alive */
   /* librdkafka and our fds: a peer closing a socket must not kill the process. */
   signal(SIGPIPE, SIG_IGN);
   m.wk = kc_worker_create(m.loop, wc, err, sizeof err);
