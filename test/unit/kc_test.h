@@ -10,10 +10,11 @@
  *   kc_test_done()             prints the closing "N passed, N failed" line over the tests
  *   kc_test_done_checks()      the same line over single checks, for a program without tests
  *
- * plus what several tests need around the checks: paths under $KC_SHARED_DATA, reading and
- * writing whole files, walking a directory, temp files and directories, capturing stderr
- * and running a shell command. Every check also returns whether it held, so that a test can
- * stop where going on would only pile up follow-on failures: if (!CHECK(f)) return;
+ * plus what several tests need around the checks: paths under $KC_SHARED_DATA and
+ * $KC_SOURCE_DIR, reading and writing whole files, CSV rows, walking a directory, temp files
+ * and directories, capturing stderr, and running a shell command or a Python script. Every
+ * check also returns whether it held, so that a test can stop where going on would only pile
+ * up follow-on failures: if (!CHECK(f)) return;
  *
  * Failure messages go to stderr; the per-test lines and the closing line to stdout, which
  * is flushed after each test so that a parent reading a pipe sees them in order.
@@ -147,14 +148,28 @@ static inline int kc_test_done_checks(void) {
 
 /* ---- shared data and files -------------------------------------------------------------- */
 
+/* $<env>/@p rel (@p fallback standing in for an unset or empty variable) in @p buf. */
+static inline const char *kc_test_path_under(char *buf, size_t size, const char *env,
+                                             const char *fallback, const char *rel) {
+  const char *root = getenv(env);
+  snprintf(buf, size, "%s/%s", root && *root ? root : fallback, rel);
+  return buf;
+}
+
 /* $KC_SHARED_DATA/@p rel in one of four rotating static buffers. */
 static inline const char *kc_test_data(const char *rel) {
   static char bufs[4][4096];
   static int slot;
-  char *p = bufs[slot++ % 4];
-  const char *root = getenv("KC_SHARED_DATA");
-  snprintf(p, sizeof bufs[0], "%s/%s", root && *root ? root : "/work/shared/data", rel);
-  return p;
+  return kc_test_path_under(bufs[slot++ % 4], sizeof bufs[0], "KC_SHARED_DATA",
+                            "/work/shared/data", rel);
+}
+
+/* $KC_SOURCE_DIR/@p rel (the repository's test scripts and tools; "." when unset) in one of
+ * four rotating static buffers of its own. */
+static inline const char *kc_test_source(const char *rel) {
+  static char bufs[4][4096];
+  static int slot;
+  return kc_test_path_under(bufs[slot++ % 4], sizeof bufs[0], "KC_SOURCE_DIR", ".", rel);
 }
 
 /* The whole file, NUL-terminated (the NUL not counted in *len); NULL if it cannot be read. */
@@ -218,6 +233,59 @@ static inline int kc_test_remove_entry(const char *path, const struct stat *st, 
 /* Removes @p dir and everything below it, without following links. */
 static inline int kc_test_remove_tree(const char *dir) {
   return nftw(dir, kc_test_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- CSV -------------------------------------------------------------------------------- */
+
+/* One CSV row: its cells point into the text kc_test_csv_next_row unquoted in place. The
+ * array is reused from row to row; free(row.cell) when done. */
+typedef struct {
+  char **cell;
+  size_t n, cap;
+} kc_test_csv_row_t;
+
+/* Parses the RFC 4180 row at @p p into @p row, in place: quoted cells may hold commas, doubled
+ * quotes and newlines; "\r\n" or "\n" ends a row. Returns where the next row starts, NULL at
+ * the end of the text (or when the cell array cannot grow). */
+static inline char *kc_test_csv_next_row(char *p, kc_test_csv_row_t *row) {
+  row->n = 0;
+  if (!*p) return NULL;
+  for (;;) {
+    char *out = p, *start = p;
+    if (*p == '"') {
+      p++;
+      while (*p) {
+        if (*p == '"' && p[1] == '"') { /* a doubled quote stands for one */
+          *out++ = '"';
+          p += 2;
+        } else if (*p == '"') {
+          p++;
+          break;
+        } else {
+          *out++ = *p++;
+        }
+      }
+    } else {
+      while (*p && *p != ',' && *p != '\n' && *p != '\r') *out++ = *p++;
+    }
+    char sep = *p;
+    *out = '\0';
+    if (row->n == row->cap) {
+      size_t cap = row->cap ? row->cap * 2 : 16;
+      char **bigger = realloc(row->cell, cap * sizeof *bigger);
+      if (!bigger) return NULL;
+      row->cell = bigger;
+      row->cap = cap;
+    }
+    row->cell[row->n++] = start;
+    if (sep == ',') {
+      p++;
+      continue;
+    }
+    if (sep == '\r') p++;
+    if (*p == '\n') p++;
+    return p;
+  }
 }
 
 /* ---- directories ------------------------------------------------------------------------ */
@@ -312,6 +380,27 @@ static inline int kc_test_sh(const char *cmd, char **out, size_t *out_len) {
   int rc = pclose(p);
   if (out) *out = buf;
   if (out_len) *out_len = len;
+  return rc;
+}
+
+/* Runs python3 on @p script, written to a temp file for the run, followed by the shell words
+ * @p args; returns and fills @p out and @p out_len as kc_test_sh does. */
+static inline int kc_test_python(const char *script, const char *args, char **out,
+                                 size_t *out_len) {
+  if (out) *out = NULL;
+  if (out_len) *out_len = 0;
+  char path[64];
+  int rc = -1;
+  if (kc_test_temp_file(path, sizeof path, "py", script, strlen(script)) == 0) {
+    size_t size = strlen(path) + strlen(args) + 16;
+    char *cmd = malloc(size);
+    if (cmd) {
+      snprintf(cmd, size, "python3 %s %s", path, args);
+      rc = kc_test_sh(cmd, out, out_len);
+      free(cmd);
+    }
+  }
+  unlink(path);
   return rc;
 }
 

@@ -28,40 +28,7 @@
 #include <openssl/evp.h>
 
 #include "http/http.h"
-
-static int checks_failed;
-static int passed, failed;
-
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      checks_failed++;                                                          \
-      fprintf(stderr, "  CHECK failed %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                           \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                                 \
-  do {                                                                                       \
-    const char *g_ = (got), *w_ = (want);                                                    \
-    if (!g_ || strcmp(g_, w_) != 0) {                                                        \
-      checks_failed++;                                                                       \
-      fprintf(stderr, "  %s:%d: %s is \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got,       \
-              g_ ? g_ : "(null)", w_);                                                       \
-    }                                                                                        \
-  } while (0)
-
-static void run_test(const char *name, void (*fn)(void)) {
-  checks_failed = 0;
-  fn();
-  if (checks_failed) {
-    failed++;
-    printf("FAIL %s\n", name);
-  } else {
-    passed++;
-    printf("ok   %s\n", name);
-  }
-  fflush(stdout);
-}
+#include "kc_test.h"
 
 static double now_ms(void) {
   struct timespec ts;
@@ -84,9 +51,7 @@ static int port;
 static char base[64];
 
 static int server_start(void) {
-  const char *src = getenv("KC_SOURCE_DIR");
-  char script[4096];
-  snprintf(script, sizeof script, "%s/test/unit/http_test_server.py", src && *src ? src : ".");
+  const char *script = kc_test_source("test/unit/http_test_server.py");
   int in[2], out[2];
   if (pipe(in) || pipe(out)) return -1;
   server_pid = fork();
@@ -920,20 +885,14 @@ static char s3_endpoint[256], s3_ak[128], s3_sk[128], s3_region[64];
 static char s3_private_dir[128];
 static int s3_private_port;
 
-static const char *src_dir(void) {
-  const char *src = getenv("KC_SOURCE_DIR");
-  return src && *src ? src : ".";
-}
-
 /* Runs a tools/s3-local command line and takes the NAME=value lines it prints. */
 static bool s3_local_cmd(const char *cmd) {
-  FILE *p = popen(cmd, "r");
-  if (!p) return false;
-  char line[512];
+  char *text = NULL;
+  int rc = kc_test_sh(cmd, &text, NULL);
   s3_endpoint[0] = '\0';
   snprintf(s3_region, sizeof s3_region, "us-east-1");
-  while (fgets(line, sizeof line, p)) {
-    line[strcspn(line, "\n")] = '\0';
+  for (char *save, *line = text ? strtok_r(text, "\n", &save) : NULL; line;
+       line = strtok_r(NULL, "\n", &save)) {
     char *v = strchr(line, '=');
     if (!v) continue;
     *v++ = '\0';
@@ -942,7 +901,8 @@ static bool s3_local_cmd(const char *cmd) {
     if (!strcmp(line, "S3_SECRET_KEY")) snprintf(s3_sk, sizeof s3_sk, "%s", v);
     if (!strcmp(line, "S3_REGION")) snprintf(s3_region, sizeof s3_region, "%s", v);
   }
-  return pclose(p) == 0 && s3_endpoint[0];
+  free(text);
+  return rc == 0 && s3_endpoint[0];
 }
 
 /* S3_ENDPOINT from the environment, else the running tools/s3-local, else a
@@ -957,16 +917,15 @@ static bool s3_local_env(void) {
              getenv("S3_REGION") ? getenv("S3_REGION") : "us-east-1");
     return true;
   }
+  const char *tool = kc_test_source("tools/s3-local");
   char cmd[4096];
-  snprintf(cmd, sizeof cmd, "'%s/tools/s3-local' status >/dev/null 2>&1 && '%s/tools/s3-local' env",
-           src_dir(), src_dir());
+  snprintf(cmd, sizeof cmd, "'%s' status >/dev/null 2>&1 && '%s' env", tool, tool);
   if (s3_local_cmd(cmd)) return true;
-  snprintf(cmd, sizeof cmd, "%s/tools/s3-local", src_dir());
-  if (access(cmd, X_OK) != 0) return false;
+  if (access(tool, X_OK) != 0) return false;
   s3_private_port = free_port();
   snprintf(s3_private_dir, sizeof s3_private_dir, "/tmp/kc-http-s3-%d", (int)getpid());
-  snprintf(cmd, sizeof cmd, "S3_PORT=%d KC_S3_DIR=%s '%s/tools/s3-local' start 2>/dev/null",
-           s3_private_port, s3_private_dir, src_dir());
+  snprintf(cmd, sizeof cmd, "S3_PORT=%d KC_S3_DIR=%s '%s' start 2>/dev/null", s3_private_port,
+           s3_private_dir, tool);
   if (s3_local_cmd(cmd)) return true;
   s3_private_port = 0;
   return false;
@@ -974,11 +933,12 @@ static bool s3_local_env(void) {
 
 static void s3_local_stop_private(void) {
   if (!s3_private_port) return;
+  const char *tool = kc_test_source("tools/s3-local");
   char cmd[4096];
   snprintf(cmd, sizeof cmd,
-           "S3_PORT=%d KC_S3_DIR=%s '%s/tools/s3-local' stop >/dev/null 2>&1; "
-           "S3_PORT=%d KC_S3_DIR=%s '%s/tools/s3-local' clean >/dev/null 2>&1",
-           s3_private_port, s3_private_dir, src_dir(), s3_private_port, s3_private_dir, src_dir());
+           "S3_PORT=%d KC_S3_DIR=%s '%s' stop >/dev/null 2>&1; "
+           "S3_PORT=%d KC_S3_DIR=%s '%s' clean >/dev/null 2>&1",
+           s3_private_port, s3_private_dir, tool, s3_private_port, s3_private_dir, tool);
   if (system(cmd) != 0) fprintf(stderr, "  could not stop the private s3-local on %d\n", s3_private_port);
   s3_private_port = 0;
 }
@@ -1133,26 +1093,26 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   uv_loop_init(&loop);
   if (server_start() || make_file()) {
-    printf("FAIL setup (python3 test server or temp file)\n0 passed, 1 failed\n");
+    printf("FAIL setup (python3 test server or temp file)\n");
     server_stop();
     unlink(file_path);
-    return 1;
+    kc_test_add(0, 1);
+    return kc_test_done();
   }
-  run_test("methods_and_memory_bodies", test_methods_and_memory_bodies);
-  run_test("status_headers_and_limits", test_status_headers_and_limits);
-  run_test("file_body_streamed", test_file_body_streamed);
-  run_test("keepalive_reuse", test_keepalive_reuse);
-  run_test("resend_rewinds_body", test_resend_rewinds_body);
-  run_test("100_concurrent", test_100_concurrent);
-  run_test("timeout_and_refused", test_timeout_and_refused);
-  run_test("cancel", test_cancel);
-  run_test("close_in_flight", test_close_in_flight);
-  run_test("proxy", test_proxy);
-  run_test("sigv4_verified", test_sigv4_verified);
-  run_test("s3_local", test_s3_local);
+  kc_test_run("methods_and_memory_bodies", test_methods_and_memory_bodies);
+  kc_test_run("status_headers_and_limits", test_status_headers_and_limits);
+  kc_test_run("file_body_streamed", test_file_body_streamed);
+  kc_test_run("keepalive_reuse", test_keepalive_reuse);
+  kc_test_run("resend_rewinds_body", test_resend_rewinds_body);
+  kc_test_run("100_concurrent", test_100_concurrent);
+  kc_test_run("timeout_and_refused", test_timeout_and_refused);
+  kc_test_run("cancel", test_cancel);
+  kc_test_run("close_in_flight", test_close_in_flight);
+  kc_test_run("proxy", test_proxy);
+  kc_test_run("sigv4_verified", test_sigv4_verified);
+  kc_test_run("s3_local", test_s3_local);
   server_stop();
   unlink(file_path);
   CHECK(uv_loop_close(&loop) == 0);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return kc_test_done();
 }

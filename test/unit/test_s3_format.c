@@ -57,71 +57,15 @@ static bool make_conf(kc_s3_conf_t *c, char *err, size_t errlen, ...) {
 
 static kc_value_t *str_v(const char *s) { return kc_value_new_string(s, strlen(s)); }
 
-static int run_cmd_file(const char *tag, const char *src, const char *fmt_cmd, const char *arg1,
-                        char **out) {
-  char path[128];
-  if (kc_test_temp_file(path, sizeof path, tag, src, strlen(src))) return -1;
-  char cmd[2048];
-  snprintf(cmd, sizeof cmd, fmt_cmd, path, arg1);
-  int rc = kc_test_sh(cmd, out, NULL);
-  unlink(path);
-  return rc;
-}
-
-/* ---- CSV rows as records (RFC 4180) ---- */
-
-typedef struct {
-  char **cell;
-  size_t n, cap;
-} row_t;
-
-static char *csv_next_row(char *p, row_t *row) {
-  row->n = 0;
-  if (!*p) return NULL;
-  for (;;) {
-    char *out = p, *start = p;
-    if (*p == '"') {
-      p++;
-      while (*p) {
-        if (*p == '"' && p[1] == '"') {
-          *out++ = '"';
-          p += 2;
-        } else if (*p == '"') {
-          p++;
-          break;
-        } else {
-          *out++ = *p++;
-        }
-      }
-    } else {
-      while (*p && *p != ',' && *p != '\n' && *p != '\r') *out++ = *p++;
-    }
-    char sep = *p;
-    *out = '\0';
-    if (row->n == row->cap) {
-      row->cap = row->cap ? row->cap * 2 : 16;
-      row->cell = realloc(row->cell, row->cap * sizeof *row->cell);
-    }
-    row->cell[row->n++] = start;
-    if (sep == ',') {
-      p++;
-      continue;
-    }
-    if (sep == '\r') p++;
-    if (*p == '\n') p++;
-    return p;
-  }
-}
-
 /* The rows of one loghub CSV as the JSON messages a producer would send (one per line). */
 static int json_messages_of(const char *sys, kc_buf_t *msgs) {
   char rel[128];
   snprintf(rel, sizeof rel, "loghub/%s/%s_2k.log_structured.csv", sys, sys);
   char *csv = kc_test_read_file(kc_test_data(rel), NULL);
   if (!csv) return -1;
-  row_t hdr = {0}, row = {0};
-  char *p = csv_next_row(csv, &hdr);
-  while (p && (p = csv_next_row(p, &row))) {
+  kc_test_csv_row_t hdr = {0}, row = {0};
+  char *p = kc_test_csv_next_row(csv, &hdr);
+  while (p && (p = kc_test_csv_next_row(p, &row))) {
     kc_value_t *m = kc_value_new_map();
     for (size_t i = 0; i < hdr.n && i < row.n; i++) kc_value_map_put_str(m, hdr.cell[i], str_v(row.cell[i]));
     kc_value_to_json(NULL, m, msgs);
@@ -298,14 +242,10 @@ static void check_against_confluent(const char *what, const kc_s3_conf_t *c, con
   if (jrc == -1 && !schemas) {
     printf("     (%s: no Kafka jars in the tools/kafka-local cache: checking against a Python model of HashMap)\n",
            what);
-    char path[128], cmd[512];
+    char path[128];
     kc_test_temp_file(path, sizeof path, "s3msgs", msgs->data, msgs->len);
-    char script[128];
-    kc_test_temp_file(script, sizeof script, "s3py", py_hashmap, strlen(py_hashmap));
-    snprintf(cmd, sizeof cmd, "python3 %s %s", script, path);
-    jrc = kc_test_sh(cmd, &want, &want_len);
+    jrc = kc_test_python(py_hashmap, path, &want, &want_len);
     unlink(path);
-    unlink(script);
   }
   if (CHECKF(jrc == 0 && want, "%s: no reference output (java %d)", what, jrc)) compare_objects(what, &obj, want, want_len);
   free(want);
@@ -631,7 +571,7 @@ static void test_gzip_loghub(void) {
   /* Python's gzip reads it too */
   char zpath[128], *py = NULL;
   kc_test_temp_file(zpath, sizeof zpath, "s3gz", a.z.data, a.z.len);
-  CHECK(run_cmd_file("s3py", py_gunzip, "python3 %s %s", zpath, &py) == 0 && py);
+  CHECK(kc_test_python(py_gunzip, zpath, &py, NULL) == 0 && py);
   if (py) {
     char want[64];
     snprintf(want, sizeof want, "%zu %lu\n", obj.len, crc32(0, (const Bytef *)obj.data, (uInt)obj.len));

@@ -116,17 +116,6 @@ static const char *encode(kc_s3_partitioner_t *p, const kc_s3_record_view_t *r, 
 
 static kc_value_t *str_v(const char *s) { return kc_value_new_string(s, strlen(s)); }
 
-/* Python, given a script on stdin-free argv; its stdout in *out. */
-static int run_python(const char *script, const char *args, char **out) {
-  char path[128];
-  if (kc_test_temp_file(path, sizeof path, "s3py", script, strlen(script))) return -1;
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "python3 %s %s", path, args);
-  int rc = kc_test_sh(cmd, out, NULL);
-  unlink(path);
-  return rc;
-}
-
 /* ---- time zones ---- */
 
 static void test_tz_fixed_and_utc(void) {
@@ -227,7 +216,8 @@ static void test_tz_vs_python(void) {
   const char *zones = "Asia/Seoul,America/New_York,Europe/London,Australia/Sydney,Asia/Kolkata,"
                       "America/Sao_Paulo,Pacific/Chatham,Africa/Casablanca,America/St_Johns,UTC";
   char *out = NULL;
-  if (!CHECKF(run_python(py_tz, zones, &out) == 0 && out, "python3 zoneinfo run failed")) {
+  if (!CHECKF(kc_test_python(py_tz, zones, &out, NULL) == 0 && out,
+              "python3 zoneinfo run failed")) {
     free(out);
     return;
   }
@@ -679,51 +669,6 @@ static void test_time_cache(void) {
 
 /* ---- loghub ---- */
 
-typedef struct {
-  char **cell;
-  size_t n, cap;
-} row_t;
-
-/* RFC 4180: quoted cells may hold commas, doubled quotes and newlines. */
-static char *csv_next_row(char *p, row_t *row) {
-  row->n = 0;
-  if (!*p) return NULL;
-  for (;;) {
-    char *out = p, *start = p;
-    if (*p == '"') {
-      p++;
-      for (;;) {
-        if (!*p) break;
-        if (*p == '"' && p[1] == '"') {
-          *out++ = '"';
-          p += 2;
-        } else if (*p == '"') {
-          p++;
-          break;
-        } else {
-          *out++ = *p++;
-        }
-      }
-    } else {
-      while (*p && *p != ',' && *p != '\n' && *p != '\r') *out++ = *p++;
-    }
-    char sep = *p;
-    *out = '\0';
-    if (row->n == row->cap) {
-      row->cap = row->cap ? row->cap * 2 : 16;
-      row->cell = realloc(row->cell, row->cap * sizeof *row->cell);
-    }
-    row->cell[row->n++] = start;
-    if (sep == ',') {
-      p++;
-      continue;
-    }
-    if (sep == '\r') p++;
-    if (*p == '\n') p++;
-    return p;
-  }
-}
-
 static const char *const py_loghub =
     "import csv, sys, datetime, zoneinfo\n"
     "U = datetime.timezone.utc\n"
@@ -758,14 +703,15 @@ static const loghub_sys_t systems[] = {
     {"OpenStack", "ts"}, {"Spark", "ts"}, {"Apache", "meta.epoch_ms"},
 };
 
-static int col(const row_t *hdr, const char *name) {
+static int col(const kc_test_csv_row_t *hdr, const char *name) {
   for (size_t i = 0; i < hdr->n; i++)
     if (!strcmp(hdr->cell[i], name)) return (int)i;
   return -1;
 }
 
 /* The row as a schemaless JSON record (every column a string) plus its timestamp field. */
-static kc_value_t *row_value(const char *sys, const row_t *hdr, const row_t *row) {
+static kc_value_t *row_value(const char *sys, const kc_test_csv_row_t *hdr,
+                             const kc_test_csv_row_t *row) {
   kc_value_t *m = kc_value_new_map();
   for (size_t i = 0; i < hdr->n && i < row->n; i++) kc_value_map_put_str(m, hdr->cell[i], str_v(row->cell[i]));
   int di = col(hdr, "Date"), ti = col(hdr, "Time");
@@ -797,7 +743,8 @@ static kc_value_t *row_value(const char *sys, const row_t *hdr, const row_t *row
 
 static void test_loghub(void) {
   char *expect = NULL;
-  if (!CHECKF(run_python(py_loghub, kc_test_data(""), &expect) == 0 && expect, "python3 run failed")) {
+  if (!CHECKF(kc_test_python(py_loghub, kc_test_data(""), &expect, NULL) == 0 && expect,
+              "python3 run failed")) {
     free(expect);
     return;
   }
@@ -828,9 +775,9 @@ static void test_loghub(void) {
       free(csv);
       break;
     }
-    row_t hdr = {0}, row = {0};
-    char *p = csv_next_row(csv, &hdr);
-    for (int i = 0; p && (p = csv_next_row(p, &row)); i++) {
+    kc_test_csv_row_t hdr = {0}, row = {0};
+    char *p = kc_test_csv_next_row(csv, &hdr);
+    for (int i = 0; p && (p = kc_test_csv_next_row(p, &row)); i++) {
       kc_value_t *v = row_value(sys, &hdr, &row);
       kc_s3_record_view_t r = {sys, i % 3, -1, NULL, v};
       char got[1024];

@@ -14,40 +14,7 @@
 #include <jansson.h>
 
 #include "http/http.h"
-
-static int checks_failed;
-static int passed, failed;
-
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      checks_failed++;                                                          \
-      fprintf(stderr, "  CHECK failed %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                           \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                              \
-  do {                                                                                    \
-    const char *g_ = (got), *w_ = (want);                                                 \
-    if (!g_ || strcmp(g_, w_) != 0) {                                                     \
-      checks_failed++;                                                                    \
-      fprintf(stderr, "  %s:%d: %s is\n    \"%s\"\n  want\n    \"%s\"\n", __FILE__, __LINE__, \
-              #got, g_ ? g_ : "(null)", w_);                                              \
-    }                                                                                     \
-  } while (0)
-
-static void run_test(const char *name, void (*fn)(void)) {
-  checks_failed = 0;
-  fn();
-  if (checks_failed) {
-    failed++;
-    printf("FAIL %s\n", name);
-  } else {
-    passed++;
-    printf("ok   %s\n", name);
-  }
-  fflush(stdout);
-}
+#include "kc_test.h"
 
 #define EMPTY_SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define S3_AK "AKIAIOSFODNN7EXAMPLE"
@@ -252,11 +219,6 @@ static const pycase_t pycases[] = {
     {"GET", "http://[::1]:9000/b/", {0}, "s3", NULL, NULL},
 };
 
-static const char *source_dir(void) {
-  const char *d = getenv("KC_SOURCE_DIR");
-  return d && *d ? d : ".";
-}
-
 static void test_matches_python_signer(void) {
   size_t n = sizeof pycases / sizeof *pycases;
   json_t *arr = json_array();
@@ -284,20 +246,18 @@ static void test_matches_python_signer(void) {
     if (c->payload) json_object_set_new(o, "payload_hash", json_string(c->payload));
     json_array_append_new(arr, o);
   }
-  char path[] = "/tmp/kc_sigv4_cases_XXXXXX";
-  int fd = mkstemp(path);
-  CHECK(fd >= 0);
-  if (fd < 0) return;
-  close(fd);
+  char path[64];
+  if (!CHECK(kc_test_temp_file(path, sizeof path, "sigv4_cases", NULL, 0) == 0)) return;
   json_dump_file(arr, path, 0);
   json_decref(arr);
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd, "python3 '%s/test/unit/http_test_server.py' sign '%s'", source_dir(),
+  char cmd[4096], *py = NULL;
+  size_t py_len = 0;
+  snprintf(cmd, sizeof cmd, "python3 '%s' sign '%s'", kc_test_source("test/unit/http_test_server.py"),
            path);
-  FILE *p = popen(cmd, "r");
+  kc_test_sh(cmd, &py, &py_len);
   json_error_t jerr;
-  json_t *res = p ? json_loadf(p, 0, &jerr) : NULL;
-  if (p) pclose(p);
+  json_t *res = py ? json_loadb(py, py_len, 0, &jerr) : NULL;
+  free(py);
   unlink(path);
   if (!res) fprintf(stderr, "  no output from: %s\n", cmd);
   CHECK(json_is_array(res) && json_array_size(res) == n);
@@ -339,14 +299,13 @@ static void test_idempotent_on_sent_url(void) {
 }
 
 int main(void) {
-  run_test("aws_s3_get_object", test_aws_s3_get_object);
-  run_test("aws_s3_put_object", test_aws_s3_put_object);
-  run_test("aws_s3_query_examples", test_aws_s3_query_examples);
-  run_test("aws_suite_vanilla", test_aws_suite_vanilla);
-  run_test("uri_encode_and_sha", test_uri_encode_and_sha);
-  run_test("rejects_bad_input", test_rejects_bad_input);
-  run_test("matches_python_signer", test_matches_python_signer);
-  run_test("idempotent_on_sent_url", test_idempotent_on_sent_url);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  kc_test_run("aws_s3_get_object", test_aws_s3_get_object);
+  kc_test_run("aws_s3_put_object", test_aws_s3_put_object);
+  kc_test_run("aws_s3_query_examples", test_aws_s3_query_examples);
+  kc_test_run("aws_suite_vanilla", test_aws_suite_vanilla);
+  kc_test_run("uri_encode_and_sha", test_uri_encode_and_sha);
+  kc_test_run("rejects_bad_input", test_rejects_bad_input);
+  kc_test_run("matches_python_signer", test_matches_python_signer);
+  kc_test_run("idempotent_on_sent_url", test_idempotent_on_sent_url);
+  return kc_test_done();
 }
