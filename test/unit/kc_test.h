@@ -161,7 +161,7 @@ static inline const char *kc_test_data(const char *rel) {
   static char bufs[4][4096];
   static int slot;
   return kc_test_path_under(bufs[slot++ % 4], sizeof bufs[0], "KC_SHARED_DATA",
-                            "/work/shared/data", rel);
+                            "../shared/data", rel); /* ctest sets KC_SHARED_DATA */
 }
 
 /* $KC_SOURCE_DIR/@p rel (the repository's test scripts and tools; "." when unset) in one of
