@@ -240,6 +240,8 @@ static void after_stop(kc_connector_t *c, void *arg) {
       kc_config_destroy(c->config);
       c->config = p->new_config;
       p->new_config = NULL;
+      /* A reconfiguration may name another (validated) connector class. */
+      c->plugin = kc_plugins_find(kc_config_get(c->config, "connector.class"));
       kc_connector_start_tasks(c, err, sizeof err);
       reply_ok(p->cb, p->arg, info_json(c), false);
       break;
@@ -413,10 +415,6 @@ static void op_put_config(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_
     reply(cb, arg, KC_HERDER_R_CONFLICT, NULL,
           "Cannot complete request because of a conflicting operation (e.g. worker rebalance)");
     return;
-  }
-  if (strcmp(kc_config_get(cfg, "connector.class"), kc_config_get(c->config, "connector.class")) &&
-      kc_plugins_find(kc_config_get(cfg, "connector.class")) != c->plugin) {
-    c->plugin = kc_plugins_find(kc_config_get(cfg, "connector.class"));
   }
   pending_t *p = pending_new(h, req->op, cb, arg);
   p->new_config = cfg;
