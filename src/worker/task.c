@@ -167,9 +167,7 @@ void kc_task_stop(kc_task_t *task, kc_task_stopped_cb cb, void *arg) {
   task->stopped_arg = arg;
   if (task->stopping) return;
   task->stopping = true;
-  if (!task->runner_active && task->phase != KC_PHASE_WAIT_PLUGIN_STOP &&
-      task->phase != KC_PHASE_WAIT_CLOSE && task->phase != KC_PHASE_WAIT_DESTROY &&
-      task->phase != KC_PHASE_WAIT_DRAIN) {
+  if (!task->runner_active) { /* never started, or torn down after a failure */
     task_finish_stop(task);
     return;
   }
