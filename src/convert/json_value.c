@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "convert/converter_internal.h"
+#include "data/value_internal.h"
 #include "convert/json_value.h"
 
 /* ---- reader basics -------------------------------------------------------- */
@@ -584,22 +585,7 @@ int kc_json_object_put(kc_value_t *m, kc_value_t *key, kc_value_t *val) {
     kc_value_destroy(key);
     return 0;
   }
-  if (m->u.map.n == m->u.map.cap) {
-    size_t cap = m->u.map.cap ? m->u.map.cap * 2 : 8;
-    kc_value_t **ks = realloc(m->u.map.keys, cap * sizeof *ks);
-    if (ks) m->u.map.keys = ks;
-    kc_value_t **vs = ks ? realloc(m->u.map.vals, cap * sizeof *vs) : NULL;
-    if (!vs) {
-      kc_value_destroy(key);
-      kc_value_destroy(val);
-      return KC_ENOMEM;
-    }
-    m->u.map.vals = vs;
-    m->u.map.cap = cap;
-  }
-  m->u.map.keys[m->u.map.n] = key;
-  m->u.map.vals[m->u.map.n++] = val;
-  return 0;
+  return kc__value_map_append(m, key, val);
 }
 
 int kc_json_object_done(kc_value_t *m) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/value_internal.h"
 #include "kconnect/connector.h"
 
 static kc_value_t *value_alloc(kc_type_t type) {
@@ -91,6 +92,25 @@ int kc_value_array_append(kc_value_t *arr, kc_value_t *item) {
   return 0;
 }
 
+int kc__value_map_append(kc_value_t *map, kc_value_t *key, kc_value_t *val) {
+  if (map->u.map.n == map->u.map.cap) {
+    size_t cap = map->u.map.cap ? map->u.map.cap * 2 : 4;
+    kc_value_t **keys = realloc(map->u.map.keys, cap * sizeof *keys);
+    if (keys) map->u.map.keys = keys;
+    kc_value_t **vals = keys ? realloc(map->u.map.vals, cap * sizeof *vals) : NULL;
+    if (!vals) {
+      kc_value_destroy(key);
+      kc_value_destroy(val);
+      return KC_ENOMEM;
+    }
+    map->u.map.vals = vals;
+    map->u.map.cap = cap;
+  }
+  map->u.map.keys[map->u.map.n] = key;
+  map->u.map.vals[map->u.map.n++] = val;
+  return 0;
+}
+
 int kc_value_map_put(kc_value_t *map, kc_value_t *key, kc_value_t *val) {
   if (!map || map->type != KC_TYPE_MAP) {
     kc_value_destroy(key);
@@ -106,22 +126,7 @@ int kc_value_map_put(kc_value_t *map, kc_value_t *key, kc_value_t *val) {
       return 0;
     }
   }
-  if (map->u.map.n == map->u.map.cap) {
-    size_t cap = map->u.map.cap ? map->u.map.cap * 2 : 4;
-    kc_value_t **keys = realloc(map->u.map.keys, cap * sizeof *keys);
-    if (keys) map->u.map.keys = keys;
-    kc_value_t **vals = keys ? realloc(map->u.map.vals, cap * sizeof *vals) : NULL;
-    if (!vals) {
-      kc_value_destroy(key);
-      kc_value_destroy(val);
-      return KC_ENOMEM;
-    }
-    map->u.map.vals = vals;
-    map->u.map.cap = cap;
-  }
-  map->u.map.keys[map->u.map.n] = key;
-  map->u.map.vals[map->u.map.n] = val;
-  map->u.map.n++;
+  return kc__value_map_append(map, key, val);
   return 0;
 }
 

@@ -312,7 +312,10 @@ static void deliver(kc_sink_runner_t *r) {
     r->retry_ms = 0;
     for (size_t i = 0; i < n; i++) {
       rd_kafka_message_t *m = r->pending[r->pending_off + i];
-      set_offset(r->current, rd_kafka_topic_name(m->rkt), m->partition, m->offset + 1);
+      rd_kafka_message_t *next = i + 1 < n ? r->pending[r->pending_off + i + 1] : NULL;
+      /* Batches come in per-partition runs: one partition-list search per run, not per record. */
+      if (!next || next->rkt != m->rkt || next->partition != m->partition)
+        set_offset(r->current, rd_kafka_topic_name(m->rkt), m->partition, m->offset + 1);
       rd_kafka_message_destroy(m);
     }
     r->pending_off += n;
