@@ -13,6 +13,7 @@
 
 #include "config/kafka_conf.h"
 #include "config/props.h"
+#include "kafka/fetch_wake.h"
 #include "util/log.h"
 #include "worker/worker.h"
 
@@ -25,6 +26,7 @@ struct kc_sink_runner_s {
   rd_kafka_t *rk;
   rd_kafka_queue_t *q, *commitq, *closeq;
   kc_kqueue_t kq, commit_kq;
+  kc_fetch_wake_t fetch_wake; /* K6: results arrive on commitq */
   uv_timer_t commit_timer, keepalive, retry_timer;
   uv_work_t destroy_work;
   rd_kafka_message_t **pending; /* consumed, not yet accepted by put() */
@@ -205,7 +207,9 @@ static void on_commit_events(kc_kqueue_t *kq) {
   kc_sink_runner_t *r = kq->data;
   rd_kafka_event_t *ev;
   while ((ev = rd_kafka_queue_poll(r->commitq, 0))) {
-    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
+    if (kc_fetch_wake_event(&r->fetch_wake, ev)) {
+      /* nothing else to do: the request existed to wake the broker threads */
+    } else if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
       rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
       r->commit_inflight = false;
       if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -339,8 +343,10 @@ static void drain(kc_sink_runner_t *r) {
       return;
     }
     size_t w = 0;
+    int64_t bytes = 0;
     for (ssize_t i = 0; i < n; i++) {
       rd_kafka_message_t *m = r->pending[i];
+      bytes += (int64_t)(m->len + m->key_len);
       if (m->err) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
           kc_log_warn("kc.task", "[%s] consumer: %s", task->label, rd_kafka_message_errstr(m));
@@ -360,6 +366,7 @@ static void drain(kc_sink_runner_t *r) {
     }
     r->npending = w;
     r->pending_off = 0;
+    if (n > 0) kc_fetch_wake_consumed(&r->fetch_wake, (int64_t)n, bytes);
     if (n == 0 && rd_kafka_queue_length(r->q) == 0) return; /* empty: the fd wakes us */
     if ((size_t)n >= budget) {
       deliver(r);
@@ -608,6 +615,7 @@ int kc_sink_runner_start(kc_task_t *task, char *errstr, size_t n) {
   rd_kafka_set_log_queue(r->rk, NULL);
   r->q = rd_kafka_queue_get_consumer(r->rk);
   r->commitq = rd_kafka_queue_new(r->rk);
+  kc_fetch_wake_init(&r->fetch_wake, r->rk, r->commitq);
   uv_timer_init(wk->loop, &r->commit_timer);
   uv_timer_init(wk->loop, &r->keepalive);
   uv_timer_init(wk->loop, &r->retry_timer);

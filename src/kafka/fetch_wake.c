@@ -1,0 +1,35 @@
+/* Broker-thread wake-ups for a consumer drained on the loop (fetch_wake.h, K6). */
+#include "kafka/fetch_wake.h"
+
+#include <stdlib.h>
+
+static int64_t conf_int(rd_kafka_t *rk, const char *key, int64_t def) {
+  char buf[64];
+  size_t n = sizeof buf;
+  if (rd_kafka_conf_get(rd_kafka_conf(rk), key, buf, &n) != RD_KAFKA_CONF_OK) return def;
+  long long v = atoll(buf);
+  return v > 0 ? v : def;
+}
+
+void kc_fetch_wake_init(kc_fetch_wake_t *fw, rd_kafka_t *rk, rd_kafka_queue_t *resq) {
+  *fw = (kc_fetch_wake_t){.rk = rk, .resq = resq};
+  fw->half_bytes = conf_int(rk, "queued.max.messages.kbytes", 65536) * 1024 / 2;
+  fw->half_msgs = conf_int(rk, "queued.min.messages", 100000) / 2;
+}
+
+void kc_fetch_wake_consumed(kc_fetch_wake_t *fw, int64_t msgs, int64_t bytes) {
+  fw->msgs += msgs;
+  fw->bytes += bytes;
+  if (fw->inflight || (fw->bytes < fw->half_bytes && fw->msgs < fw->half_msgs)) return;
+  fw->bytes = fw->msgs = 0;
+  fw->inflight = true;
+  fw->sent++;
+  /* No options: the default request timeout; the result only clears inflight. */
+  rd_kafka_ListConsumerGroups(fw->rk, NULL, fw->resq);
+}
+
+bool kc_fetch_wake_event(kc_fetch_wake_t *fw, rd_kafka_event_t *ev) {
+  if (rd_kafka_event_type(ev) != RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT) return false;
+  fw->inflight = false;
+  return true;
+}

@@ -1,0 +1,42 @@
+/*
+ * Keeps a librdkafka 2.0.2 consumer fetching while the application drains its
+ * queue (loop-integration.md K6).
+ *
+ * Once the consumer queue holds queued.max.messages.kbytes (or
+ * queued.min.messages), every partition becomes "not fetchable" and the broker
+ * threads sleep until something wakes them, up to rd_kafka_max_block_ms (1 s).
+ * Draining the queue does not wake them, so a consumer slower than its fetcher
+ * alternates bursts with ~1 s pauses. Every op enqueued on a broker thread
+ * wakes it, and it then re-decides fetchability; the only asynchronous public
+ * call in 2.0.2 that enqueues on every broker without side effects is the
+ * ListConsumerGroups admin request (ListGroups to each broker). So once the
+ * application has consumed half the cap since the last wake-up, one such
+ * request goes out; at most one is in flight. librdkafka >= 2.2 bounds the
+ * pause itself with fetch.queue.backoff.ms.
+ */
+#ifndef KC_KAFKA_FETCH_WAKE_H
+#define KC_KAFKA_FETCH_WAKE_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct kc_fetch_wake_s {
+  rd_kafka_t *rk;         /* borrowed consumer */
+  rd_kafka_queue_t *resq; /* borrowed; its poller hands results to kc_fetch_wake_event() */
+  int64_t half_bytes, half_msgs; /* half of the consumer's caps */
+  int64_t bytes, msgs;           /* consumed since the last wake-up */
+  bool inflight;
+  uint64_t sent;                 /* wake-ups sent, for the debug log */
+} kc_fetch_wake_t;
+
+/** Reads the caps from @p rk's configuration. @p resq receives the admin results. */
+void kc_fetch_wake_init(kc_fetch_wake_t *fw, rd_kafka_t *rk, rd_kafka_queue_t *resq);
+
+/** Accounts @p msgs messages of @p bytes payload+key bytes just consumed; may send a wake-up. */
+void kc_fetch_wake_consumed(kc_fetch_wake_t *fw, int64_t msgs, int64_t bytes);
+
+/** @returns true if @p ev was a wake-up's result (the caller still destroys it). */
+bool kc_fetch_wake_event(kc_fetch_wake_t *fw, rd_kafka_event_t *ev);
+
+#endif
