@@ -93,6 +93,8 @@ KC_EXTERN int kc_buf_puts(kc_buf_t *b, const char *s);
 /** printf-style append. Same errors as kc_buf_append(). */
 KC_EXTERN int kc_buf_printf(kc_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/** Appends @p v in decimal (Long.toString), without printf's cost. Same errors as kc_buf_append(). */
+KC_EXTERN int kc_buf_append_int(kc_buf_t *b, int64_t v);
 /** Ensures room for @p n more bytes without changing len. Same errors. */
 KC_EXTERN int kc_buf_reserve(kc_buf_t *b, size_t n);
 /** Empties the buffer, keeping its allocation. */
@@ -173,9 +175,14 @@ KC_EXTERN bool kc_schema_equal(const kc_schema_t *a, const kc_schema_t *b);
  * owner; containers own their elements. Integers of every width live in i,
  * floats in f; STRING and BYTES in str (string data is UTF-8 and also
  * NUL-terminated for convenience). MAP keys may be of any type.
+ *
+ * Values a sink record hands out (kc_sink_record_key/value) may live in the
+ * runtime's per-batch arena: they are read-only, valid until put() returns,
+ * and kc_value_destroy() ignores them; kc_value_copy() makes an owned copy.
  */
 struct kc_value_s {
   kc_type_t type;
+  unsigned char flags; /**< runtime-internal (KC__VALUE_F_*); 0 in values made by kc_value_new_*() */
   union {
     bool b;
     int64_t i;
@@ -200,23 +207,23 @@ KC_EXTERN kc_value_t *kc_value_new_map(void);
 /** A STRUCT of @p schema (a reference is taken) with all fields null. */
 KC_EXTERN kc_value_t *kc_value_new_struct(kc_schema_t *schema);
 
-/** Appends @p item (ownership taken, even on error). @returns 0, KC_EINVAL, KC_ENOMEM. */
+/** Appends @p item (ownership taken, even on error). @returns 0, KC_EINVAL (not an ARRAY, or a record's read-only value), KC_ENOMEM. */
 KC_EXTERN int kc_value_array_append(kc_value_t *arr, kc_value_t *item);
-/** Puts key -> val, replacing an equal key; takes ownership of both, even on error. */
+/** Puts key -> val, replacing an equal key; takes ownership of both, even on error. @returns 0, KC_EINVAL (not a MAP, or a record's read-only value), KC_ENOMEM. */
 KC_EXTERN int kc_value_map_put(kc_value_t *map, kc_value_t *key, kc_value_t *val);
 /** kc_value_map_put() with a string key copied from @p key. */
 KC_EXTERN int kc_value_map_put_str(kc_value_t *map, const char *key, kc_value_t *val);
 /** @returns the value of the STRING key @p key in @p map (borrowed), or NULL. */
 KC_EXTERN const kc_value_t *kc_value_map_get_str(const kc_value_t *map, const char *key);
-/** Sets a struct field; takes ownership of @p v. @returns 0, KC_ENOENT (no such field), KC_EINVAL (type mismatch with the field schema). */
+/** Sets a struct field; takes ownership of @p v. @returns 0, KC_ENOENT (no such field), KC_EINVAL (type mismatch with the field schema, or a record's read-only value). */
 KC_EXTERN int kc_value_struct_set(kc_value_t *st, const char *field, kc_value_t *v);
 /** @returns a struct field's value, or the field's default when unset, like Struct.get (borrowed; NULL = null or no such field). */
 KC_EXTERN const kc_value_t *kc_value_struct_get(const kc_value_t *st, const char *field);
-/** Deep copy; NULL for NULL or ENOMEM. */
+/** Deep copy, owned by the caller (also of a record's read-only value); NULL for NULL or ENOMEM. */
 KC_EXTERN kc_value_t *kc_value_copy(const kc_value_t *v);
 /** Deep equality (Objects.deepEquals). */
 KC_EXTERN bool kc_value_equal(const kc_value_t *a, const kc_value_t *b);
-/** Frees @p v and everything it owns. NULL-safe. */
+/** Frees @p v and everything it owns. NULL-safe; a record's read-only value is left alone. */
 KC_EXTERN void kc_value_destroy(kc_value_t *v);
 /**
  * Appends Java's String.valueOf(value) rendering (what FileStreamSink writes):

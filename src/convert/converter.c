@@ -78,7 +78,13 @@ kc_converter_kind_t kc_converter_kind(const kc_converter_t *conv) { return conv-
 int kc_converter_to_connect(kc_converter_t *conv, const char *topic, const void *data, size_t len,
                             kc_schema_t **schema, kc_value_t **value, char *errstr,
                             size_t errstr_size) {
-  return conv->ops->to_connect(conv, topic, data, len, schema, value, errstr, errstr_size);
+  return conv->ops->to_connect(conv, NULL, topic, data, len, schema, value, errstr, errstr_size);
+}
+
+int kc_converter_to_connect_arena(kc_converter_t *conv, kc_arena_t *arena, const char *topic,
+                                  const void *data, size_t len, kc_schema_t **schema,
+                                  kc_value_t **value, char *errstr, size_t errstr_size) {
+  return conv->ops->to_connect(conv, arena, topic, data, len, schema, value, errstr, errstr_size);
 }
 
 int kc_converter_from_connect(kc_converter_t *conv, const char *topic, const kc_schema_t *schema,

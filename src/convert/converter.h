@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "kconnect/connector.h"
+#include "util/arena.h"
 
 typedef struct kc_converter_s kc_converter_t;
 
@@ -41,6 +42,17 @@ kc_converter_kind_t kc_converter_kind(const kc_converter_t *conv);
 int kc_converter_to_connect(kc_converter_t *conv, const char *topic, const void *data, size_t len,
                             kc_schema_t **schema, kc_value_t **value, char *errstr,
                             size_t errstr_size);
+
+/**
+ * kc_converter_to_connect() with the value allocated in @p arena (util/arena.h)
+ * where the converter can: such values are read-only, freed by the arena's
+ * reset, and ignored by kc_value_destroy() (connector.h, kc_value_s). A
+ * top-level value may still come from the heap; the caller destroys *value
+ * either way. Used by the sink runner, one arena per put() batch.
+ */
+int kc_converter_to_connect_arena(kc_converter_t *conv, kc_arena_t *arena, const char *topic,
+                                  const void *data, size_t len, kc_schema_t **schema,
+                                  kc_value_t **value, char *errstr, size_t errstr_size);
 
 /**
  * Converter.fromConnectData: appends the serialized bytes to @p out. *is_null

@@ -12,8 +12,10 @@
 #include "convert/json_value.h"
 
 typedef struct kc_converter_ops_s {
-  int (*to_connect)(kc_converter_t *conv, const char *topic, const void *data, size_t len,
-                    kc_schema_t **schema, kc_value_t **value, char *errstr, size_t errstr_size);
+  /* arena: where the value is allocated (NULL: the heap); see kc_converter_to_connect_arena(). */
+  int (*to_connect)(kc_converter_t *conv, kc_arena_t *arena, const char *topic, const void *data,
+                    size_t len, kc_schema_t **schema, kc_value_t **value, char *errstr,
+                    size_t errstr_size);
   int (*from_connect)(kc_converter_t *conv, const char *topic, const kc_schema_t *schema,
                       const kc_value_t *value, kc_buf_t *out, bool *is_null, char *errstr,
                       size_t errstr_size);

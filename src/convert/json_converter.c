@@ -172,7 +172,7 @@ static int read_map(json_conv_t *c, kc_json_reader_t *r, const kc_schema_t *s, k
         kc_value_destroy(kv);
         return rc;
       }
-      if (kc_json_object_put(m, kv, vv)) return kc_conv_errf(err, errn, "out of memory");
+      if (kc_json_object_put(r, m, kv, vv)) return kc_conv_errf(err, errn, "out of memory");
     }
     if (more) return KC_EINVAL;
     return kc_json_object_done(m) ? kc_conv_errf(err, errn, "out of memory") : 0;
@@ -385,9 +385,9 @@ static int serde_error(kc_json_reader_t *r, char *errstr, size_t errn) {
 
 enum { PENDING, DONE, FAILED };
 
-static int jc_to_connect(kc_converter_t *conv, const char *topic, const void *data, size_t len,
-                         kc_schema_t **schema_out, kc_value_t **value_out, char *errstr,
-                         size_t errn) {
+static int jc_to_connect(kc_converter_t *conv, kc_arena_t *arena, const char *topic,
+                         const void *data, size_t len, kc_schema_t **schema_out,
+                         kc_value_t **value_out, char *errstr, size_t errn) {
   json_conv_t *c = (json_conv_t *)conv;
   *schema_out = NULL;
   *value_out = NULL;
@@ -402,6 +402,7 @@ static int jc_to_connect(kc_converter_t *conv, const char *topic, const void *da
   int rc = 0;
   if (!c->schemas_enable) {
     kc_value_t *v = NULL;
+    r.arena = arena; /* the typed path below stays on the heap: schema defaults are cached */
     if (kc_json_read_value(&r, &v) || kc_json_reader_finish(&r)) {
       kc_value_destroy(v);
       rc = serde_error(&r, errstr, errn);
@@ -517,11 +518,7 @@ static int jc_to_connect(kc_converter_t *conv, const char *topic, const void *da
 static int write_value(void *ctx, const kc_schema_t *s, const kc_value_t *v, kc_buf_t *out,
                        char *err, size_t errn);
 
-static int write_int(kc_buf_t *out, int64_t v) {
-  char buf[24];
-  int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-  return kc_buf_append(out, buf, (size_t)n);
-}
+static int write_int(kc_buf_t *out, int64_t v) { return kc_buf_append_int(out, v); }
 
 static int write_logical(json_conv_t *c, const kc_schema_t *s, const kc_value_t *v, kc_buf_t *out,
                          char *err, size_t errn, bool *handled) {

@@ -191,6 +191,21 @@ static size_t utf8_put(char *o, unsigned cp) {
 }
 
 /*
+ * True when none of the 8 bytes at @p p ends or escapes a string or needs
+ * UTF-8 checks: no control character, '"', '\\' or byte >= 0x80. Word-wide
+ * zero-byte tests (exact about existence, which is all that is asked).
+ */
+static inline bool plain8(const unsigned char *p) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  uint64_t x, q, bs;
+  memcpy(&x, p, 8);
+  q = x ^ (ones * '"');
+  bs = x ^ (ones * '\\');
+  uint64_t hit = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | x;
+  return !(hit & high);
+}
+
+/*
  * Reads a string at r->p (which is '"'). With @p store false it only
  * validates (kc_json_skip). Strings without escapes are returned in place.
  */
@@ -201,6 +216,7 @@ static int scan_string(kc_json_reader_t *r, bool store, const char **s, size_t *
   bool escaped = false;
   for (;;) {
     const unsigned char *run = p;
+    while (end - p >= 8 && plain8(p)) p += 8;
     while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) p++;
     if (p < end && *p >= 0x80) {
       size_t n = kc_utf8_seq_len(p, end);
@@ -573,7 +589,7 @@ static int dedupe_large(kc_value_t *m) {
 
 #define SMALL_OBJECT 16
 
-int kc_json_object_put(kc_value_t *m, kc_value_t *key, kc_value_t *val) {
+int kc_json_object_put(kc_json_reader_t *r, kc_value_t *m, kc_value_t *key, kc_value_t *val) {
   size_t i = m->u.map.n;
   if (i < SMALL_OBJECT) {
     for (i = 0; i < m->u.map.n; i++)
@@ -585,7 +601,7 @@ int kc_json_object_put(kc_value_t *m, kc_value_t *key, kc_value_t *val) {
     kc_value_destroy(key);
     return 0;
   }
-  return kc__value_map_append(m, key, val);
+  return kc__value_map_append_a(r->arena, m, key, val);
 }
 
 int kc_json_object_done(kc_value_t *m) {
@@ -593,14 +609,14 @@ int kc_json_object_done(kc_value_t *m) {
 }
 
 static int read_object(kc_json_reader_t *r, kc_value_t **out) {
-  kc_value_t *m = kc_value_new_map();
+  kc_value_t *m = kc__value_new_a(r->arena, KC_TYPE_MAP);
   const char *k;
   size_t kl;
   int rc;
   if (!m) return kc_json_reader_fail(r, "out of memory");
   if (kc_json_object_begin(r)) goto fail;
   while ((rc = kc_json_object_next(r, &k, &kl)) == 1) {
-    kc_value_t *key = kc_value_new_string(k, kl), *val = NULL;
+    kc_value_t *key = kc__value_new_blob_a(r->arena, KC_TYPE_STRING, k, kl), *val = NULL;
     if (!key) {
       kc_json_reader_fail(r, "out of memory");
       goto fail;
@@ -609,7 +625,7 @@ static int read_object(kc_json_reader_t *r, kc_value_t **out) {
       kc_value_destroy(key);
       goto fail;
     }
-    if (kc_json_object_put(m, key, val)) {
+    if (kc_json_object_put(r, m, key, val)) {
       kc_json_reader_fail(r, "out of memory");
       goto fail;
     }
@@ -636,13 +652,13 @@ int kc_json_read_value(kc_json_reader_t *r, kc_value_t **out) {
   switch (kc_json_peek(r)) {
     case KC_JSON_OBJECT: return read_object(r, out);
     case KC_JSON_ARRAY: {
-      kc_value_t *a = kc_value_new_array();
+      kc_value_t *a = kc__value_new_a(r->arena, KC_TYPE_ARRAY);
       if (!a) return kc_json_reader_fail(r, "out of memory");
       if (kc_json_array_begin(r)) goto arr_fail;
       while ((rc = kc_json_array_next(r)) == 1) {
         kc_value_t *e;
         if (kc_json_read_value(r, &e)) goto arr_fail;
-        if (kc_value_array_append(a, e)) {
+        if (kc__value_array_append_a(r->arena, a, e)) {
           kc_json_reader_fail(r, "out of memory");
           goto arr_fail;
         }
@@ -656,17 +672,21 @@ int kc_json_read_value(kc_json_reader_t *r, kc_value_t **out) {
     }
     case KC_JSON_STRING:
       if (scan_string(r, true, &s, &len)) return KC_EINVAL;
-      if (!(*out = kc_value_new_string(s, len))) return kc_json_reader_fail(r, "out of memory");
+      if (!(*out = kc__value_new_blob_a(r->arena, KC_TYPE_STRING, s, len)))
+        return kc_json_reader_fail(r, "out of memory");
       return 0;
     case KC_JSON_NUMBER:
       if (scan_number(r, &num)) return KC_EINVAL;
-      *out = num.fits_int64 ? kc_value_new_int(KC_TYPE_INT64, num.i)
-                            : kc_value_new_float(KC_TYPE_FLOAT64, num.d);
+      if ((*out = kc__value_new_a(r->arena, num.fits_int64 ? KC_TYPE_INT64 : KC_TYPE_FLOAT64))) {
+        if (num.fits_int64) (*out)->u.i = num.i;
+        else (*out)->u.f = num.d;
+      }
       return *out ? 0 : kc_json_reader_fail(r, "out of memory");
     case KC_JSON_TRUE:
     case KC_JSON_FALSE:
       if (kc_json_read_bool(r, &b)) return KC_EINVAL;
-      if (!(*out = kc_value_new_bool(b))) return kc_json_reader_fail(r, "out of memory");
+      if (!(*out = kc__value_new_a(r->arena, KC_TYPE_BOOLEAN))) return kc_json_reader_fail(r, "out of memory");
+      (*out)->u.b = b;
       return 0;
     case KC_JSON_NULL: return read_literal(r, "null", 4);
     default: return KC_EINVAL;

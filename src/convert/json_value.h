@@ -10,6 +10,7 @@
 #ifndef KC_CONVERT_JSON_VALUE_H
 #define KC_CONVERT_JSON_VALUE_H
 
+#include "util/arena.h"
 #include "kconnect/connector.h"
 
 /**
@@ -63,6 +64,7 @@ typedef struct kc_json_reader_s {
   char *errstr;
   size_t errstr_size;
   kc_buf_t scratch;  /* unescaped strings land here */
+  kc_arena_t *arena; /* kc_json_read_value() allocates here when set (util/arena.h), else on the heap */
 } kc_json_reader_t;
 
 typedef struct kc_json_number_s {
@@ -119,7 +121,7 @@ int kc_json_read_value(kc_json_reader_t *r, kc_value_t **out);
  * the map is small), done() then collapses any remaining duplicates (last
  * value wins, first position kept). Both take ownership; @returns 0 or KC_ENOMEM.
  */
-int kc_json_object_put(kc_value_t *map, kc_value_t *key, kc_value_t *val);
+int kc_json_object_put(kc_json_reader_t *r, kc_value_t *map, kc_value_t *key, kc_value_t *val);
 int kc_json_object_done(kc_value_t *map);
 /** Succeeds when only whitespace is left. */
 int kc_json_reader_finish(kc_json_reader_t *r);

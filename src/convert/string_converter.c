@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "convert/converter_internal.h"
+#include "data/value_internal.h"
 
 /* ---- UTF-8 ------------------------------------------------------------------ */
 
@@ -136,15 +137,16 @@ static int iconv_decode(iconv_t cd, const char *in, size_t len, kc_buf_t *out) {
   return 0;
 }
 
-static int sc_to_connect(kc_converter_t *conv, const char *topic, const void *data, size_t len,
-                         kc_schema_t **schema, kc_value_t **value, char *errstr, size_t errn) {
+static int sc_to_connect(kc_converter_t *conv, kc_arena_t *arena, const char *topic,
+                         const void *data, size_t len, kc_schema_t **schema, kc_value_t **value,
+                         char *errstr, size_t errn) {
   string_conv_t *c = (string_conv_t *)conv;
   *schema = &kc_schema_optional_string;
   *value = NULL;
   if (!data) return 0;
   const unsigned char *p = data;
   if (c->enc == ENC_UTF8 && kc_utf8_valid(data, len)) {
-    if (!(*value = kc_value_new_string(data, len))) goto nomem;
+    if (!(*value = kc__value_new_blob_a(arena, KC_TYPE_STRING, data, len))) goto nomem;
     return 0;
   }
   kc_buf_t b;
@@ -170,7 +172,7 @@ static int sc_to_connect(kc_converter_t *conv, const char *topic, const void *da
       break;
     case ENC_ICONV: rc = iconv_decode(c->to_utf8, data, len, &b); break;
   }
-  if (!rc) *value = kc_value_new_string(b.data ? b.data : "", b.len);
+  if (!rc) *value = kc__value_new_blob_a(arena, KC_TYPE_STRING, b.data ? b.data : "", b.len);
   kc_buf_free(&b);
   if (!rc && *value) return 0;
 nomem:
@@ -294,11 +296,12 @@ kc_converter_t *kc_string_converter_new(const kc_config_t *cfg, bool is_key, cha
 
 /* ---- ByteArrayConverter ------------------------------------------------------ */
 
-static int bc_to_connect(kc_converter_t *conv, const char *topic, const void *data, size_t len,
-                         kc_schema_t **schema, kc_value_t **value, char *errstr, size_t errn) {
+static int bc_to_connect(kc_converter_t *conv, kc_arena_t *arena, const char *topic,
+                         const void *data, size_t len, kc_schema_t **schema, kc_value_t **value,
+                         char *errstr, size_t errn) {
   *schema = &kc_schema_optional_bytes;
   *value = NULL;
-  if (data && !(*value = kc_value_new_bytes(data, len))) {
+  if (data && !(*value = kc__value_new_blob_a(arena, KC_TYPE_BYTES, data, len))) {
     *schema = NULL;
     return kc_conv_errf(errstr, errn, "out of memory");
   }

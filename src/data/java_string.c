@@ -429,7 +429,7 @@ int kc_value_to_java_string_schema(const kc_schema_t *schema, const kc_value_t *
       if ((named(schema, KC_LOGICAL_TIME) && v->type == KC_TYPE_INT32) ||
           (named(schema, KC_LOGICAL_TIMESTAMP) && v->type == KC_TYPE_INT64))
         return format_java_date(v->u.i, out);
-      return kc_buf_printf(out, "%lld", (long long)v->u.i);
+      return kc_buf_append_int(out, v->u.i);
     case KC_TYPE_FLOAT32: return kc_buf_append(out, num, kc_java_format_float((float)v->u.f, num));
     case KC_TYPE_FLOAT64: return kc_buf_append(out, num, kc_java_format_double(v->u.f, num));
     case KC_TYPE_BOOLEAN: return kc_buf_puts(out, v->u.b ? "true" : "false");

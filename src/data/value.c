@@ -16,6 +16,16 @@ static kc_value_t *value_alloc(kc_type_t type) {
   return v;
 }
 
+kc_value_t *kc__value_new_a(kc_arena_t *a, kc_type_t type) {
+  if (!a) return value_alloc(type);
+  kc_value_t *v = kc_arena_alloc(a, sizeof *v);
+  if (!v) return NULL;
+  memset(v, 0, sizeof *v);
+  v->type = type;
+  v->flags = KC__VALUE_F_ARENA;
+  return v;
+}
+
 kc_value_t *kc_value_new_int(kc_type_t type, int64_t i) {
   kc_value_t *v;
   /* Narrow like a Java cast so that a value never holds more than its type can. */
@@ -56,6 +66,21 @@ static kc_value_t *new_blob(kc_type_t type, const void *p, size_t len) {
   return v;
 }
 
+kc_value_t *kc__value_new_blob_a(kc_arena_t *a, kc_type_t type, const void *p, size_t len) {
+  if (!a) return new_blob(type, p, len);
+  /* One bump for the value and its bytes. */
+  kc_value_t *v = kc_arena_alloc(a, sizeof *v + len + 1);
+  if (!v) return NULL;
+  memset(v, 0, sizeof *v);
+  v->type = type;
+  v->flags = KC__VALUE_F_ARENA;
+  v->u.str.ptr = (char *)(v + 1);
+  if (len) memcpy(v->u.str.ptr, p, len);
+  v->u.str.ptr[len] = '\0';
+  v->u.str.len = len;
+  return v;
+}
+
 kc_value_t *kc_value_new_string(const char *s, size_t len) { return new_blob(KC_TYPE_STRING, s, len); }
 kc_value_t *kc_value_new_bytes(const void *p, size_t len) { return new_blob(KC_TYPE_BYTES, p, len); }
 kc_value_t *kc_value_new_array(void) { return value_alloc(KC_TYPE_ARRAY); }
@@ -73,14 +98,23 @@ kc_value_t *kc_value_new_struct(kc_schema_t *schema) {
   return v;
 }
 
-int kc_value_array_append(kc_value_t *arr, kc_value_t *item) {
-  if (!arr || arr->type != KC_TYPE_ARRAY) {
+/* Grows an arena container's pointer array(s) to @p cap: a new block, the old one is left. */
+static kc_value_t **arena_grow(kc_arena_t *a, kc_value_t **old, size_t n, size_t cap) {
+  kc_value_t **p = kc_arena_alloc(a, cap * sizeof *p);
+  if (p && n) memcpy(p, old, n * sizeof *p);
+  return p;
+}
+
+int kc__value_array_append_a(kc_arena_t *a, kc_value_t *arr, kc_value_t *item) {
+  bool in_arena = arr && (arr->flags & KC__VALUE_F_ARENA);
+  if (!arr || arr->type != KC_TYPE_ARRAY || in_arena != (a != NULL)) {
     kc_value_destroy(item);
     return KC_EINVAL;
   }
   if (arr->u.arr.n == arr->u.arr.cap) {
     size_t cap = arr->u.arr.cap ? arr->u.arr.cap * 2 : 4;
-    kc_value_t **items = realloc(arr->u.arr.items, cap * sizeof *items);
+    kc_value_t **items = a ? arena_grow(a, arr->u.arr.items, arr->u.arr.n, cap)
+                           : realloc(arr->u.arr.items, cap * sizeof *items);
     if (!items) {
       kc_value_destroy(item);
       return KC_ENOMEM;
@@ -92,17 +126,33 @@ int kc_value_array_append(kc_value_t *arr, kc_value_t *item) {
   return 0;
 }
 
-int kc__value_map_append(kc_value_t *map, kc_value_t *key, kc_value_t *val) {
+int kc_value_array_append(kc_value_t *arr, kc_value_t *item) {
+  return kc__value_array_append_a(NULL, arr, item);
+}
+
+int kc__value_map_append_a(kc_arena_t *a, kc_value_t *map, kc_value_t *key, kc_value_t *val) {
+  if (((map->flags & KC__VALUE_F_ARENA) != 0) != (a != NULL)) {
+    kc_value_destroy(key);
+    kc_value_destroy(val);
+    return KC_EINVAL;
+  }
   if (map->u.map.n == map->u.map.cap) {
     size_t cap = map->u.map.cap ? map->u.map.cap * 2 : 4;
-    kc_value_t **keys = realloc(map->u.map.keys, cap * sizeof *keys);
-    if (keys) map->u.map.keys = keys;
-    kc_value_t **vals = keys ? realloc(map->u.map.vals, cap * sizeof *vals) : NULL;
+    kc_value_t **keys, **vals;
+    if (a) {
+      keys = arena_grow(a, map->u.map.keys, map->u.map.n, cap);
+      vals = keys ? arena_grow(a, map->u.map.vals, map->u.map.n, cap) : NULL;
+    } else {
+      keys = realloc(map->u.map.keys, cap * sizeof *keys);
+      if (keys) map->u.map.keys = keys;
+      vals = keys ? realloc(map->u.map.vals, cap * sizeof *vals) : NULL;
+    }
     if (!vals) {
       kc_value_destroy(key);
       kc_value_destroy(val);
       return KC_ENOMEM;
     }
+    map->u.map.keys = keys;
     map->u.map.vals = vals;
     map->u.map.cap = cap;
   }
@@ -111,8 +161,12 @@ int kc__value_map_append(kc_value_t *map, kc_value_t *key, kc_value_t *val) {
   return 0;
 }
 
+int kc__value_map_append(kc_value_t *map, kc_value_t *key, kc_value_t *val) {
+  return kc__value_map_append_a(NULL, map, key, val);
+}
+
 int kc_value_map_put(kc_value_t *map, kc_value_t *key, kc_value_t *val) {
-  if (!map || map->type != KC_TYPE_MAP) {
+  if (!map || map->type != KC_TYPE_MAP || (map->flags & KC__VALUE_F_ARENA)) {
     kc_value_destroy(key);
     kc_value_destroy(val);
     return KC_EINVAL;
@@ -153,9 +207,9 @@ const kc_value_t *kc_value_map_get_str(const kc_value_t *map, const char *key) {
 int kc_value_struct_set(kc_value_t *st, const char *field, kc_value_t *v) {
   const kc_field_t *f =
       st && st->type == KC_TYPE_STRUCT ? kc_schema_field(st->u.st.schema, field) : NULL;
-  if (!f) {
+  if (!f || (st->flags & KC__VALUE_F_ARENA)) {
     kc_value_destroy(v);
-    return KC_ENOENT;
+    return f ? KC_EINVAL : KC_ENOENT;
   }
   /* Struct.put validates the Java type; a mismatch would only fail later, in a converter. */
   if (v && v->type != f->schema->type) {
@@ -214,7 +268,7 @@ kc_value_t *kc_value_copy(const kc_value_t *v) {
       }
       return c;
     default:
-      if ((c = value_alloc(v->type))) c->u = v->u;
+      if ((c = value_alloc(v->type))) c->u = v->u; /* scalars: flags stay 0 */
       return c;
   }
 fail:
@@ -273,7 +327,7 @@ bool kc_value_equal(const kc_value_t *a, const kc_value_t *b) {
 }
 
 void kc_value_destroy(kc_value_t *v) {
-  if (!v) return;
+  if (!v || (v->flags & KC__VALUE_F_ARENA)) return;
   switch (v->type) {
     case KC_TYPE_STRING:
     case KC_TYPE_BYTES: free(v->u.str.ptr); break;

@@ -72,6 +72,18 @@ int kc_buf_printf(kc_buf_t *b, const char *fmt, ...) {
   return 0;
 }
 
+int kc_buf_append_int(kc_buf_t *b, int64_t v) {
+  char tmp[24], *p = tmp + sizeof tmp;
+  /* Negate in unsigned arithmetic: INT64_MIN has no positive int64. */
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  return kc_buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 void kc_buf_reset(kc_buf_t *b) {
   b->len = 0;
   if (b->data) b->data[0] = '\0';

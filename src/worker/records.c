@@ -10,10 +10,12 @@
 #include "util/log.h"
 #include "worker/worker.h"
 
-void kc_sink_record_init(kc_sink_record_t *r, kc_task_t *task, rd_kafka_message_t *msg) {
+void kc_sink_record_init(kc_sink_record_t *r, kc_task_t *task, rd_kafka_message_t *msg,
+                         kc_arena_t *arena) {
   memset(r, 0, sizeof *r);
   r->task = task;
   r->msg = msg;
+  r->arena = arena;
 }
 
 void kc_sink_record_clear(kc_sink_record_t *r) {
@@ -41,9 +43,9 @@ static int convert(kc_sink_record_t *r, bool is_key) {
   const void *data = is_key ? r->msg->key : r->msg->payload;
   size_t len = is_key ? r->msg->key_len : r->msg->len;
   char err[512];
-  int rc = kc_converter_to_connect(conv, kc_sink_record_topic(r), data, len,
-                                   is_key ? &r->key_schema : &r->value_schema,
-                                   is_key ? &r->key : &r->value, err, sizeof err);
+  int rc = kc_converter_to_connect_arena(conv, r->arena, kc_sink_record_topic(r), data, len,
+                                         is_key ? &r->key_schema : &r->value_schema,
+                                         is_key ? &r->key : &r->value, err, sizeof err);
   if (rc) {
     kc_log_warn("kc.task", "[%s] cannot convert the %s of %s-%d@%lld: %s", r->task->label,
                 is_key ? "key" : "value", kc_sink_record_topic(r), (int)r->msg->partition,

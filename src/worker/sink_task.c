@@ -19,6 +19,7 @@
 
 #define DRAIN_BUDGET 20000  /* messages per loop callback (K8) */
 #define BATCH_MAX 2000      /* messages per put() */
+#define BATCH_ARENA_MAX (1024 * 1024) /* converted values per put(): the batch ends earlier */
 #define RETRY_BACKOFF_MAX_MS 10000
 
 struct kc_sink_runner_s {
@@ -33,6 +34,7 @@ struct kc_sink_runner_s {
   size_t npending, pending_off;
   kc_sink_record_t *recs;
   kc_sink_record_t **recp;
+  kc_arena_t arena;    /* the values of the batch being put(); reset after each put() */
   rd_kafka_topic_partition_list_t *current;  /* next offset per partition, after put() */
   rd_kafka_topic_partition_list_t *flushing; /* snapshot being flushed/committed */
   rd_kafka_topic_partition_list_t *revoking;
@@ -279,13 +281,14 @@ static void deliver(kc_sink_runner_t *r) {
   while (r->pending_off < r->npending && can_deliver(r)) {
     size_t n = r->npending - r->pending_off;
     if (n > BATCH_MAX) n = BATCH_MAX;
-    size_t nrec = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t nrec = 0, i;
+    for (i = 0; i < n && r->arena.used < BATCH_ARENA_MAX; i++) {
       bool skip;
       kc_sink_record_t *rec = &r->recs[nrec];
-      kc_sink_record_init(rec, task, r->pending[r->pending_off + i]);
+      kc_sink_record_init(rec, task, r->pending[r->pending_off + i], &r->arena);
       if (!prepare(r, rec, &skip)) {
         for (size_t j = 0; j <= nrec; j++) kc_sink_record_clear(&r->recs[j]);
+        kc_arena_reset(&r->arena);
         return;
       }
       if (skip) {
@@ -295,9 +298,11 @@ static void deliver(kc_sink_runner_t *r) {
       r->recp[nrec] = rec;
       nrec++;
     }
+    n = i;
     char err[1024] = "";
     int rc = nrec ? task->plugin->put(task, r->recp, nrec, err, sizeof err) : KC_OK;
     for (size_t j = 0; j < nrec; j++) kc_sink_record_clear(&r->recs[j]);
+    kc_arena_reset(&r->arena);
     if (rc == KC_RETRY) {
       /* RetriableException: pause, keep the batch, redeliver after back-off (6.7). */
       r->retry_ms = r->retry_ms ? r->retry_ms * 2 : 100;
@@ -531,6 +536,7 @@ void kc_sink_runner_free(kc_task_t *task) {
   free(r->pending);
   free(r->recs);
   free(r->recp);
+  kc_arena_free(&r->arena);
   free(r);
   task->sink = NULL;
 }

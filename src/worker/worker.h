@@ -211,12 +211,14 @@ const kc_value_t *kc_source_runner_offset(kc_task_t *task, const kc_value_t *par
 struct kc_sink_record_s {
   kc_task_t *task;
   rd_kafka_message_t *msg;   /* borrowed from the runner */
+  kc_arena_t *arena;         /* the runner's per-batch arena: converted values live there */
   kc_schema_t *key_schema, *value_schema;
   kc_value_t *key, *value;
   bool key_done, value_done;
   int key_rc, value_rc;
 };
-void kc_sink_record_init(kc_sink_record_t *r, kc_task_t *task, rd_kafka_message_t *msg);
+void kc_sink_record_init(kc_sink_record_t *r, kc_task_t *task, rd_kafka_message_t *msg,
+                         kc_arena_t *arena);
 void kc_sink_record_clear(kc_sink_record_t *r);
 
 struct kc_source_record_s {

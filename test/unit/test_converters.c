@@ -1228,6 +1228,165 @@ static void test_throughput(void) {
   kc_converter_destroy(c);
 }
 
+/*
+ * The sink runner's arena path: every y_ file of the suite and every loghub
+ * structured row (as a JSON object of its columns) converts to the same value
+ * and the same Java text as the heap path; arena values refuse mutation, are
+ * left alone by kc_value_destroy() (ASan would catch a free), and copy out to
+ * owned values that outlive the reset.
+ */
+static int arena_same(kc_converter_t *c, kc_arena_t *arena, const char *text, size_t len,
+                      kc_value_t **copy_out) {
+  char err[512], err2[512];
+  kc_schema_t *s = NULL, *s2 = NULL;
+  kc_value_t *heap = NULL, *av = NULL;
+  int rc1 = kc_converter_to_connect(c, "t", text, len, &s, &heap, err, sizeof err);
+  int rc2 = kc_converter_to_connect_arena(c, arena, "t", text, len, &s2, &av, err2, sizeof err2);
+  int same = rc1 == rc2 && (rc1 ? !strcmp(err, err2) : kc_value_equal(heap, av));
+  if (same && !rc1 && heap) {
+    kc_buf_t a, b;
+    kc_buf_init(&a, 0);
+    kc_buf_init(&b, 0);
+    same = !kc_value_to_java_string(heap, &a) && !kc_value_to_java_string(av, &b) &&
+           a.len == b.len && !memcmp(a.data, b.data, a.len);
+    kc_buf_free(&a);
+    kc_buf_free(&b);
+    same = same && (av->flags & 1) == 1;
+  }
+  if (same && av && copy_out && !*copy_out) *copy_out = kc_value_copy(av);
+  kc_value_destroy(heap);
+  kc_value_destroy(av); /* a no-op for arena values */
+  kc_schema_decref(s);
+  kc_schema_decref(s2);
+  return same;
+}
+
+static void test_arena_values(void) {
+  char err[512];
+  kc_converter_t *c = make("JsonConverter", "schemas.enable=false", err, sizeof err);
+  kc_arena_t arena = KC_ARENA_INIT;
+  kc_value_t *kept = NULL;
+  int files = 0, same = 0;
+  kc_test_dir_t dir;
+  if (!CHECK(c) || !CHECK(kc_test_dir_open(&dir, kc_test_data("json-test-suite/test_parsing")))) return;
+  while (kc_test_dir_next(&dir)) {
+    if (dir.name[0] != 'y' && dir.name[0] != 'n') continue;
+    size_t len;
+    char *text = kc_test_read_file(dir.path, &len);
+    if (!text) continue;
+    files++;
+    if (arena_same(c, &arena, text, len, dir.name[0] == 'y' ? &kept : NULL)) same++;
+    else fprintf(stderr, "  %s: arena and heap conversions differ\n", dir.name);
+    free(text);
+    if (files % 50 == 0) kc_arena_reset(&arena);
+  }
+  kc_test_dir_close(&dir);
+  CHECKF(same == files, "%d of %d suite files the same", same, files);
+
+  /* loghub rows as JSON objects: long strings, duplicate-free keys, numbers */
+  size_t len;
+  char *csv = kc_test_read_file(kc_test_data("loghub/Apache/Apache_2k.log_structured.csv"), &len);
+  if (CHECK(csv)) {
+    kc_test_csv_row_t hdr = {0}, row = {0};
+    char *p = kc_test_csv_next_row(csv, &hdr);
+    int rows = 0, rsame = 0;
+    while (p && (p = kc_test_csv_next_row(p, &row))) {
+      kc_buf_t j;
+      kc_buf_init(&j, 0);
+      kc_buf_puts(&j, "{");
+      for (size_t i = 0; i < row.n && i < hdr.n; i++) {
+        kc_buf_printf(&j, "%s\"%s\":", i ? "," : "", hdr.cell[i]);
+        char *end;
+        long long num = strtoll(row.cell[i], &end, 10);
+        if (*row.cell[i] && !*end) kc_buf_printf(&j, "%lld", num);
+        else {
+          kc_buf_puts(&j, "\"");
+          for (const char *q = row.cell[i]; *q; q++) {
+            if (*q == '"' || *q == '\\') kc_buf_printf(&j, "\\%c", *q);
+            else if ((unsigned char)*q < 0x20) kc_buf_printf(&j, "\\u%04x", (unsigned char)*q);
+            else kc_buf_append(&j, q, 1);
+          }
+          kc_buf_puts(&j, "\"");
+        }
+      }
+      kc_buf_puts(&j, "}");
+      rows++;
+      if (arena_same(c, &arena, j.data, j.len, NULL)) rsame++;
+      kc_buf_free(&j);
+    }
+    CHECKF(rows > 1000 && rsame == rows, "%d of %d loghub rows the same", rsame, rows);
+    free(hdr.cell);
+    free(row.cell);
+    free(csv);
+  }
+
+  /* read-only: the public mutators refuse arena containers */
+  kc_schema_t *s = NULL;
+  kc_value_t *m = NULL;
+  const char *doc = "{\"a\":[1,2,3,4,5,6,7,8,9],\"b\":{\"c\":\"x\"}}";
+  CHECK(!kc_converter_to_connect_arena(c, &arena, "t", doc, strlen(doc), &s, &m, err, sizeof err));
+  if (CHECK(m && m->type == KC_TYPE_MAP)) {
+    CHECK(kc_value_map_put(m, kc_value_new_string("k", 1), NULL) == KC_EINVAL);
+    CHECK(kc_value_array_append(m->u.map.vals[0], kc_value_new_bool(true)) == KC_EINVAL);
+    CHECK(m->u.map.vals[0]->u.arr.n == 9);
+  }
+  /* copies outlive the arena */
+  CHECK(kept != NULL);
+  kc_arena_reset(&arena);
+  kc_arena_free(&arena);
+  if (kept) {
+    kc_buf_t b;
+    kc_buf_init(&b, 0);
+    CHECK(kept->flags == 0 && !kc_value_to_java_string(kept, &b));
+    kc_buf_free(&b);
+    kc_value_destroy(kept);
+  }
+  kc_converter_destroy(c);
+}
+
+/* The string scanner's 8-byte fast path: every special byte at every offset of a long string. */
+static void test_json_string_offsets(void) {
+  static const struct { const char *ins; int ok; const char *want; } cases[] = {
+      {"\\\"", 1, "\""}, {"\\\\", 1, "\\"}, {"\\n", 1, "\n"}, {"\\u00e9", 1, "\xC3\xA9"},
+      {"\xC3\xA9", 1, "\xC3\xA9"}, {"\x01", 0, NULL}, {"\x1f", 0, NULL}, {"\xFF", 0, NULL},
+      {"\x7f", 1, "\x7f"}, {" ", 1, " "},
+  };
+  int bad = 0;
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    for (int off = 0; off < 24; off++) {
+      char doc[128], want[128];
+      memset(want, 'a', sizeof want);
+      int n = snprintf(doc, sizeof doc, "\"%.*s%s%.*s\"", off, "aaaaaaaaaaaaaaaaaaaaaaaa",
+                       cases[k].ins, 17, "bbbbbbbbbbbbbbbbb");
+      kc_value_t *v = NULL;
+      char err[256];
+      int rc = kc_json_decode(doc, (size_t)n, &v, err, sizeof err);
+      if (cases[k].ok) {
+        int wn = snprintf(want, sizeof want, "%.*s%s%.*s", off, "aaaaaaaaaaaaaaaaaaaaaaaa",
+                          cases[k].want, 17, "bbbbbbbbbbbbbbbbb");
+        if (rc || !v || v->u.str.len != (size_t)wn || memcmp(v->u.str.ptr, want, (size_t)wn)) bad++;
+      } else if (!rc) {
+        bad++;
+      }
+      kc_value_destroy(v);
+    }
+  }
+  CHECKF(bad == 0, "%d string cases decoded wrongly", bad);
+}
+
+static void test_buf_append_int(void) {
+  const int64_t vals[] = {0, 1, -1, 9, 10, -10, 123456789, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+  for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+    char want[32];
+    snprintf(want, sizeof want, "%lld", (long long)vals[i]);
+    kc_buf_t b;
+    kc_buf_init(&b, 0);
+    CHECK(!kc_buf_append_int(&b, vals[i]));
+    CHECK_STR(b.data, want);
+    kc_buf_free(&b);
+  }
+}
+
 int main(void) {
   kc_test_run("json_converter_table", test_json_table);
   kc_test_run("json_from_connect", test_from_connect);
@@ -1239,5 +1398,8 @@ int main(void) {
   kc_test_run("json_suite_through_converter", test_suite_through_converter);
   kc_test_run("mutations", test_mutations);
   kc_test_run("throughput", test_throughput);
+  kc_test_run("arena_values", test_arena_values);
+  kc_test_run("json_string_offsets", test_json_string_offsets);
+  kc_test_run("buf_append_int", test_buf_append_int);
   return kc_test_done();
 }
