@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http/curl_dl.h"
 #include "http/http.h"
 #include "util/log.h"
 
@@ -216,6 +217,10 @@ static void check_multi_info(kc_http_t *h) {
 /* ---- client ---- */
 
 kc_http_t *kc_http_create(uv_loop_t *loop) {
+  if (kc_curl_load()) {
+    kc_log_error("kc.http", "%s", kc_curl_load_error());
+    return NULL;
+  }
   if (!curl_ready) {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return NULL;
     curl_ready = true;
