@@ -191,21 +191,6 @@ static size_t utf8_put(char *o, unsigned cp) {
 }
 
 /*
- * True when none of the 8 bytes at @p p ends or escapes a string or needs
- * UTF-8 checks: no control character, '"', '\\' or byte >= 0x80. Word-wide
- * zero-byte tests (exact about existence, which is all that is asked).
- */
-static inline bool plain8(const unsigned char *p) {
-  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-  uint64_t x, q, bs;
-  memcpy(&x, p, 8);
-  q = x ^ (ones * '"');
-  bs = x ^ (ones * '\\');
-  uint64_t hit = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | x;
-  return !(hit & high);
-}
-
-/*
  * Reads a string at r->p (which is '"'). With @p store false it only
  * validates (kc_json_skip). Strings without escapes are returned in place.
  */
@@ -216,7 +201,7 @@ static int scan_string(kc_json_reader_t *r, bool store, const char **s, size_t *
   bool escaped = false;
   for (;;) {
     const unsigned char *run = p;
-    while (end - p >= 8 && plain8(p)) p += 8;
+    while (end - p >= 8 && kc_json_plain8(p)) p += 8;
     while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) p++;
     if (p < end && *p >= 0x80) {
       size_t n = kc_utf8_seq_len(p, end);

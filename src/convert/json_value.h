@@ -10,6 +10,8 @@
 #ifndef KC_CONVERT_JSON_VALUE_H
 #define KC_CONVERT_JSON_VALUE_H
 
+#include <stdint.h>
+#include <string.h>
 #include "util/arena.h"
 #include "kconnect/connector.h"
 
@@ -127,6 +129,21 @@ int kc_json_object_done(kc_value_t *map);
 int kc_json_reader_finish(kc_json_reader_t *r);
 /** Jackson's JsonNodeType name of a kind: "OBJECT", "ARRAY", "STRING", "NUMBER", "BOOLEAN", "NULL". */
 const char *kc_json_kind_name(kc_json_kind_t kind);
+
+/*
+ * True when none of the 8 bytes at @p p ends or escapes a string or needs
+ * UTF-8 checks: no control character, '"', '\\' or byte >= 0x80. Word-wide
+ * zero-byte tests (exact about existence, which is all that is asked).
+ */
+static inline bool kc_json_plain8(const unsigned char *p) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  uint64_t x, q, bs;
+  memcpy(&x, p, 8);
+  q = x ^ (ones * '"');
+  bs = x ^ (ones * '\\');
+  uint64_t hit = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | x;
+  return !(hit & high);
+}
 
 /** Appends @p s as a JSON string (quotes included), escaped as Jackson does. Invalid UTF-8 becomes U+FFFD. */
 int kc_json_encode_string(kc_buf_t *out, const char *s, size_t len);

@@ -14,8 +14,11 @@
 int kc_json_encode_string(kc_buf_t *out, const char *str, size_t len) {
   static const char hex[] = "0123456789ABCDEF";
   const unsigned char *s = (const unsigned char *)str, *end = s + len, *run = s;
-  int rc = kc_buf_append(out, "\"", 1);
+  int rc = kc_buf_reserve(out, len + 2);
+  if (!rc) rc = kc_buf_append(out, "\"", 1);
   while (!rc && s < end) {
+    while (end - s >= 8 && kc_json_plain8(s)) s += 8;
+    if (s == end) break;
     unsigned c = *s;
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       s++;

@@ -1365,6 +1365,16 @@ static void test_json_string_offsets(void) {
         int wn = snprintf(want, sizeof want, "%.*s%s%.*s", off, "aaaaaaaaaaaaaaaaaaaaaaaa",
                           cases[k].want, 17, "bbbbbbbbbbbbbbbbb");
         if (rc || !v || v->u.str.len != (size_t)wn || memcmp(v->u.str.ptr, want, (size_t)wn)) bad++;
+        /* and the writer's fast path gives it back */
+        kc_buf_t enc;
+        kc_buf_init(&enc, 0);
+        kc_value_t *back = NULL;
+        if (kc_json_encode_string(&enc, want, (size_t)wn) ||
+            kc_json_decode(enc.data, enc.len, &back, err, sizeof err) || !back ||
+            back->u.str.len != (size_t)wn || memcmp(back->u.str.ptr, want, (size_t)wn))
+          bad++;
+        kc_value_destroy(back);
+        kc_buf_free(&enc);
       } else if (!rc) {
         bad++;
       }
