@@ -205,19 +205,16 @@ static kc_s3_format_t view_format(const kc_s3_conf_t *c, kc_s3_view_t view) {
 
 #define LOGICAL_PREFIX "org.apache.kafka.connect.data."
 
-/* A string as the runtime's JSON writer escapes it (Jackson's rules). */
-static int json_text(kc_buf_t *out, const char *s, size_t n, kc_buf_t *tmp) {
-  kc_buf_reset(tmp);
-  int rc = kc_buf_append(tmp, s, n); /* values are NUL-terminated */
-  if (rc) return rc;
+/* A string as the runtime's JSON writer escapes it (Jackson's rules). @p s is NUL-terminated. */
+static int json_text(kc_buf_t *out, const char *s, size_t n) {
   kc_value_t v = {.type = KC_TYPE_STRING};
-  v.u.str.ptr = tmp->data;
+  v.u.str.ptr = (char *)s; /* read only */
   v.u.str.len = n;
   return kc_value_to_json(NULL, &v, out);
 }
 
 /* ObjectMapper.writeObject of the Java object a Connect value is. */
-static int jackson_write(const kc_schema_t *s, const kc_value_t *v, kc_buf_t *out, kc_buf_t *tmp) {
+static int jackson_write(const kc_schema_t *s, const kc_value_t *v, kc_buf_t *out) {
   if (!v) return kc_buf_puts(out, "null");
   if (s && s->name && !strncmp(s->name, LOGICAL_PREFIX, strlen(LOGICAL_PREFIX))) {
     const char *l = s->name + strlen(LOGICAL_PREFIX);
@@ -227,31 +224,31 @@ static int jackson_write(const kc_schema_t *s, const kc_value_t *v, kc_buf_t *ou
   }
   int rc = 0;
   if (v->type == KC_TYPE_MAP) {
-    rc = kc_buf_puts(out, "{");
+    rc = kc_buf_append(out, "{", 1);
     for (size_t i = 0; i < v->u.map.n && !rc; i++) {
       const kc_value_t *k = v->u.map.keys[i];
-      if (i) rc = kc_buf_puts(out, ",");
+      if (i) rc = kc_buf_append(out, ",", 1);
       if (!rc && k && k->type == KC_TYPE_STRING) {
-        rc = json_text(out, k->u.str.ptr, k->u.str.len, tmp);
+        rc = kc_value_to_json(NULL, k, out);
       } else if (!rc) { /* Jackson's default key serializer: toString() */
         kc_buf_t ks;
         kc_buf_init(&ks, 0);
         rc = kc_value_to_java_string(k, &ks);
-        if (!rc) rc = json_text(out, ks.data ? ks.data : "", ks.len, tmp);
+        if (!rc) rc = json_text(out, ks.data ? ks.data : "", ks.len);
         kc_buf_free(&ks);
       }
-      if (!rc) rc = kc_buf_puts(out, ":");
-      if (!rc) rc = jackson_write(s ? s->value_schema : NULL, v->u.map.vals[i], out, tmp);
+      if (!rc) rc = kc_buf_append(out, ":", 1);
+      if (!rc) rc = jackson_write(s ? s->value_schema : NULL, v->u.map.vals[i], out);
     }
-    return rc ? rc : kc_buf_puts(out, "}");
+    return rc ? rc : kc_buf_append(out, "}", 1);
   }
   if (v->type == KC_TYPE_ARRAY) {
-    rc = kc_buf_puts(out, "[");
+    rc = kc_buf_append(out, "[", 1);
     for (size_t i = 0; i < v->u.arr.n && !rc; i++) {
-      if (i) rc = kc_buf_puts(out, ",");
-      if (!rc) rc = jackson_write(s ? s->value_schema : NULL, v->u.arr.items[i], out, tmp);
+      if (i) rc = kc_buf_append(out, ",", 1);
+      if (!rc) rc = jackson_write(s ? s->value_schema : NULL, v->u.arr.items[i], out);
     }
-    return rc ? rc : kc_buf_puts(out, "]");
+    return rc ? rc : kc_buf_append(out, "]", 1);
   }
   return kc_value_to_json(s, v, out); /* scalars print alike; a nested Struct as JsonConverter does */
 }
@@ -280,10 +277,7 @@ int kc_s3_format_write(const kc_s3_conf_t *c, kc_s3_view_t view, const kc_schema
     } else if (ordered && ordered->type == KC_TYPE_STRUCT) {
       rc = kc_value_to_json(schema, ordered, out); /* JsonConverter.fromConnectData */
     } else {
-      kc_buf_t tmp;
-      kc_buf_init(&tmp, 0);
-      rc = jackson_write(schema, ordered, out, &tmp); /* writer.writeObject(value) */
-      kc_buf_free(&tmp);
+      rc = jackson_write(schema, ordered, out); /* writer.writeObject(value) */
     }
     arena_free(&a);
     if (rc == KC_ECONVERT)
@@ -323,10 +317,16 @@ int kc_s3_format_write_headers(const kc_s3_conf_t *c, const kc_s3_header_t *h, s
   int rc = kc_buf_puts(out, "{\"headers\":[");
   for (size_t i = 0; i < n && !rc; i++) {
     rc = kc_buf_puts(out, i ? ",{\"key\":" : "{\"key\":");
-    if (!rc) rc = json_text(out, h[i].key, strlen(h[i].key), &tmp);
+    if (!rc) rc = json_text(out, h[i].key, strlen(h[i].key));
     if (!rc) rc = kc_buf_puts(out, ",\"value\":");
-    if (!rc) rc = h[i].value ? json_text(out, h[i].value, h[i].len, &tmp) : kc_buf_puts(out, "null");
-    if (!rc) rc = kc_buf_puts(out, "}");
+    if (h[i].value) { /* header bytes are not NUL-terminated */
+      kc_buf_reset(&tmp);
+      if (!rc) rc = kc_buf_append(&tmp, h[i].value, h[i].len);
+      if (!rc) rc = json_text(out, tmp.data ? tmp.data : "", h[i].len);
+    } else if (!rc) {
+      rc = kc_buf_puts(out, "null");
+    }
+    if (!rc) rc = kc_buf_append(out, "}", 1);
   }
   if (!rc) rc = kc_buf_puts(out, "]}\n");
   kc_buf_free(&tmp);
