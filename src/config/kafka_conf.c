@@ -777,12 +777,12 @@ static int apply_all(build_t *b, const kc_config_t *worker, const kc_config_t *o
     if (kc_config_get(b->user_rd, "fetch.max.bytes") &&
         rd_kafka_conf_get(b->conf, "fetch.max.bytes", kb, &n) == RD_KAFKA_CONF_OK) {
       long long bytes = atoll(kb);
-      if (bytes > 16384LL * 1024) {
+      if (bytes > 4096LL * 1024) {
         snprintf(kb, sizeof kb, "%lld", (bytes + 1023) / 1024);
         fmb = kb;
       }
     }
-    rc = set_default(b, "queued.max.messages.kbytes", fmb ? fmb : "16384");
+    rc = set_default(b, "queued.max.messages.kbytes", fmb ? fmb : "4096");
     /* librdkafka 2.0.2 compares queued.min.messages with the whole consumer queue and, once it
      * is exceeded, backs every partition off for about a second (loop-integration.md K6): a
      * count low enough to bite cuts throughput tenfold. The byte cap above bounds memory. */

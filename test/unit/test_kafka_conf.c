@@ -87,7 +87,7 @@ static void test_confluent_cloud_consumer(void) {
   CHECK_STR(get(conf, "session.timeout.ms"), "45000");
   CHECK_STR(get(conf, "enable.auto.commit"), "false");
   CHECK_STR(get(conf, "enable.auto.offset.store"), "false");
-  CHECK_STR(get(conf, "queued.max.messages.kbytes"), "16384");
+  CHECK_STR(get(conf, "queued.max.messages.kbytes"), "4096");
   CHECK_STR(get(conf, "queued.min.messages"), "1000000");
   CHECK_STR(get(conf, "auto.offset.reset"), "smallest"); /* Connect's earliest */
   CHECK_STR(get(conf, "group.id"), "");
