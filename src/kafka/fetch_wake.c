@@ -13,19 +13,31 @@ static int64_t conf_int(rd_kafka_t *rk, const char *key, int64_t def) {
 
 void kc_fetch_wake_init(kc_fetch_wake_t *fw, rd_kafka_t *rk, rd_kafka_queue_t *resq) {
   *fw = (kc_fetch_wake_t){.rk = rk, .resq = resq};
-  fw->half_bytes = conf_int(rk, "queued.max.messages.kbytes", 65536) * 1024 / 2;
-  fw->half_msgs = conf_int(rk, "queued.min.messages", 100000) / 2;
+  fw->cap_bytes = conf_int(rk, "queued.max.messages.kbytes", 65536) * 1024;
+  fw->cap_msgs = conf_int(rk, "queued.min.messages", 100000);
 }
 
-void kc_fetch_wake_consumed(kc_fetch_wake_t *fw, int64_t msgs, int64_t bytes) {
-  fw->msgs += msgs;
-  fw->bytes += bytes;
-  if (fw->inflight || (fw->bytes < fw->half_bytes && fw->msgs < fw->half_msgs)) return;
+void kc_fetch_wake_check(kc_fetch_wake_t *fw, size_t queued) {
+  if (fw->inflight || fw->bytes == 0 || fw->msgs_total == 0) return;
+  /* Estimated bytes still queued: the broker only fetches again below the caps. */
+  int64_t avg = fw->bytes_total / fw->msgs_total;
+  int64_t est = (int64_t)queued * (avg > 0 ? avg : 1);
+  if (est >= fw->cap_bytes / 2 || (int64_t)queued >= fw->cap_msgs / 2) return;
+  /* Rate limit: a quarter of the cap consumed since the last one, unless the queue ran dry. */
+  if (queued > 0 && fw->bytes < fw->cap_bytes / 4 && fw->msgs < fw->cap_msgs / 4) return;
   fw->bytes = fw->msgs = 0;
   fw->inflight = true;
   fw->sent++;
   /* No options: the default request timeout; the result only clears inflight. */
   rd_kafka_ListConsumerGroups(fw->rk, NULL, fw->resq);
+}
+
+void kc_fetch_wake_consumed(kc_fetch_wake_t *fw, int64_t msgs, int64_t bytes, size_t queued) {
+  fw->msgs += msgs;
+  fw->bytes += bytes;
+  fw->msgs_total += msgs;
+  fw->bytes_total += bytes;
+  kc_fetch_wake_check(fw, queued);
 }
 
 bool kc_fetch_wake_event(kc_fetch_wake_t *fw, rd_kafka_event_t *ev) {

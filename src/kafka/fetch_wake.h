@@ -9,9 +9,11 @@
  * alternates bursts with ~1 s pauses. Every op enqueued on a broker thread
  * wakes it, and it then re-decides fetchability; the only asynchronous public
  * call in 2.0.2 that enqueues on every broker without side effects is the
- * ListConsumerGroups admin request (ListGroups to each broker). So once the
- * application has consumed half the cap since the last wake-up, one such
- * request goes out; at most one is in flight. librdkafka >= 2.2 bounds the
+ * ListConsumerGroups admin request (ListGroups to each broker). So whenever
+ * the queue is estimated below half the caps (messages queued x the average
+ * message size seen) and the application consumed a quarter of the cap since
+ * the last wake-up, or drained the queue, one such request goes out; at most
+ * one is in flight, and its result re-checks. librdkafka >= 2.2 bounds the
  * pause itself with fetch.queue.backoff.ms.
  */
 #ifndef KC_KAFKA_FETCH_WAKE_H
@@ -24,19 +26,27 @@
 typedef struct kc_fetch_wake_s {
   rd_kafka_t *rk;         /* borrowed consumer */
   rd_kafka_queue_t *resq; /* borrowed; its poller hands results to kc_fetch_wake_event() */
-  int64_t half_bytes, half_msgs; /* half of the consumer's caps */
+  int64_t cap_bytes, cap_msgs;   /* queued.max.messages.kbytes (in bytes), queued.min.messages */
   int64_t bytes, msgs;           /* consumed since the last wake-up */
+  int64_t bytes_total, msgs_total; /* consumed in all, for the average message size */
   bool inflight;
-  uint64_t sent;                 /* wake-ups sent, for the debug log */
+  uint64_t sent;                 /* wake-ups sent */
 } kc_fetch_wake_t;
 
 /** Reads the caps from @p rk's configuration. @p resq receives the admin results. */
 void kc_fetch_wake_init(kc_fetch_wake_t *fw, rd_kafka_t *rk, rd_kafka_queue_t *resq);
 
-/** Accounts @p msgs messages of @p bytes payload+key bytes just consumed; may send a wake-up. */
-void kc_fetch_wake_consumed(kc_fetch_wake_t *fw, int64_t msgs, int64_t bytes);
+/**
+ * Accounts @p msgs messages of @p bytes (payload + key) just consumed, with
+ * @p queued events left in the consumer queue (rd_kafka_queue_length); may
+ * send a wake-up.
+ */
+void kc_fetch_wake_consumed(kc_fetch_wake_t *fw, int64_t msgs, int64_t bytes, size_t queued);
 
-/** @returns true if @p ev was a wake-up's result (the caller still destroys it). */
+/** Sends a wake-up if one is due for @p queued events left in the queue. */
+void kc_fetch_wake_check(kc_fetch_wake_t *fw, size_t queued);
+
+/** @returns true if @p ev was a wake-up's result (the caller destroys it, then re-checks). */
 bool kc_fetch_wake_event(kc_fetch_wake_t *fw, rd_kafka_event_t *ev);
 
 #endif

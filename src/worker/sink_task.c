@@ -210,7 +210,8 @@ static void on_commit_events(kc_kqueue_t *kq) {
   rd_kafka_event_t *ev;
   while ((ev = rd_kafka_queue_poll(r->commitq, 0))) {
     if (kc_fetch_wake_event(&r->fetch_wake, ev)) {
-      /* nothing else to do: the request existed to wake the broker threads */
+      /* the request existed to wake the broker threads; see whether another is due */
+      if (r->q) kc_fetch_wake_check(&r->fetch_wake, rd_kafka_queue_length(r->q));
     } else if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
       rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
       r->commit_inflight = false;
@@ -371,7 +372,7 @@ static void drain(kc_sink_runner_t *r) {
     }
     r->npending = w;
     r->pending_off = 0;
-    if (n > 0) kc_fetch_wake_consumed(&r->fetch_wake, (int64_t)n, bytes);
+    if (n > 0) kc_fetch_wake_consumed(&r->fetch_wake, (int64_t)n, bytes, rd_kafka_queue_length(r->q));
     if (n == 0 && rd_kafka_queue_length(r->q) == 0) return; /* empty: the fd wakes us */
     if ((size_t)n >= budget) {
       deliver(r);
@@ -418,6 +419,8 @@ static void destroy_after(uv_work_t *w, int status) { runner_closed(w->data); }
 
 static void begin_destroy(kc_sink_runner_t *r) {
   kc_task_set_phase(r->task, KC_PHASE_WAIT_DESTROY);
+  kc_log_debug("kc.task", "[%s] %llu fetch wake-up(s) sent (K6)", r->task->label,
+               (unsigned long long)r->fetch_wake.sent);
   drop_pending_of(r, NULL);
   r->pending_closes = 6;
   kc_kqueue_close(&r->kq, on_kq_closed);
