@@ -55,6 +55,8 @@ struct kc_source_runner_s {
   kc_source_batch_t batch;     /* polled, not yet produced (QUEUE_FULL leftovers) */
   size_t batch_off;
   src_partition_t *parts;
+  kc_value_t *last_pmap;       /* the source partition of the last record, and its entry: */
+  src_partition_t *last_part;  /* records come in runs of one partition, so skip the key */
   topic_handle_t *topics;
   kc_value_t *offset_cache;    /* kc_task_offset() result, freed on the next call */
   kc_buf_t kbuf, vbuf;
@@ -70,7 +72,7 @@ static void source_step(kc_source_runner_t *r);
 
 /* ---- offsets ---- */
 
-static src_partition_t *partition_for(kc_source_runner_t *r, const kc_value_t *pmap) {
+static src_partition_t *partition_lookup(kc_source_runner_t *r, const kc_value_t *pmap) {
   kc_buf_t key;
   kc_buf_init(&key, 0);
   kc_value_t *arr = kc_value_new_array();
@@ -97,6 +99,18 @@ static src_partition_t *partition_for(kc_source_runner_t *r, const kc_value_t *p
   p->klen = key.len;
   p->next = r->parts;
   r->parts = p;
+  return p;
+}
+
+static src_partition_t *partition_for(kc_source_runner_t *r, const kc_value_t *pmap) {
+  if (r->last_part && kc_value_equal(r->last_pmap, pmap)) return r->last_part;
+  src_partition_t *p = partition_lookup(r, pmap);
+  kc_value_t *copy = p ? kc_value_copy(pmap) : NULL;
+  if (copy) {
+    kc_value_destroy(r->last_pmap);
+    r->last_pmap = copy;
+    r->last_part = p;
+  }
   return p;
 }
 
@@ -466,6 +480,7 @@ void kc_source_runner_free(kc_task_t *task) {
     free(p);
   }
   kc_value_destroy(r->offset_cache);
+  kc_value_destroy(r->last_pmap);
   kc_buf_free(&r->kbuf);
   kc_buf_free(&r->vbuf);
   free(r);
