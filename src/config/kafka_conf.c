@@ -33,6 +33,7 @@
 #include <openssl/pkcs12.h>
 
 #include "config/kafka_conf.h"
+#include "kafka/fetch_wake.h"
 #include "util/log.h"
 
 #define KC_CONSUMER_BIT 1
@@ -787,6 +788,10 @@ static int apply_all(build_t *b, const kc_config_t *worker, const kc_config_t *o
      * is exceeded, backs every partition off for about a second (loop-integration.md K6): a
      * count low enough to bite cuts throughput tenfold. The byte cap above bounds memory. */
     if (!rc) rc = set_default(b, "queued.min.messages", "1000000");
+    /* librdkafka >= 2.2 bounds that pause itself; older ones get broker wake-ups from the sink
+     * runner instead (kafka/fetch_wake.h). */
+    if (!rc && rd_kafka_version() >= KC_RDKAFKA_FETCH_QUEUE_BACKOFF)
+      rc = set_default(b, "fetch.queue.backoff.ms", "10");
     /* The sink task stores and commits offsets itself. */
     if (!rc) rc = set_rd(b, NULL, "enable.auto.commit", "false");
     if (!rc) rc = set_rd(b, NULL, "enable.auto.offset.store", "false");

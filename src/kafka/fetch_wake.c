@@ -15,10 +15,11 @@ void kc_fetch_wake_init(kc_fetch_wake_t *fw, rd_kafka_t *rk, rd_kafka_queue_t *r
   *fw = (kc_fetch_wake_t){.rk = rk, .resq = resq};
   fw->cap_bytes = conf_int(rk, "queued.max.messages.kbytes", 65536) * 1024;
   fw->cap_msgs = conf_int(rk, "queued.min.messages", 100000);
+  fw->disabled = rd_kafka_version() >= KC_RDKAFKA_FETCH_QUEUE_BACKOFF;
 }
 
 void kc_fetch_wake_check(kc_fetch_wake_t *fw, size_t queued) {
-  if (fw->inflight || fw->bytes == 0 || fw->msgs_total == 0) return;
+  if (fw->disabled || fw->inflight || fw->bytes == 0 || fw->msgs_total == 0) return;
   /* Estimated bytes still queued: the broker only fetches again below the caps. */
   int64_t avg = fw->bytes_total / fw->msgs_total;
   int64_t est = (int64_t)queued * (avg > 0 ? avg : 1);

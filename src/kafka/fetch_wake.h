@@ -23,6 +23,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/** First librdkafka version with fetch.queue.backoff.ms (which makes wake-ups unneeded). */
+#define KC_RDKAFKA_FETCH_QUEUE_BACKOFF 0x020200ff
+
 typedef struct kc_fetch_wake_s {
   rd_kafka_t *rk;         /* borrowed consumer */
   rd_kafka_queue_t *resq; /* borrowed; its poller hands results to kc_fetch_wake_event() */
@@ -30,6 +33,7 @@ typedef struct kc_fetch_wake_s {
   int64_t bytes, msgs;           /* consumed since the last wake-up */
   int64_t bytes_total, msgs_total; /* consumed in all, for the average message size */
   bool inflight;
+  bool disabled;                 /* librdkafka >= 2.2: fetch.queue.backoff.ms does it */
   uint64_t sent;                 /* wake-ups sent */
 } kc_fetch_wake_t;
 
