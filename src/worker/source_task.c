@@ -126,9 +126,11 @@ static void ack(kc_source_runner_t *r, src_entry_t *e) {
     src_entry_t *h = p->head;
     p->head = h->next;
     if (!p->head) p->tail = NULL;
-    kc_value_destroy(p->committable);
-    p->committable = h->offset;
-    p->dirty = true;
+    if (h->offset) { /* NULL: superseded by a later entry of the same partition */
+      kc_value_destroy(p->committable);
+      p->committable = h->offset;
+      p->dirty = true;
+    }
     free(h);
   }
 }
@@ -193,7 +195,9 @@ static rd_kafka_topic_t *topic_handle(kc_source_runner_t *r, const char *name) {
 }
 
 /* @returns 0, KC_AGAIN (queue full: retry this record later) or KC_ERR (task failed). */
-static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec) {
+/* @p superseded: the next record of the batch has the same source partition, so this record's
+ * offset never needs to be committed itself (the next one's covers it once acknowledged). */
+static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec, bool superseded) {
   kc_task_t *task = r->task;
   char err[1024];
   bool knull = true, vnull = true;
@@ -235,8 +239,10 @@ static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec) {
     kc__task_failed(task, "producing to %s failed: %s", rec->topic, rd_kafka_err2str(perr));
     return KC_ERR;
   }
-  e->offset = rec->source_offset;
-  rec->source_offset = NULL;
+  if (!superseded) {
+    e->offset = rec->source_offset;
+    rec->source_offset = NULL;
+  }
   if (e->part) {
     if (e->part->tail)
       e->part->tail->next = e;
@@ -252,7 +258,11 @@ static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec) {
 /* Produces the polled batch; @returns false when it must wait (queue full) or the task failed. */
 static bool produce_batch(kc_source_runner_t *r) {
   while (r->batch_off < r->batch.n) {
-    int rc = produce_one(r, r->batch.recs[r->batch_off]);
+    kc_source_record_t *rec = r->batch.recs[r->batch_off];
+    kc_source_record_t *next = r->batch_off + 1 < r->batch.n ? r->batch.recs[r->batch_off + 1] : NULL;
+    bool superseded = next && rec->source_partition && rec->source_offset && next->source_offset &&
+                      kc_value_equal(rec->source_partition, next->source_partition);
+    int rc = produce_one(r, rec, superseded);
     if (rc == KC_AGAIN) {
       r->queue_full = true;
       return false;
