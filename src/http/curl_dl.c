@@ -142,17 +142,23 @@ static arg_kind_t kind_of(int opt) {
   return ARG_PTR;
 }
 
+/* Reads the one argument after @p o and passes it on, typed as curl reads it. */
+#define FORWARD_OPT(call, o, ap, rc)                                       \
+  switch (kind_of((int)(o))) {                                             \
+    case ARG_LONG: rc = call(o, va_arg(ap, long)); break;                  \
+    case ARG_FUNC: rc = call(o, va_arg(ap, void (*)(void))); break;        \
+    case ARG_OFF: rc = call(o, va_arg(ap, curl_off_t)); break;             \
+    default: rc = call(o, va_arg(ap, void *)); break;                      \
+  }
+
 CURLcode curl_easy_setopt(CURL *h, CURLoption o, ...) {
   NEED(CURLE_FAILED_INIT);
   va_list ap;
   va_start(ap, o);
   CURLcode rc;
-  switch (kind_of((int)o)) {
-    case ARG_LONG: rc = api.easy_setopt(h, o, va_arg(ap, long)); break;
-    case ARG_FUNC: rc = api.easy_setopt(h, o, va_arg(ap, void (*)(void))); break;
-    case ARG_OFF: rc = api.easy_setopt(h, o, va_arg(ap, curl_off_t)); break;
-    default: rc = api.easy_setopt(h, o, va_arg(ap, void *)); break;
-  }
+#define EASY(opt, arg) api.easy_setopt(h, opt, arg)
+  FORWARD_OPT(EASY, o, ap, rc)
+#undef EASY
   va_end(ap);
   return rc;
 }
@@ -162,12 +168,9 @@ CURLMcode curl_multi_setopt(CURLM *m, CURLMoption o, ...) {
   va_list ap;
   va_start(ap, o);
   CURLMcode rc;
-  switch (kind_of((int)o)) {
-    case ARG_LONG: rc = api.multi_setopt(m, o, va_arg(ap, long)); break;
-    case ARG_FUNC: rc = api.multi_setopt(m, o, va_arg(ap, void (*)(void))); break;
-    case ARG_OFF: rc = api.multi_setopt(m, o, va_arg(ap, curl_off_t)); break;
-    default: rc = api.multi_setopt(m, o, va_arg(ap, void *)); break;
-  }
+#define MULTI(opt, arg) api.multi_setopt(m, opt, arg)
+  FORWARD_OPT(MULTI, o, ap, rc)
+#undef MULTI
   va_end(ap);
   return rc;
 }

@@ -29,8 +29,12 @@ void kc_fetch_wake_check(kc_fetch_wake_t *fw, size_t queued) {
   fw->bytes = fw->msgs = 0;
   fw->inflight = true;
   fw->sent++;
-  /* No options: the default request timeout; the result only clears inflight. */
-  rd_kafka_ListConsumerGroups(fw->rk, NULL, fw->resq);
+  /* A short timeout: the result only clears inflight, and an unreachable broker must not keep a
+   * wake-up (and the next ones) pending for the default minute. */
+  rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(fw->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+  if (opts) rd_kafka_AdminOptions_set_request_timeout(opts, 5000, NULL, 0);
+  rd_kafka_ListConsumerGroups(fw->rk, opts, fw->resq);
+  if (opts) rd_kafka_AdminOptions_destroy(opts);
 }
 
 void kc_fetch_wake_consumed(kc_fetch_wake_t *fw, int64_t msgs, int64_t bytes, size_t queued) {
