@@ -83,12 +83,63 @@ static bool java_hash(const kc_value_t *k, uint32_t *h) {
   }
 }
 
+/*
+ * Scratch memory for one record's reordered view: a bump allocator whose blocks are kept from
+ * record to record (the loop is single-threaded), so a record costs no malloc once warm.
+ */
+typedef struct scratch_block_s {
+  struct scratch_block_s *next;
+  size_t used, cap;
+  max_align_t data[];
+} scratch_block_t;
+
+typedef struct {
+  scratch_block_t *head; /* newest first */
+  bool failed;
+} arena_t;
+
+static arena_t g_scratch;
+
+static void *arena_alloc(arena_t *a, size_t size) {
+  if (a->failed) return NULL;
+  size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+  if (!size) size = sizeof(max_align_t);
+  scratch_block_t *b = a->head;
+  if (!b || b->cap - b->used < size) {
+    size_t cap = b ? b->cap * 2 : 16 * 1024;
+    if (cap < size) cap = size;
+    if (!(b = malloc(sizeof *b + cap))) return a->failed = true, NULL;
+    b->used = 0;
+    b->cap = cap;
+    b->next = a->head;
+    a->head = b;
+  }
+  void *m = (unsigned char *)b->data + b->used;
+  b->used += size;
+  return memset(m, 0, size);
+}
+
+/* Keeps the newest (biggest) block for the next record, up to 1 MiB. */
+static void arena_reset(arena_t *a) {
+  scratch_block_t *keep = a->head && a->head->cap <= (1u << 20) ? a->head : NULL;
+  for (scratch_block_t *b = a->head, *n; b; b = n) {
+    n = b->next;
+    if (b != keep) free(b);
+  }
+  if (keep) {
+    keep->next = NULL;
+    keep->used = 0;
+  }
+  a->head = keep;
+  a->failed = false;
+}
+
 /* HashMap.resize: doubles the table; recounts the bins of the first @p last + 1 keys. */
-static bool grow(size_t *cap, size_t *threshold, size_t **count, const uint32_t *h, size_t last) {
+static bool grow(arena_t *a, size_t *cap, size_t *threshold, size_t **count, const uint32_t *h,
+                 size_t last) {
   *cap *= 2;
   *threshold *= 2;
-  free(*count);
-  *count = calloc(*cap, sizeof **count);
+  *count = arena_alloc(a, *cap * sizeof **count);
   if (!*count) return false;
   for (size_t j = 0; j <= last; j++) (*count)[h[j] & (*cap - 1)]++;
   return true;
@@ -100,8 +151,8 @@ static bool grow(size_t *cap, size_t *threshold, size_t **count, const uint32_t 
  * 3/4 full, and doubling (below 64) when a bin already holds 8 entries.
  * Returns false (order untouched) on ENOMEM or an unhashable key.
  */
-static bool hashmap_order(kc_value_t *const *keys, size_t n, size_t *order) {
-  uint32_t *h = malloc((n ? n : 1) * sizeof *h);
+static bool hashmap_order(arena_t *a, kc_value_t *const *keys, size_t n, size_t *order) {
+  uint32_t *h = arena_alloc(a, (n ? n : 1) * sizeof *h);
   size_t cap = 16, *count = NULL;
   bool ok = h != NULL;
   for (size_t i = 0; ok && i < n; i++) {
@@ -109,51 +160,22 @@ static bool hashmap_order(kc_value_t *const *keys, size_t n, size_t *order) {
     h[i] ^= h[i] >> 16; /* HashMap.hash */
   }
   size_t threshold = 12;
-  count = ok ? calloc(cap, sizeof *count) : NULL;
+  count = ok ? arena_alloc(a, cap * sizeof *count) : NULL;
   ok = ok && count;
   for (size_t i = 0; ok && i < n; i++) {
     bool treeify = count[h[i] & (cap - 1)]++ >= 8; /* the bin already held 8 entries */
     /* putVal: treeifyBin resizes a table below 64; then ++size > threshold resizes */
-    if (treeify && cap < 64) ok = grow(&cap, &threshold, &count, h, i);
-    if (ok && i + 1 > threshold) ok = grow(&cap, &threshold, &count, h, i);
+    if (treeify && cap < 64) ok = grow(a, &cap, &threshold, &count, h, i);
+    if (ok && i + 1 > threshold) ok = grow(a, &cap, &threshold, &count, h, i);
   }
   if (ok) { /* stable counting sort by bucket */
-    free(count);
-    count = calloc(cap + 1, sizeof *count);
+    count = arena_alloc(a, (cap + 1) * sizeof *count);
     ok = count != NULL;
     for (size_t i = 0; ok && i < n; i++) count[(h[i] & (cap - 1)) + 1]++;
     for (size_t b = 0; ok && b < cap; b++) count[b + 1] += count[b];
     for (size_t i = 0; ok && i < n; i++) order[count[h[i] & (cap - 1)]++] = i;
   }
-  free(count);
-  free(h);
   return ok;
-}
-
-/* Temporary nodes of a reordered view; freed together. */
-typedef struct {
-  void **ptr;
-  size_t n, cap;
-  bool failed;
-} arena_t;
-
-static void *arena_alloc(arena_t *a, size_t size) {
-  if (a->failed) return NULL;
-  if (a->n == a->cap) {
-    size_t cap = a->cap ? a->cap * 2 : 16;
-    void **p = realloc(a->ptr, cap * sizeof *p);
-    if (!p) return a->failed = true, NULL;
-    a->ptr = p;
-    a->cap = cap;
-  }
-  void *m = calloc(1, size ? size : 1);
-  if (!m) return a->failed = true, NULL;
-  return a->ptr[a->n++] = m;
-}
-
-static void arena_free(arena_t *a) {
-  for (size_t i = 0; i < a->n; i++) free(a->ptr[i]);
-  free(a->ptr);
 }
 
 /* @p v with every map in HashMap order: @p v itself when nothing moves (nothing is copied deeply). */
@@ -171,7 +193,7 @@ static const kc_value_t *hashmap_view(const kc_value_t *v, arena_t *a) {
   const kc_value_t **sub = arena_alloc(a, n * sizeof *sub);
   if (!order || !sub) return v;
   for (size_t i = 0; i < n; i++) order[i] = i;
-  if (v->type == KC_TYPE_MAP) hashmap_order(v->u.map.keys, n, order);
+  if (v->type == KC_TYPE_MAP) hashmap_order(a, v->u.map.keys, n, order);
   bool changed = false;
   for (size_t i = 0; i < n; i++) {
     sub[i] = hashmap_view(kids[order[i]], a);
@@ -205,14 +227,6 @@ static kc_s3_format_t view_format(const kc_s3_conf_t *c, kc_s3_view_t view) {
 
 #define LOGICAL_PREFIX "org.apache.kafka.connect.data."
 
-/* A string as the runtime's JSON writer escapes it (Jackson's rules). @p s is NUL-terminated. */
-static int json_text(kc_buf_t *out, const char *s, size_t n) {
-  kc_value_t v = {.type = KC_TYPE_STRING};
-  v.u.str.ptr = (char *)s; /* read only */
-  v.u.str.len = n;
-  return kc_value_to_json(NULL, &v, out);
-}
-
 /* ObjectMapper.writeObject of the Java object a Connect value is. */
 static int jackson_write(const kc_schema_t *s, const kc_value_t *v, kc_buf_t *out) {
   if (!v) return kc_buf_puts(out, "null");
@@ -229,12 +243,12 @@ static int jackson_write(const kc_schema_t *s, const kc_value_t *v, kc_buf_t *ou
       const kc_value_t *k = v->u.map.keys[i];
       if (i) rc = kc_buf_append(out, ",", 1);
       if (!rc && k && k->type == KC_TYPE_STRING) {
-        rc = kc_value_to_json(NULL, k, out);
+        rc = kc_json_append_string(out, k->u.str.ptr, k->u.str.len);
       } else if (!rc) { /* Jackson's default key serializer: toString() */
         kc_buf_t ks;
         kc_buf_init(&ks, 0);
         rc = kc_value_to_java_string(k, &ks);
-        if (!rc) rc = json_text(out, ks.data ? ks.data : "", ks.len);
+        if (!rc) rc = kc_json_append_string(out, ks.data, ks.len);
         kc_buf_free(&ks);
       }
       if (!rc) rc = kc_buf_append(out, ":", 1);
@@ -250,6 +264,8 @@ static int jackson_write(const kc_schema_t *s, const kc_value_t *v, kc_buf_t *ou
     }
     return rc ? rc : kc_buf_append(out, "]", 1);
   }
+  if (v->type == KC_TYPE_STRING && (!s || s->type == KC_TYPE_STRING)) /* else the schema check below */
+    return kc_json_append_string(out, v->u.str.ptr, v->u.str.len);
   return kc_value_to_json(s, v, out); /* scalars print alike; a nested Struct as JsonConverter does */
 }
 
@@ -270,16 +286,16 @@ int kc_s3_format_write(const kc_s3_conf_t *c, kc_s3_view_t view, const kc_schema
   size_t mark = out->len;
   int rc;
   if (view_format(c, view) == KC_S3_FORMAT_JSON) {
-    arena_t a = {0};
-    const kc_value_t *ordered = hashmap_view(value, &a);
-    if (a.failed) {
+    arena_t *a = &g_scratch;
+    const kc_value_t *ordered = hashmap_view(value, a);
+    if (a->failed) {
       rc = KC_ENOMEM;
     } else if (ordered && ordered->type == KC_TYPE_STRUCT) {
       rc = kc_value_to_json(schema, ordered, out); /* JsonConverter.fromConnectData */
     } else {
       rc = jackson_write(schema, ordered, out); /* writer.writeObject(value) */
     }
-    arena_free(&a);
+    arena_reset(a);
     if (rc == KC_ECONVERT)
       snprintf(err, errlen, "JsonFormat cannot write the record's %s: it does not match its schema",
                what);
@@ -312,24 +328,15 @@ int kc_s3_format_write_headers(const kc_s3_conf_t *c, const kc_s3_header_t *h, s
   (void)c;
   /* HeaderRecordView enveloped: Struct{headers: [Struct{key, value}]} through JsonConverter */
   size_t mark = out->len;
-  kc_buf_t tmp;
-  kc_buf_init(&tmp, 0);
   int rc = kc_buf_puts(out, "{\"headers\":[");
   for (size_t i = 0; i < n && !rc; i++) {
     rc = kc_buf_puts(out, i ? ",{\"key\":" : "{\"key\":");
-    if (!rc) rc = json_text(out, h[i].key, strlen(h[i].key));
+    if (!rc) rc = kc_json_append_string(out, h[i].key, strlen(h[i].key));
     if (!rc) rc = kc_buf_puts(out, ",\"value\":");
-    if (h[i].value) { /* header bytes are not NUL-terminated */
-      kc_buf_reset(&tmp);
-      if (!rc) rc = kc_buf_append(&tmp, h[i].value, h[i].len);
-      if (!rc) rc = json_text(out, tmp.data ? tmp.data : "", h[i].len);
-    } else if (!rc) {
-      rc = kc_buf_puts(out, "null");
-    }
+    if (!rc) rc = h[i].value ? kc_json_append_string(out, h[i].value, h[i].len) : kc_buf_puts(out, "null");
     if (!rc) rc = kc_buf_append(out, "}", 1);
   }
   if (!rc) rc = kc_buf_puts(out, "]}\n");
-  kc_buf_free(&tmp);
   if (rc) {
     out->len = mark;
     if (out->data) out->data[mark] = '\0';

@@ -240,6 +240,12 @@ KC_EXTERN int kc_value_to_java_string(const kc_value_t *v, kc_buf_t *out);
  * @returns 0, KC_ECONVERT (value does not match schema), or a kc_buf error.
  */
 KC_EXTERN int kc_value_to_json(const kc_schema_t *schema, const kc_value_t *v, kc_buf_t *out);
+/**
+ * Appends the UTF-8 text @p s (@p len bytes, need not be NUL-terminated) as a
+ * quoted JSON string, escaped byte for byte as kc_value_to_json() (Jackson)
+ * escapes strings. @returns 0 or a kc_buf error.
+ */
+KC_EXTERN int kc_json_append_string(kc_buf_t *out, const char *s, size_t len);
 /**@}*/
 
 /** @name Configuration (java.util.Properties / Map<String,String>; ConfigDef) */

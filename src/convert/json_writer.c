@@ -14,7 +14,20 @@
 int kc_json_encode_string(kc_buf_t *out, const char *str, size_t len) {
   static const char hex[] = "0123456789ABCDEF";
   const unsigned char *s = (const unsigned char *)str, *end = s + len, *run = s;
+  /* Most strings need no escape: one reserve and one copy. */
+  const unsigned char *q = s;
+  while (end - q >= 8 && kc_json_plain8(q)) q += 8;
+  while (q < end && *q >= 0x20 && *q != '"' && *q != '\\' && *q < 0x80) q++;
   int rc = kc_buf_reserve(out, len + 2);
+  if (!rc && q == end) {
+    char *o = out->data + out->len;
+    o[0] = '"';
+    if (len) memcpy(o + 1, str, len);
+    o[len + 1] = '"';
+    o[len + 2] = '\0';
+    out->len += len + 2;
+    return 0;
+  }
   if (!rc) rc = kc_buf_append(out, "\"", 1);
   while (!rc && s < end) {
     while (end - s >= 8 && kc_json_plain8(s)) s += 8;

@@ -2,7 +2,12 @@
 #include <stdio.h>
 
 #include "convert/converter.h"
+#include "convert/json_value.h"
 #include "util/log.h"
+
+int kc_json_append_string(kc_buf_t *out, const char *s, size_t len) {
+  return kc_json_encode_string(out, s ? s : "", s ? len : 0);
+}
 
 int kc_value_to_json(const kc_schema_t *schema, const kc_value_t *v, kc_buf_t *out) {
   /* One converter for the process: the loop is single-threaded and the converter holds only
