@@ -84,54 +84,20 @@ static bool java_hash(const kc_value_t *k, uint32_t *h) {
 }
 
 /*
- * Scratch memory for one record's reordered view: a bump allocator whose blocks are kept from
- * record to record (the loop is single-threaded), so a record costs no malloc once warm.
+ * Scratch memory for one record's reordered view: the runtime's bump allocator, reset (not
+ * freed) after each record, so a record costs no malloc once warm. The loop is single-threaded.
  */
-typedef struct scratch_block_s {
-  struct scratch_block_s *next;
-  size_t used, cap;
-  max_align_t data[];
-} scratch_block_t;
-
 typedef struct {
-  scratch_block_t *head; /* newest first */
+  kc_arena_t *mem;
   bool failed;
 } arena_t;
 
-static arena_t g_scratch;
+static kc_arena_t g_scratch = KC_ARENA_INIT;
 
 static void *arena_alloc(arena_t *a, size_t size) {
-  if (a->failed) return NULL;
-  size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-  if (!size) size = sizeof(max_align_t);
-  scratch_block_t *b = a->head;
-  if (!b || b->cap - b->used < size) {
-    size_t cap = b ? b->cap * 2 : 16 * 1024;
-    if (cap < size) cap = size;
-    if (!(b = malloc(sizeof *b + cap))) return a->failed = true, NULL;
-    b->used = 0;
-    b->cap = cap;
-    b->next = a->head;
-    a->head = b;
-  }
-  void *m = (unsigned char *)b->data + b->used;
-  b->used += size;
-  return memset(m, 0, size);
-}
-
-/* Keeps the newest (biggest) block for the next record, up to 1 MiB. */
-static void arena_reset(arena_t *a) {
-  scratch_block_t *keep = a->head && a->head->cap <= (1u << 20) ? a->head : NULL;
-  for (scratch_block_t *b = a->head, *n; b; b = n) {
-    n = b->next;
-    if (b != keep) free(b);
-  }
-  if (keep) {
-    keep->next = NULL;
-    keep->used = 0;
-  }
-  a->head = keep;
-  a->failed = false;
+  void *m = a->failed ? NULL : kc_arena_alloc(a->mem, size ? size : 1);
+  if (!m) return a->failed = true, NULL;
+  return memset(m, 0, size ? size : 1);
 }
 
 /* HashMap.resize: doubles the table; recounts the bins of the first @p last + 1 keys. */
@@ -286,7 +252,7 @@ int kc_s3_format_write(const kc_s3_conf_t *c, kc_s3_view_t view, const kc_schema
   size_t mark = out->len;
   int rc;
   if (view_format(c, view) == KC_S3_FORMAT_JSON) {
-    arena_t *a = &g_scratch;
+    arena_t scratch = {&g_scratch, false}, *a = &scratch;
     const kc_value_t *ordered = hashmap_view(value, a);
     if (a->failed) {
       rc = KC_ENOMEM;
@@ -295,7 +261,7 @@ int kc_s3_format_write(const kc_s3_conf_t *c, kc_s3_view_t view, const kc_schema
     } else {
       rc = jackson_write(schema, ordered, out); /* writer.writeObject(value) */
     }
-    arena_reset(a);
+    kc_arena_reset(&g_scratch);
     if (rc == KC_ECONVERT)
       snprintf(err, errlen, "JsonFormat cannot write the record's %s: it does not match its schema",
                what);

@@ -103,6 +103,26 @@ KC_EXTERN void kc_buf_reset(kc_buf_t *b);
 KC_EXTERN void kc_buf_free(kc_buf_t *b);
 /**@}*/
 
+/** @name Scratch memory: a bump allocator for data that dies together (one batch, one record) */
+/**@{*/
+typedef struct kc_arena_chunk_s kc_arena_chunk_t;
+/** Zero-initialise (or KC_ARENA_INIT); allocates nothing until the first kc_arena_alloc(). */
+typedef struct kc_arena_s {
+  kc_arena_chunk_t *head; /**< newest chunk first */
+  size_t used;            /**< bytes handed out since the last reset */
+} kc_arena_t;
+#define KC_ARENA_INIT {NULL, 0}
+/**
+ * @returns @p size bytes (uninitialised) aligned for any scalar, owned by @p a and valid until
+ * kc_arena_reset()/kc_arena_free(); NULL when out of memory. Never freed one by one.
+ */
+KC_EXTERN void *kc_arena_alloc(kc_arena_t *a, size_t size);
+/** Frees everything handed out; keeps the biggest chunk of at most 2 MiB for the next round. */
+KC_EXTERN void kc_arena_reset(kc_arena_t *a);
+/** Frees all memory; @p a may be reused (it is empty). */
+KC_EXTERN void kc_arena_free(kc_arena_t *a);
+/**@}*/
+
 /** @name Connect data: schemas and values (connect-api org.apache.kafka.connect.data) */
 /**@{*/
 #define KC_TYPE_MAP(XX)                                                      \
