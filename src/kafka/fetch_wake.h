@@ -9,11 +9,12 @@
  * alternates bursts with ~1 s pauses. Every op enqueued on a broker thread
  * wakes it, and it then re-decides fetchability; the only asynchronous public
  * call in 2.0.2 that enqueues on every broker without side effects is the
- * ListConsumerGroups admin request (ListGroups to each broker). So whenever
- * the queue is estimated below half the caps (messages queued x the average
- * message size seen) and the application consumed a quarter of the cap since
- * the last wake-up, or drained the queue, one such request goes out; at most
- * one is in flight, and its result re-checks. librdkafka >= 2.2 bounds the
+ * ListConsumerGroups admin request (ListGroups to each broker). So once the
+ * queue was seen at half a cap or more (messages queued x the average message
+ * size seen, before a batch is taken) and is then below half of it, with a
+ * quarter of the cap consumed since the last wake-up or the queue drained,
+ * one such request goes out; at most one is in flight, and its result
+ * re-checks. A consumer that keeps its queue low sends none. librdkafka >= 2.2 bounds the
  * pause itself with fetch.queue.backoff.ms.
  */
 #ifndef KC_KAFKA_FETCH_WAKE_H
@@ -33,6 +34,7 @@ typedef struct kc_fetch_wake_s {
   int64_t bytes, msgs;           /* consumed since the last wake-up */
   int64_t bytes_total, msgs_total; /* consumed in all, for the average message size */
   bool inflight;
+  bool was_high;                 /* the queue held >= half a cap since the last wake-up */
   bool disabled;                 /* librdkafka >= 2.2: fetch.queue.backoff.ms does it */
   uint64_t sent;                 /* wake-ups sent */
 } kc_fetch_wake_t;
@@ -41,11 +43,12 @@ typedef struct kc_fetch_wake_s {
 void kc_fetch_wake_init(kc_fetch_wake_t *fw, rd_kafka_t *rk, rd_kafka_queue_t *resq);
 
 /**
- * Accounts @p msgs messages of @p bytes (payload + key) just consumed, with
- * @p queued events left in the consumer queue (rd_kafka_queue_length); may
- * send a wake-up.
+ * Accounts @p msgs messages of @p bytes (payload + key) just consumed from a
+ * consumer queue that held @p before events and now holds @p after
+ * (rd_kafka_queue_length); may send a wake-up.
  */
-void kc_fetch_wake_consumed(kc_fetch_wake_t *fw, int64_t msgs, int64_t bytes, size_t queued);
+void kc_fetch_wake_consumed(kc_fetch_wake_t *fw, int64_t msgs, int64_t bytes, size_t before,
+                            size_t after);
 
 /** Sends a wake-up if one is due for @p queued events left in the queue. */
 void kc_fetch_wake_check(kc_fetch_wake_t *fw, size_t queued);

@@ -343,6 +343,7 @@ static void drain(kc_sink_runner_t *r) {
     deliver(r);
     if (r->npending || task->phase != KC_PHASE_RUNNING || r->revoking || task->state == KC_STATE_FAILED)
       return; /* resumed by wakeup, retry timer, resume or revoke completion */
+    size_t queued_before = rd_kafka_queue_length(r->q);
     ssize_t n = rd_kafka_consume_batch_queue(r->q, 0, r->pending, BATCH_MAX);
     if (n < 0) {
       kc__task_failed(task, "consume failed: %s", rd_kafka_err2str(rd_kafka_last_error()));
@@ -372,7 +373,9 @@ static void drain(kc_sink_runner_t *r) {
     }
     r->npending = w;
     r->pending_off = 0;
-    if (n > 0) kc_fetch_wake_consumed(&r->fetch_wake, (int64_t)n, bytes, rd_kafka_queue_length(r->q));
+    if (n > 0)
+      kc_fetch_wake_consumed(&r->fetch_wake, (int64_t)n, bytes, queued_before,
+                             rd_kafka_queue_length(r->q));
     if (n == 0 && rd_kafka_queue_length(r->q) == 0) return; /* empty: the fd wakes us */
     if ((size_t)n >= budget) {
       deliver(r);
