@@ -199,8 +199,8 @@ static int jackson_write(const kc_schema_t *s, const kc_value_t *v, kc_buf_t *ou
   if (s && s->name && !strncmp(s->name, LOGICAL_PREFIX, strlen(LOGICAL_PREFIX))) {
     const char *l = s->name + strlen(LOGICAL_PREFIX);
     /* java.util.Date is written as epoch milliseconds */
-    if (!strcmp(l, "Date")) return kc_buf_printf(out, "%lld", (long long)v->u.i * 86400000LL);
-    if (!strcmp(l, "Time") || !strcmp(l, "Timestamp")) return kc_buf_printf(out, "%lld", (long long)v->u.i);
+    if (!strcmp(l, "Date")) return kc_buf_append_int(out, v->u.i * 86400000LL);
+    if (!strcmp(l, "Time") || !strcmp(l, "Timestamp")) return kc_buf_append_int(out, v->u.i);
   }
   int rc = 0;
   if (v->type == KC_TYPE_MAP) {

@@ -290,7 +290,7 @@ static int field_value(const kc_s3_record_view_t *r, const char *field, kc_buf_t
     case KC_TYPE_INT16:
     case KC_TYPE_INT32:
     case KC_TYPE_INT64:
-      return fv ? kc_buf_printf(out, "%lld", (long long)fv->u.i) : kc_buf_puts(out, "null");
+      return fv ? kc_buf_append_int(out, fv->u.i) : kc_buf_puts(out, "null");
     case KC_TYPE_STRING:
       return fv ? kc_buf_append(out, fv->u.str.ptr, fv->u.str.len) : kc_buf_puts(out, "null");
     case KC_TYPE_BOOLEAN:

@@ -771,6 +771,7 @@ static int apply_all(build_t *b, const kc_config_t *worker, const kc_config_t *o
 
   /* Memory caps for a sidecar; librdkafka's own defaults buffer up to 1 GiB. */
   if (b->kind == KC_KAFKA_CONSUMER) {
+    enum { PREFETCH_KB = 4096 }; /* small is enough with fetch wake-ups (kafka/fetch_wake.h) */
     /* fetch.max.bytes follows queued.max.messages.kbytes unless set (librdkafka adjusts it). */
     const char *fmb = NULL;
     char kb[32];
@@ -778,12 +779,14 @@ static int apply_all(build_t *b, const kc_config_t *worker, const kc_config_t *o
     if (kc_config_get(b->user_rd, "fetch.max.bytes") &&
         rd_kafka_conf_get(b->conf, "fetch.max.bytes", kb, &n) == RD_KAFKA_CONF_OK) {
       long long bytes = atoll(kb);
-      if (bytes > 4096LL * 1024) {
+      if (bytes > PREFETCH_KB * 1024LL) {
         snprintf(kb, sizeof kb, "%lld", (bytes + 1023) / 1024);
         fmb = kb;
       }
     }
-    rc = set_default(b, "queued.max.messages.kbytes", fmb ? fmb : "4096");
+    char def[16];
+    snprintf(def, sizeof def, "%d", PREFETCH_KB);
+    rc = set_default(b, "queued.max.messages.kbytes", fmb ? fmb : def);
     /* librdkafka 2.0.2 compares queued.min.messages with the whole consumer queue and, once it
      * is exceeded, backs every partition off for about a second (loop-integration.md K6): a
      * count low enough to bite cuts throughput tenfold. The byte cap above bounds memory. */

@@ -625,7 +625,7 @@ static int append_value(const kc_schema_t *s, const kc_value_t *v, bool embedded
     case KC_TYPE_INT8:
     case KC_TYPE_INT16:
     case KC_TYPE_INT32:
-    case KC_TYPE_INT64: return kc_buf_printf(out, "%lld", (long long)v->u.i);
+    case KC_TYPE_INT64: return kc_buf_append_int(out, v->u.i);
     case KC_TYPE_FLOAT32: return kc_buf_append(out, num, kc_java_format_float((float)v->u.f, num));
     case KC_TYPE_FLOAT64: return kc_buf_append(out, num, kc_java_format_double(v->u.f, num));
     case KC_TYPE_BOOLEAN: return kc_buf_puts(out, v->u.b ? "true" : "false");

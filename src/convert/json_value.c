@@ -201,8 +201,7 @@ static int scan_string(kc_json_reader_t *r, bool store, const char **s, size_t *
   bool escaped = false;
   for (;;) {
     const unsigned char *run = p;
-    while (end - p >= 8 && kc_json_plain8(p)) p += 8;
-    while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) p++;
+    p = kc_json_plain_end(p, end);
     if (p < end && *p >= 0x80) {
       size_t n = kc_utf8_seq_len(p, end);
       if (!n) {

@@ -145,6 +145,15 @@ static inline bool kc_json_plain8(const unsigned char *p) {
   return !(hit & high);
 }
 
+/* The first byte at or after @p p that ends or escapes a string or starts a non-ASCII sequence
+ * (@p end when none): the run before it can be copied as it is. */
+static inline const unsigned char *kc_json_plain_end(const unsigned char *p,
+                                                     const unsigned char *end) {
+  while (end - p >= 8 && kc_json_plain8(p)) p += 8;
+  while (p < end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) p++;
+  return p;
+}
+
 /** Appends @p s as a JSON string (quotes included), escaped as Jackson does. Invalid UTF-8 becomes U+FFFD. */
 int kc_json_encode_string(kc_buf_t *out, const char *s, size_t len);
 /** Appends a double as Jackson writes it: Java's Double.toString, NaN/Infinity quoted. */

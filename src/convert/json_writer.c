@@ -15,9 +15,7 @@ int kc_json_encode_string(kc_buf_t *out, const char *str, size_t len) {
   static const char hex[] = "0123456789ABCDEF";
   const unsigned char *s = (const unsigned char *)str, *end = s + len, *run = s;
   /* Most strings need no escape: one reserve and one copy. */
-  const unsigned char *q = s;
-  while (end - q >= 8 && kc_json_plain8(q)) q += 8;
-  while (q < end && *q >= 0x20 && *q != '"' && *q != '\\' && *q < 0x80) q++;
+  const unsigned char *q = kc_json_plain_end(s, end);
   int rc = kc_buf_reserve(out, len + 2);
   if (!rc && q == end) {
     char *o = out->data + out->len;
@@ -29,14 +27,11 @@ int kc_json_encode_string(kc_buf_t *out, const char *str, size_t len) {
     return 0;
   }
   if (!rc) rc = kc_buf_append(out, "\"", 1);
+  s = q; /* [str, q) is plain: it goes out with the first run */
   while (!rc && s < end) {
-    while (end - s >= 8 && kc_json_plain8(s)) s += 8;
+    s = kc_json_plain_end(s, end);
     if (s == end) break;
     unsigned c = *s;
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-      s++;
-      continue;
-    }
     size_t n = c >= 0x80 ? kc_utf8_seq_len(s, end) : 0;
     if (n && n < 4) {
       s += n;

@@ -373,10 +373,9 @@ static void drain(kc_sink_runner_t *r) {
     }
     r->npending = w;
     r->pending_off = 0;
-    if (n > 0)
-      kc_fetch_wake_consumed(&r->fetch_wake, (int64_t)n, bytes, queued_before,
-                             rd_kafka_queue_length(r->q));
-    if (n == 0 && rd_kafka_queue_length(r->q) == 0) return; /* empty: the fd wakes us */
+    size_t queued = rd_kafka_queue_length(r->q);
+    if (n > 0) kc_fetch_wake_consumed(&r->fetch_wake, (int64_t)n, bytes, queued_before, queued);
+    if (n == 0 && queued == 0) return; /* empty: the fd wakes us */
     if ((size_t)n >= budget) {
       deliver(r);
       kc_kqueue_continue(&r->kq); /* yield to the loop; no fd event will come (K1) */
