@@ -113,7 +113,18 @@ static int run_standalone(int argc, char **argv) {
     return 1;
   }
   m.herder = kc_herder_standalone_create(m.wk);
-  m.rest = kc_rest_start(m.loop, m.herder, wc->rest_host, wc->rest_port, NULL, err, sizeof err);
+  kc_rest_options_t ro = {
+      .listeners = wc->rest_listeners,
+      .nlisteners = wc->rest_listener_count,
+      .admin_mode = wc->admin_listeners_mode == 0   ? KC_REST_ADMIN_ON_MAIN
+                    : wc->admin_listeners_mode == 1 ? KC_REST_ADMIN_DISABLED
+                                                    : KC_REST_ADMIN_SEPARATE,
+      .ssl_props = wc->props,
+      .limits = {.max_connections = (int)wc->rest_max_connections,
+                 .max_connections_per_ip = (int)wc->rest_max_connections_per_ip,
+                 .header_timeout_ms = (uint64_t)wc->rest_header_timeout_ms},
+  };
+  m.rest = kc_rest_start(m.loop, m.herder, &ro, err, sizeof err);
   if (!m.rest) {
     kc_log_error("kc.main", "cannot start the REST server: %s", err);
     m.exit_code = 1;

@@ -22,6 +22,8 @@ typedef struct {
   kc_worker_config_t pub;
   char *rest_host;
   char *advertised_host;
+  kc_worker_listener_t *listeners; /* url and host strings owned */
+  size_t nlisteners;
 } worker_config_t;
 
 static int validate_plugin_discovery(const char *name, const char *value, char *errstr,
@@ -76,6 +78,10 @@ static const kc_config_def_t worker_defs[] = {
     DEF("access.control.allow.origin", KC_CFG_STRING, ""),
     DEF("access.control.allow.methods", KC_CFG_STRING, ""),
     DEF("response.http.headers.config", KC_CFG_STRING, ""),
+    /* kconnect's own REST transport limits (Connect has none; Jetty's are not configurable) */
+    RANGE("kconnect.rest.max.connections", KC_CFG_INT, "256", 1, 1000000),
+    RANGE("kconnect.rest.max.connections.per.ip", KC_CFG_INT, "64", 1, 1000000),
+    RANGE("kconnect.rest.header.timeout.ms", KC_CFG_LONG, "10000", 1, 86400000),
     /* distributed (section 3.2): accepted so one worker file serves both modes */
     DEF("group.id", KC_CFG_STRING, NULL),
     DEF("config.storage.topic", KC_CFG_STRING, NULL),
@@ -142,16 +148,23 @@ static void log_unused(const kc_config_t *props) {
 }
 
 /*
- * "http://host:port", "http://:port" (all interfaces), "http://[::1]:port".
- * Writes the host (empty for all interfaces) and port.
+ * Connect's listener syntax (RestServer.LISTENER_PATTERN): "http://host:port",
+ * "https://host:port", "http://:port" (all interfaces), "http://[::1]:port";
+ * the scheme is case-insensitive. @p key names the setting in errors.
  */
-static int parse_listener(const char *l, char **host, int *port, char *errstr, size_t n) {
+static int parse_listener(const char *key, const char *l, kc_worker_listener_t *out, char *errstr,
+                          size_t n) {
   const char *sep = strstr(l, "://");
-  if (sep && (size_t)(sep - l) == 5 && strncasecmp(l, "https", 5) == 0) {
-    snprintf(errstr, n, "listeners: https is not supported yet");
-    return KC_EINVAL;
+  bool https = false;
+  if (sep && (size_t)(sep - l) == 5 && strncasecmp(l, "https", 5) == 0) https = true;
+  else if (!sep || (size_t)(sep - l) != 4 || strncasecmp(l, "http", 4) != 0) {
+    if (sep) {
+      snprintf(errstr, n, "%s: Invalid listener '%s': Listener protocol must be either \"http\" or \"https\".",
+               key, l);
+      return KC_EINVAL;
+    }
+    goto bad;
   }
-  if (!sep || (size_t)(sep - l) != 4 || strncasecmp(l, "http", 4) != 0) goto bad;
   const char *h = sep + 3, *colon;
   size_t hlen;
   if (*h == '[') {
@@ -169,19 +182,70 @@ static int parse_listener(const char *l, char **host, int *port, char *errstr, s
   const char *p = colon + 1;
   size_t plen = strlen(p);
   if (plen && p[plen - 1] == '/') plen--;
-  if (plen == 0 || plen > 5 || strspn(p, "0123456789") != plen) goto bad;
+  if (plen == 0 || plen > 5 || strspn(p, "0123456789") < plen) goto bad;
   int v = atoi(p);
   if (v > 65535) goto bad;
-  *host = strndup(h, hlen);
-  if (!*host) return KC_ENOMEM;
-  *port = v;
+  char *host = strndup(h, hlen), *url = strdup(l);
+  if (!host || !url) {
+    free(host);
+    free(url);
+    return KC_ENOMEM;
+  }
+  out->host = host;
+  out->url = url;
+  out->port = v;
+  out->https = https;
   return 0;
 bad:
   snprintf(errstr, n,
-           "listeners: Invalid listener '%s': expected http://host:port (an empty host listens "
-           "on all interfaces)",
-           l);
+           "%s: Invalid listener '%s': expected http://host:port or https://host:port (an empty "
+           "host listens on all interfaces)",
+           key, l);
   return KC_EINVAL;
+}
+
+/* Appends every entry of the list @p value of @p key to wc->listeners. */
+static int add_listeners(worker_config_t *wc, const char *key, const char *value, bool admin,
+                         char *errstr, size_t errstr_size) {
+  char **items = NULL;
+  kc_config_t *tmp = kc_config_new();
+  int n = tmp && kc_config_set(tmp, key, value) == 0 ? kc_config_get_list(tmp, key, &items) : KC_ENOMEM;
+  kc_config_destroy(tmp);
+  int rc = 0;
+  if (n < 0) {
+    snprintf(errstr, errstr_size, "out of memory");
+    return KC_ENOMEM;
+  }
+  if (n == 0 && !admin) {
+    snprintf(errstr, errstr_size,
+             "Invalid value for listeners, at least one URL is expected, ex: "
+             "http://localhost:8080,https://localhost:8443.");
+    rc = KC_EINVAL;
+  }
+  kc_worker_listener_t *grown =
+      rc ? NULL : realloc(wc->listeners, (wc->nlisteners + (size_t)n + 1) * sizeof(*grown));
+  if (!rc && !grown) {
+    snprintf(errstr, errstr_size, "out of memory");
+    rc = KC_ENOMEM;
+  }
+  if (grown) wc->listeners = grown;
+  for (int i = 0; i < n && rc == 0; i++) {
+    if (!*items[i]) {
+      snprintf(errstr, errstr_size, "Empty URL found when parsing %s list.", key);
+      rc = KC_EINVAL;
+      break;
+    }
+    kc_worker_listener_t *l = &wc->listeners[wc->nlisteners];
+    memset(l, 0, sizeof(*l));
+    rc = parse_listener(key, items[i], l, errstr, errstr_size);
+    if (rc == KC_ENOMEM) snprintf(errstr, errstr_size, "out of memory");
+    if (rc == 0) {
+      l->admin = admin;
+      wc->nlisteners++;
+    }
+  }
+  kc_config_list_free(items);
+  return rc;
 }
 
 static int64_t long_or(const kc_config_t *props, const char *key, int64_t dflt) {
@@ -195,6 +259,11 @@ void kc_worker_config_destroy(kc_worker_config_t *pub) {
   kc_config_destroy(pub->props);
   free(wc->rest_host);
   free(wc->advertised_host);
+  for (size_t i = 0; i < wc->nlisteners; i++) {
+    free((char *)wc->listeners[i].url);
+    free((char *)wc->listeners[i].host);
+  }
+  free(wc->listeners);
   free(wc);
 }
 
@@ -229,42 +298,63 @@ kc_worker_config_t *kc_worker_config_create(kc_config_t *props, char *errstr, si
   pub->client_id_prefix = (v = kc_config_get(props, "client.id")) ? v : "";
 
   pub->listeners = (v = kc_config_get(props, "listeners")) ? v : "http://:8083";
-  char **items = NULL;
-  kc_config_t *tmp = kc_config_new();
-  int n = tmp && kc_config_set(tmp, "listeners", pub->listeners) == 0
-              ? kc_config_get_list(tmp, "listeners", &items)
-              : KC_ENOMEM;
-  kc_config_destroy(tmp);
-  int rc = 0;
-  if (n < 0) {
-    snprintf(errstr, errstr_size, "out of memory");
-    rc = KC_ENOMEM;
-  } else if (n == 0) {
-    snprintf(errstr, errstr_size,
-             "Invalid value for listeners, at least one URL is expected, ex: "
-             "http://localhost:8080,https://localhost:8443.");
-    rc = KC_EINVAL;
-  } else {
-    /* Every listener must be usable, though only the first is served. */
-    for (int i = n - 1; i >= 0 && rc == 0; i--) {
-      free(wc->rest_host);
-      wc->rest_host = NULL;
-      rc = parse_listener(items[i], &wc->rest_host, &pub->rest_port, errstr, errstr_size);
-    }
-    if (rc == 0 && n > 1)
-      kc_log_warn("kc.config", "listeners: only the first listener (%s) is served", items[0]);
+  int rc = add_listeners(wc, "listeners", pub->listeners, false, errstr, errstr_size);
+  size_t nmain = wc->nlisteners;
+  /* admin.listeners: unset = admin endpoints on the main listeners, blank = disabled. */
+  const char *admin = kc_config_get(props, "admin.listeners");
+  if (rc == 0 && admin) {
+    pub->admin_listeners_mode = 1;
+    rc = add_listeners(wc, "admin.listeners", admin, true, errstr, errstr_size);
+    if (rc == 0 && wc->nlisteners > nmain) pub->admin_listeners_mode = 2;
   }
-  kc_config_list_free(items);
   if (rc) {
     kc_worker_config_destroy(pub);
     return NULL;
   }
+  pub->rest_listeners = wc->listeners;
+  pub->rest_listener_count = wc->nlisteners;
+  pub->rest_max_connections = long_or(props, "kconnect.rest.max.connections", 256);
+  pub->rest_max_connections_per_ip = long_or(props, "kconnect.rest.max.connections.per.ip", 64);
+  pub->rest_header_timeout_ms = long_or(props, "kconnect.rest.header.timeout.ms", 10000);
+
+  /* Connect's advertised listener: rest.advertised.listener, else http if any
+   * listener is http, else https; its first listener gives host and port. */
+  const char *adv_proto = kc_config_get(props, "rest.advertised.listener");
+  if (adv_proto && *adv_proto && strcasecmp(adv_proto, "http") && strcasecmp(adv_proto, "https")) {
+    snprintf(errstr, errstr_size,
+             "Invalid value %s for configuration rest.advertised.listener: must be http or https",
+             adv_proto);
+    kc_worker_config_destroy(pub);
+    return NULL;
+  }
+  bool adv_https = false;
+  if (adv_proto && *adv_proto) {
+    adv_https = strcasecmp(adv_proto, "https") == 0;
+  } else {
+    adv_https = true;
+    for (size_t i = 0; i < nmain; i++)
+      if (!wc->listeners[i].https) adv_https = false;
+  }
+  const kc_worker_listener_t *adv_l = &wc->listeners[0];
+  for (size_t i = 0; i < nmain; i++) {
+    if (wc->listeners[i].https == adv_https) {
+      adv_l = &wc->listeners[i];
+      break;
+    }
+  }
+  wc->rest_host = strdup(wc->listeners[0].host);
+  if (!wc->rest_host) {
+    snprintf(errstr, errstr_size, "out of memory");
+    kc_worker_config_destroy(pub);
+    return NULL;
+  }
   pub->rest_host = wc->rest_host;
+  pub->rest_port = wc->listeners[0].port;
 
   /* Connect advertises rest.advertised.host.name, else the listener host, else the machine's name. */
   const char *adv = kc_config_get(props, "rest.advertised.host.name");
   char hostname[256] = "localhost";
-  if (!adv || !*adv) adv = *wc->rest_host ? wc->rest_host : NULL;
+  if (!adv || !*adv) adv = *adv_l->host ? adv_l->host : NULL;
   if (!adv) {
     if (gethostname(hostname, sizeof hostname) != 0) snprintf(hostname, sizeof hostname, "localhost");
     hostname[sizeof hostname - 1] = '\0';
@@ -277,13 +367,8 @@ kc_worker_config_t *kc_worker_config_create(kc_config_t *props, char *errstr, si
     return NULL;
   }
   pub->advertised_host = wc->advertised_host;
-  pub->advertised_port = (int)long_or(props, "rest.advertised.port", pub->rest_port);
+  pub->advertised_port = (int)long_or(props, "rest.advertised.port", adv_l->port);
 
-  if ((v = kc_config_get(props, "rest.advertised.listener")) && strcasecmp(v, "https") == 0) {
-    snprintf(errstr, errstr_size, "rest.advertised.listener: https is not supported yet");
-    kc_worker_config_destroy(pub);
-    return NULL;
-  }
   log_unused(props);
   return pub;
 }

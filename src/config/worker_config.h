@@ -2,9 +2,20 @@
 #ifndef KC_CONFIG_WORKER_CONFIG_H
 #define KC_CONFIG_WORKER_CONFIG_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kconnect/connector.h"
+
+/** One entry of listeners or admin.listeners, parsed. */
+typedef struct kc_worker_listener_s {
+  const char *url;  /**< as configured (owned by the worker config) */
+  const char *host; /**< "" = all interfaces (owned) */
+  int port;
+  bool https;
+  bool admin;       /**< an admin.listeners entry */
+} kc_worker_listener_t;
 
 typedef struct kc_worker_config_s {
   kc_config_t *props;            /**< all keys as given (owned) */
@@ -19,6 +30,12 @@ typedef struct kc_worker_config_s {
   const char *listeners;         /**< default "http://:8083" */
   const char *rest_host;         /**< parsed from the first listener; "" = all interfaces */
   int rest_port;                 /**< parsed from the first listener */
+  const kc_worker_listener_t *rest_listeners; /**< every listener, then every admin listener */
+  size_t rest_listener_count;
+  int admin_listeners_mode;      /**< 0 admin.listeners unset, 1 set but empty, 2 a list */
+  int64_t rest_max_connections;  /**< kconnect.rest.max.connections (256) */
+  int64_t rest_max_connections_per_ip; /**< kconnect.rest.max.connections.per.ip (64) */
+  int64_t rest_header_timeout_ms; /**< kconnect.rest.header.timeout.ms (10000) */
   const char *advertised_host;   /**< rest.advertised.host.name or the hostname */
   int advertised_port;
   const char *plugin_path;       /**< accepted, unused */

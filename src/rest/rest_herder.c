@@ -9,7 +9,7 @@ static int submit_to_herder(void *ctx, const kc_herder_req_t *req, kc_herder_cb 
   return kc_herder_submit(ctx, req, cb, arg);
 }
 
-kc_rest_t *kc_rest_start(uv_loop_t *loop, kc_herder_t *herder, const char *host, int port,
-                         const kc_rest_limits_t *limits, char *errstr, size_t errstr_size) {
-  return kc_rest_start_with(loop, submit_to_herder, herder, host, port, limits, errstr, errstr_size);
+kc_rest_t *kc_rest_start(uv_loop_t *loop, kc_herder_t *herder, const kc_rest_options_t *opts,
+                         char *errstr, size_t errstr_size) {
+  return kc_rest_start_with(loop, submit_to_herder, herder, opts, errstr, errstr_size);
 }

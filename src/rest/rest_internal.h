@@ -11,6 +11,7 @@
 #include <llhttp.h>
 #include <stdbool.h>
 
+#include "rest/auth.h"
 #include "rest/rest.h"
 
 typedef struct kc_rest_conn_s kc_rest_conn_t;
@@ -18,11 +19,17 @@ typedef struct kc_rest_call_s kc_rest_call_t;
 
 struct kc_rest_s {
   uv_loop_t *loop;
-  uv_tcp_t listener;
+  struct kc_rest_lsn_s *lsns; /* listeners (listener.h), in kc_rest_options_t order */
+  size_t nlsns;
+  kc_rest_admin_mode_t admin_mode;
+  struct kc_rest_tls_s *tls_main, *tls_admin; /* https contexts (NULL if unused) */
+  uv_timer_t refuse_timer;    /* ends a rate-limited logging interval of refusals */
+  bool refuse_window;         /* inside an interval: refusals are counted, not logged */
+  unsigned long refused_total, refused_per_ip;
+  char *plainbuf;             /* shared: decrypted TLS records, consumed before the next */
   kc_rest_submit_fn submit;
   void *submit_ctx;
   kc_rest_limits_t limits;
-  int port;
   kc_rest_conn_t *conns; /* doubly linked through conn->next/prev */
   int nconns;
   int pending_closes;    /* handles (listener, conns, rejected accepts) not yet closed */
@@ -30,6 +37,7 @@ struct kc_rest_s {
   void (*close_cb)(void *arg);
   void *close_arg;
   char *readbuf;         /* shared: every read is consumed before the next alloc */
+  kc_rest_policy_t *policy; /* auth, CORS, response headers (auth.h); owned; NULL = none */
 };
 
 /** One parsed request; memory lives until its response has been written. */
@@ -40,7 +48,14 @@ typedef struct kc_rest_msg_s {
   kc_buf_t content_type; /* empty when the header is absent */
   bool has_content_type;
   kc_buf_t body;
+  /* Request headers the policy reads (router.c); has_hdr[i] false when absent. */
+  kc_buf_t hdr[4];       /* indexed by kc_rest_hdr_idx_t */
+  bool has_hdr[4];
+  kc_buf_t *cur_hdr;     /* the one being received, between field and value */
+  kc_rest_hdrlist_t resp_headers; /* policy headers for the response (filled at dispatch) */
 } kc_rest_msg_t;
+
+typedef enum { KC_REST_HDR_AUTHORIZATION, KC_REST_HDR_ORIGIN, KC_REST_HDR_ACR_METHOD, KC_REST_HDR_ACR_HEADERS } kc_rest_hdr_idx_t;
 
 /**
  * A request in the herder's hands. The herder callback owns and frees it; the
@@ -71,6 +86,24 @@ void kc__rest_reply_error(kc_rest_conn_t *hc, int status, const char *fmt, ...)
 const char *kc__rest_reason(int status);
 
 /* router.c */
+/**
+ * Called by the transport when header @p name (NUL-terminated) begins. @returns
+ * true when the policy wants it; its value bytes then go to msg->cur_hdr. A
+ * repeated header is joined with ',' (JAX-RS getHeaderString) for
+ * Authorization; for the others the first one counts (getHeader).
+ */
+bool kc__rest_msg_header_begin(kc_rest_msg_t *msg, const char *name);
+/** Frees what the policy keeps in @p msg (from the transport's msg_free). */
+void kc__rest_msg_policy_free(kc_rest_msg_t *msg);
+/**
+ * Writes the policy headers of the current request into a response being
+ * built: every one except those the server writes itself this time
+ * (Content-Type when @p has_type, Location, Allow when set). @returns 0 or a
+ * kc_buf error. kc__rest_msg_has_date() says whether to omit the server's Date.
+ */
+int kc__rest_msg_policy_emit(const kc_rest_msg_t *msg, bool has_type, bool has_location, bool has_allow,
+                             kc_buf_t *out);
+bool kc__rest_msg_has_date(const kc_rest_msg_t *msg);
 /** Routes the request now complete on @p hc; always ends in exactly one reply. */
 void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, const kc_rest_msg_t *msg);
 

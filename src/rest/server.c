@@ -1,6 +1,7 @@
 /*
- * DESIGN: the REST transport, one uv_tcp listener and one llhttp parser per
- * connection, all on the loop thread.
+ * DESIGN: the REST connections, one llhttp parser per connection (and one
+ * OpenSSL session on memory BIOs for https listeners), all on the loop thread.
+ * The listeners themselves are in listener.c.
  *
  * A connection serves one request at a time. The parser pauses itself
  * (HPE_PAUSED from on_message_complete) as soon as a request is complete;
@@ -11,14 +12,28 @@
  * can never make us buffer more than one request plus one read.
  *
  * Connection states and what the per-connection timer means in each:
- *   IDLE    nothing of the next request yet     idle_timeout -> close (408 if nothing was ever served)
- *   READING part of a request received         idle_timeout since the last bytes -> 408 + close
+ *   HANDSHAKE TLS handshake in progress        header deadline -> close
+ *   IDLE    nothing of the next request yet     idle_timeout -> close; before the first
+ *                                               request the header deadline -> 408 + close
+ *   READING part of a request received         idle_timeout since the last bytes, and until
+ *                                               the headers are in the header deadline -> 408
  *   WAITING the router/herder has the request  request_timeout -> 500 "Request timed out"
  *   WRITING the response is being written      idle_timeout -> close (client not reading)
  *   LINGER  FIN sent, draining before close    linger -> close
  * Closing after a response goes through LINGER so that unread request bytes
  * (an oversized body we refused) do not turn our FIN into an RST that would
  * destroy the response before the client reads it.
+ *
+ * Slow clients (slowloris): the header deadline runs from accept for the first
+ * request (TLS handshake included) and from the first byte of every later one,
+ * and bytes arriving do not extend it. The connection caps (total, per peer
+ * address) are checked at accept.
+ *
+ * TLS: ciphertext from uv_read goes into the session's read BIO; decrypted
+ * bytes feed the parser exactly as plain reads do; everything the session
+ * writes (handshake, records, close_notify) is drained from its write BIO into
+ * one uv_write. While the parser is paused the session keeps what it already
+ * holds, and the pump runs again once the response is out.
  *
  * Memory: url, header and body buffers belong to the current request and are
  * freed when its response has been written. A connection is freed from the
@@ -32,15 +47,18 @@
 #include <strings.h>
 #include <time.h>
 
-#include "rest/rest_internal.h"
+#include <openssl/err.h>
+
+#include "rest/listener.h"
 #include "util/log.h"
 
 #define LOGGER "kc.rest"
 #define READ_BUF_SIZE (64 * 1024)
+#define PLAIN_BUF_SIZE (16 * 1024)
 #define LINGER_MS 2000
 #define HEADER_NAME_MAX 32
 
-typedef enum { CONN_IDLE, CONN_READING, CONN_WAITING, CONN_WRITING, CONN_LINGER } conn_state_t;
+typedef enum { CONN_HANDSHAKE, CONN_IDLE, CONN_READING, CONN_WAITING, CONN_WRITING, CONN_LINGER } conn_state_t;
 typedef enum { HDR_OTHER, HDR_CONTENT_TYPE, HDR_EXPECT, HDR_USER_AGENT } header_kind_t;
 
 struct kc_rest_conn_s {
@@ -49,6 +67,12 @@ struct kc_rest_conn_s {
   uv_shutdown_t shutdown_req;
   llhttp_t parser;
   kc_rest_t *rest;
+  kc_rest_lsn_t *lsn;
+  SSL *ssl;         /* https listeners only; owns rbio and wbio */
+  BIO *rbio, *wbio;
+  struct sockaddr_storage peer_addr; /* for the per-address cap */
+  uint64_t header_deadline; /* loop time the current headers are due (0 = none) */
+  bool headers_done;
   kc_rest_conn_t *prev, *next;
   conn_state_t state;
   int handles_open;
@@ -88,6 +112,7 @@ static void conn_close(kc_rest_conn_t *hc);
 static void conn_feed(kc_rest_conn_t *hc, const char *data, size_t len);
 static void conn_read_start(kc_rest_conn_t *hc);
 static void on_timer(uv_timer_t *t);
+static void tls_pump(kc_rest_conn_t *hc);
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -128,13 +153,24 @@ static void timer_arm(kc_rest_conn_t *hc, uint64_t ms) {
   if (!hc->closing) uv_timer_start(&hc->timer, on_timer, ms, 0);
 }
 
+/* The idle timeout, cut short by the header deadline while headers are due. */
+static void timer_arm_reading(kc_rest_conn_t *hc) {
+  uint64_t ms = hc->rest->limits.idle_timeout_ms;
+  if (!hc->headers_done && hc->header_deadline) {
+    uint64_t now = uv_now(hc->rest->loop);
+    uint64_t left = hc->header_deadline > now ? hc->header_deadline - now : 0;
+    if (left < ms) ms = left;
+  }
+  timer_arm(hc, ms);
+}
+
 static void conn_set_state(kc_rest_conn_t *hc, conn_state_t st) {
   const kc_rest_limits_t *lim = &hc->rest->limits;
   hc->state = st;
   switch (st) {
     case CONN_WAITING: timer_arm(hc, lim->request_timeout_ms); break;
     case CONN_LINGER: timer_arm(hc, lim->idle_timeout_ms < LINGER_MS ? lim->idle_timeout_ms : LINGER_MS); break;
-    default: timer_arm(hc, lim->idle_timeout_ms); break;
+    default: timer_arm_reading(hc); break;
   }
 }
 
@@ -161,6 +197,8 @@ static void request_done(kc_rest_conn_t *hc) {
     conn_start_linger(hc);
     return;
   }
+  hc->header_deadline = 0;
+  hc->headers_done = false;
   conn_set_state(hc, CONN_IDLE);
   llhttp_resume(&hc->parser);
   if (hc->stash) {
@@ -172,7 +210,10 @@ static void request_done(kc_rest_conn_t *hc) {
     conn_feed(hc, data, len);
     free(data);
   }
-  if (!hc->closing && (hc->state == CONN_IDLE || hc->state == CONN_READING)) conn_read_start(hc);
+  if (!hc->closing && (hc->state == CONN_IDLE || hc->state == CONN_READING)) {
+    conn_read_start(hc);
+    if (hc->ssl) tls_pump(hc); /* records the session already holds get no new read */
+  }
 }
 
 static void on_write(uv_write_t *req, int status) {
@@ -189,17 +230,48 @@ static void on_write(uv_write_t *req, int status) {
   if (final) request_done(hc);
 }
 
-static int conn_write(kc_rest_conn_t *hc, const char *data, size_t len, bool final) {
+static conn_write_t *write_new(kc_rest_conn_t *hc, size_t len, bool final) {
   conn_write_t *w = malloc(sizeof(*w) + len);
-  if (!w) return UV_ENOMEM;
+  if (!w) return NULL;
   w->hc = hc;
   w->final = final;
   w->len = len;
-  memcpy(w->data, data, len);
-  uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
+  return w;
+}
+
+static int write_send(kc_rest_conn_t *hc, conn_write_t *w) {
+  uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
   int rc = uv_write(&w->req, (uv_stream_t *)&hc->tcp, &b, 1, on_write);
   if (rc < 0) free(w);
   return rc;
+}
+
+/* Sends whatever the TLS session wrote into its write BIO, as one uv_write. */
+static int tls_flush(kc_rest_conn_t *hc, bool final) {
+  size_t pending = BIO_ctrl_pending(hc->wbio);
+  if (pending == 0) return final ? UV_EPROTO : 0;
+  conn_write_t *w = write_new(hc, pending, final);
+  if (!w) return UV_ENOMEM;
+  if (BIO_read(hc->wbio, w->data, (int)pending) != (int)pending) {
+    free(w);
+    return UV_EPROTO;
+  }
+  return write_send(hc, w);
+}
+
+static int conn_write(kc_rest_conn_t *hc, const char *data, size_t len, bool final) {
+  if (hc->ssl) {
+    /* A memory BIO never fills up: SSL_write takes everything or fails. */
+    if (SSL_write(hc->ssl, data, (int)len) != (int)len) {
+      ERR_clear_error();
+      return UV_EPROTO;
+    }
+    return tls_flush(hc, final);
+  }
+  conn_write_t *w = write_new(hc, len, final);
+  if (!w) return UV_ENOMEM;
+  memcpy(w->data, data, len);
+  return write_send(hc, w);
 }
 
 /* One line per response in Jetty's NCSA shape, as Connect's RestServer logs them. */
@@ -284,15 +356,6 @@ void kc__rest_reply_error(kc_rest_conn_t *hc, int status, const char *fmt, ...) 
 
 /* ------------------------------------------------------------------ closing */
 
-static void maybe_free_server(kc_rest_t *rest) {
-  if (!rest->closing || rest->pending_closes > 0) return;
-  void (*cb)(void *) = rest->close_cb;
-  void *arg = rest->close_arg;
-  free(rest->readbuf);
-  free(rest);
-  if (cb) cb(arg);
-}
-
 static void on_conn_handle_closed(uv_handle_t *h) {
   kc_rest_conn_t *hc = h->data;
   if (--hc->handles_open > 0) return;
@@ -301,9 +364,10 @@ static void on_conn_handle_closed(uv_handle_t *h) {
   kc_buf_free(&hc->expect);
   kc_buf_free(&hc->user_agent);
   free(hc->stash);
+  SSL_free(hc->ssl);
   free(hc);
   rest->pending_closes--;
-  maybe_free_server(rest);
+  kc__rest_maybe_free(rest);
 }
 
 static void conn_close(kc_rest_conn_t *hc) {
@@ -326,6 +390,14 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
 
 static void conn_start_linger(kc_rest_conn_t *hc) {
   conn_set_state(hc, CONN_LINGER);
+  if (hc->ssl && SSL_is_init_finished(hc->ssl)) {
+    SSL_shutdown(hc->ssl); /* close_notify, so clients can tell a complete response */
+    ERR_clear_error();
+    if (tls_flush(hc, false) < 0) {
+      conn_close(hc);
+      return;
+    }
+  }
   hc->shutdown_req.data = hc;
   if (uv_shutdown(&hc->shutdown_req, (uv_stream_t *)&hc->tcp, on_shutdown) < 0 || hc->eof) {
     conn_close(hc);
@@ -371,6 +443,9 @@ static int on_message_begin(llhttp_t *p) {
   kc_buf_init(&hc->expect, hmax);
   kc_buf_init(&hc->user_agent, hmax);
   hc->req_start = uv_now(hc->rest->loop);
+  /* The first request's deadline runs from accept; later ones' from their first byte. */
+  if (!hc->header_deadline) hc->header_deadline = hc->req_start + hc->rest->limits.header_timeout_ms;
+  hc->headers_done = false;
   hc->header_bytes = 0;
   hc->hname_len = 0;
   hc->hkind = HDR_OTHER;
@@ -440,6 +515,8 @@ static bool expects_body(const llhttp_t *p) {
 
 static int on_headers_complete(llhttp_t *p) {
   kc_rest_conn_t *hc = p->data;
+  hc->headers_done = true;
+  timer_arm_reading(hc); /* the body only has the idle timeout between bytes */
   hc->msg.method = (llhttp_method_t)llhttp_get_method(p);
   hc->msg.http_major = llhttp_get_http_major(p);
   hc->msg.http_minor = llhttp_get_http_minor(p);
@@ -473,13 +550,22 @@ static int on_body(llhttp_t *p, const char *at, size_t len) {
   return rc ? -1 : 0;
 }
 
+/* Connect's admin.listeners: admin listeners serve /admin/... only, and the
+ * main listeners serve it only while admin.listeners is unset. */
+static bool admin_gate(kc_rest_conn_t *hc) {
+  bool admin_path = kc__rest_is_admin_path(hc->msg.url.data ? hc->msg.url.data : "", hc->msg.url.len);
+  if (hc->lsn->admin) return admin_path;
+  return !admin_path || hc->rest->admin_mode == KC_REST_ADMIN_ON_MAIN;
+}
+
 static int on_message_complete(llhttp_t *p) {
   kc_rest_conn_t *hc = p->data;
   hc->keep_alive = llhttp_should_keep_alive(p);
   /* Upgrades (h2c, websocket) and CONNECT are not served: answer, then close. */
   if (llhttp_get_upgrade(p)) hc->close_after = true;
   conn_set_state(hc, CONN_WAITING);
-  kc__rest_dispatch(hc->rest, hc, &hc->msg);
+  if (!admin_gate(hc)) kc__rest_reply_error(hc, 404, "HTTP 404 Not Found");
+  else kc__rest_dispatch(hc->rest, hc, &hc->msg);
   return HPE_PAUSED;
 }
 
@@ -550,6 +636,56 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   buf->len = READ_BUF_SIZE;
 }
 
+/* The peer ended the stream (FIN, or close_notify over TLS). */
+static void conn_eof(kc_rest_conn_t *hc) {
+  hc->eof = true;
+  conn_read_stop(hc);
+  /* A half-closed client cannot finish a partial request; an idle one is done. */
+  if (hc->state == CONN_HANDSHAKE || hc->state == CONN_IDLE || hc->state == CONN_READING) {
+    llhttp_finish(&hc->parser);
+    conn_close(hc);
+  }
+}
+
+/* Runs the TLS session on what its read BIO holds: handshake, then records to the parser. */
+static void tls_pump(kc_rest_conn_t *hc) {
+  char e[160];
+  if (hc->state == CONN_HANDSHAKE) {
+    int r = SSL_do_handshake(hc->ssl);
+    if (tls_flush(hc, false) < 0) { /* alerts included */
+      conn_close(hc);
+      return;
+    }
+    if (r != 1) {
+      if (SSL_get_error(hc->ssl, r) == SSL_ERROR_WANT_READ) return;
+      kc_log_debug(LOGGER, "TLS handshake with %s on %s failed: %s", hc->peer, hc->lsn->name,
+                   kc_rest_tls_error(e, sizeof(e)));
+      conn_close(hc);
+      return;
+    }
+    conn_set_state(hc, CONN_IDLE); /* the first request's header deadline still runs */
+  }
+  while (!hc->closing && (hc->state == CONN_IDLE || hc->state == CONN_READING)) {
+    int n = SSL_read(hc->ssl, hc->rest->plainbuf, PLAIN_BUF_SIZE);
+    if (n > 0) {
+      timer_arm_reading(hc); /* progress */
+      conn_feed(hc, hc->rest->plainbuf, (size_t)n);
+      continue;
+    }
+    int err = SSL_get_error(hc->ssl, n);
+    if (err == SSL_ERROR_WANT_READ) break;
+    if (err == SSL_ERROR_ZERO_RETURN) {
+      conn_eof(hc);
+      return;
+    }
+    kc_log_debug(LOGGER, "TLS error from %s: %s", hc->peer, kc_rest_tls_error(e, sizeof(e)));
+    conn_close(hc);
+    return;
+  }
+  /* Session tickets and key updates the reads produced. */
+  if (!hc->closing && tls_flush(hc, false) < 0) conn_close(hc);
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   kc_rest_conn_t *hc = s->data;
   if (hc->closing || nread == 0) return;
@@ -558,20 +694,19 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   if (nread < 0) {
-    if (nread != UV_EOF) {
+    if (nread != UV_EOF) conn_close(hc);
+    else conn_eof(hc);
+    return;
+  }
+  if (hc->ssl) {
+    if (BIO_write(hc->rbio, buf->base, (int)nread) != (int)nread) {
       conn_close(hc);
       return;
     }
-    hc->eof = true;
-    conn_read_stop(hc);
-    /* A half-closed client cannot finish a partial request; an idle one is done. */
-    if (hc->state == CONN_IDLE || hc->state == CONN_READING) {
-      llhttp_finish(&hc->parser);
-      conn_close(hc);
-    }
+    tls_pump(hc);
     return;
   }
-  timer_arm(hc, hc->rest->limits.idle_timeout_ms); /* progress */
+  timer_arm_reading(hc); /* progress, within the header deadline */
   conn_feed(hc, buf->base, (size_t)nread);
 }
 
@@ -587,7 +722,13 @@ static void conn_read_start(kc_rest_conn_t *hc) {
 static void on_timer(uv_timer_t *t) {
   kc_rest_conn_t *hc = t->data;
   if (hc->closing) return;
+  bool header_late = !hc->headers_done && hc->header_deadline && uv_now(hc->rest->loop) >= hc->header_deadline;
   switch (hc->state) {
+    case CONN_HANDSHAKE:
+      kc_log_debug(LOGGER, "TLS handshake with %s not done within %llu ms", hc->peer,
+                   (unsigned long long)hc->rest->limits.header_timeout_ms);
+      conn_close(hc);
+      break;
     case CONN_IDLE:
       if (hc->served_any) {
         conn_close(hc); /* a quiet keep-alive connection: no unsolicited response */
@@ -597,8 +738,13 @@ static void on_timer(uv_timer_t *t) {
     case CONN_READING:
       conn_read_stop(hc);
       hc->close_after = true;
-      kc__rest_reply_error(hc, 408, "Request not received within %llu ms",
-                           (unsigned long long)hc->rest->limits.idle_timeout_ms);
+      if (header_late) {
+        kc__rest_reply_error(hc, 408, "Request headers not received within %llu ms",
+                             (unsigned long long)hc->rest->limits.header_timeout_ms);
+      } else {
+        kc__rest_reply_error(hc, 408, "Request not received within %llu ms",
+                             (unsigned long long)hc->rest->limits.idle_timeout_ms);
+      }
       break;
     case CONN_WAITING:
       detach_call(hc);
@@ -613,37 +759,30 @@ static void on_timer(uv_timer_t *t) {
 
 /* ------------------------------------------------------------------ accepts */
 
-static void on_reject_closed(uv_handle_t *h) {
-  kc_rest_t *rest = h->data;
-  free(h);
-  rest->pending_closes--;
-  maybe_free_server(rest);
+/* Open connections from @p hc's address, @p hc excluded. A scan: bounded by
+ * kconnect.rest.max.connections, and cheaper than a table at sidecar sizes. */
+static int peer_connections(const kc_rest_conn_t *hc) {
+  int n = 0;
+  for (const kc_rest_conn_t *c = hc->rest->conns; c; c = c->next)
+    if (c != hc && kc__rest_same_address(&c->peer_addr, &hc->peer_addr)) n++;
+  return n;
 }
 
-static void on_connection(uv_stream_t *server, int status) {
-  kc_rest_t *rest = server->data;
-  if (status < 0 || rest->closing) return;
+void kc__rest_conn_accept(kc_rest_lsn_t *l) {
+  kc_rest_t *rest = l->rest;
+  uv_stream_t *server = (uv_stream_t *)&l->tcp;
   if (rest->nconns >= rest->limits.max_connections) {
-    uv_tcp_t *t = malloc(sizeof(*t));
-    if (!t) return;
-    uv_tcp_init(rest->loop, t);
-    t->data = rest;
-    rest->pending_closes++;
-    if (uv_accept(server, (uv_stream_t *)t) == 0) {
-      kc_log_warn(LOGGER, "refusing a REST connection: %d connections open", rest->nconns);
-    }
-    uv_close((uv_handle_t *)t, on_reject_closed);
+    kc__rest_refuse_accept(l);
     return;
   }
   kc_rest_conn_t *hc = calloc(1, sizeof(*hc));
   if (!hc) return;
   hc->rest = rest;
+  hc->lsn = l;
   uv_tcp_init(rest->loop, &hc->tcp);
   uv_timer_init(rest->loop, &hc->timer);
   hc->tcp.data = hc->timer.data = hc;
   hc->handles_open = 2;
-  hc->timer.data = hc;
-  uv_timer_start(&hc->timer, on_timer, rest->limits.idle_timeout_ms, 0);
   rest->pending_closes++;
   rest->nconns++;
   hc->next = rest->conns;
@@ -657,100 +796,29 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   }
   uv_tcp_nodelay(&hc->tcp, 1);
-  struct sockaddr_storage peer;
-  int plen = sizeof(peer);
-  snprintf(hc->peer, sizeof(hc->peer), "-");
-  if (uv_tcp_getpeername(&hc->tcp, (struct sockaddr *)&peer, &plen) == 0) {
-    if (peer.ss_family == AF_INET6) uv_ip6_name((struct sockaddr_in6 *)&peer, hc->peer, sizeof(hc->peer));
-    else uv_ip4_name((struct sockaddr_in *)&peer, hc->peer, sizeof(hc->peer));
+  int plen = sizeof(hc->peer_addr);
+  uv_tcp_getpeername(&hc->tcp, (struct sockaddr *)&hc->peer_addr, &plen);
+  kc__rest_peer_name(&hc->peer_addr, hc->peer, sizeof(hc->peer));
+  if (peer_connections(hc) >= rest->limits.max_connections_per_ip) {
+    kc__rest_refused(rest, true, hc->peer);
+    conn_close(hc);
+    return;
   }
   hc->req_start = uv_now(rest->loop);
+  hc->header_deadline = hc->req_start + rest->limits.header_timeout_ms;
+  if (l->tls) {
+    hc->ssl = kc_rest_tls_session(l->tls, &hc->rbio, &hc->wbio);
+    if (!hc->ssl) {
+      conn_close(hc);
+      return;
+    }
+    conn_set_state(hc, CONN_HANDSHAKE);
+  } else {
+    conn_set_state(hc, CONN_IDLE);
+  }
   conn_read_start(hc);
 }
 
-/* ------------------------------------------------------------------- server */
-
-static void on_listener_closed(uv_handle_t *h) {
-  kc_rest_t *rest = h->data;
-  rest->pending_closes--;
-  maybe_free_server(rest);
-}
-
-static int resolve(const char *host, int port, struct sockaddr_storage *ss) {
-  if (!host || !*host) host = "0.0.0.0";
-  if (!strcmp(host, "localhost")) host = "127.0.0.1";
-  char h6[64];
-  size_t n = strlen(host);
-  if (n > 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(h6)) {
-    memcpy(h6, host + 1, n - 2);
-    h6[n - 2] = '\0';
-    host = h6;
-  }
-  if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0) return 0;
-  return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss);
-}
-
-kc_rest_t *kc_rest_start_with(uv_loop_t *loop, kc_rest_submit_fn submit, void *ctx, const char *host,
-                              int port, const kc_rest_limits_t *limits, char *errstr,
-                              size_t errstr_size) {
-  const char *shown = host && *host ? host : "0.0.0.0";
-  struct sockaddr_storage ss;
-  if (port < 0 || port > 65535 || resolve(host, port, &ss) != 0) {
-    snprintf(errstr, errstr_size, "listeners: cannot bind %s:%d: not a numeric IP address and port", shown, port);
-    return NULL;
-  }
-  kc_rest_t *rest = calloc(1, sizeof(*rest));
-  char *rb = malloc(READ_BUF_SIZE);
-  if (!rest || !rb) {
-    free(rest);
-    free(rb);
-    snprintf(errstr, errstr_size, "listeners: out of memory");
-    return NULL;
-  }
-  rest->readbuf = rb;
-  rest->loop = loop;
-  rest->submit = submit;
-  rest->submit_ctx = ctx;
-  if (limits) rest->limits = *limits;
-  if (!rest->limits.max_header_bytes) rest->limits.max_header_bytes = 16 * 1024;
-  if (!rest->limits.max_body_bytes) rest->limits.max_body_bytes = 4 * 1024 * 1024;
-  if (!rest->limits.idle_timeout_ms) rest->limits.idle_timeout_ms = 30000;
-  if (rest->limits.max_connections <= 0) rest->limits.max_connections = 256;
-  if (!rest->limits.request_timeout_ms) rest->limits.request_timeout_ms = 90000;
-
-  uv_tcp_init(loop, &rest->listener);
-  rest->listener.data = rest;
-  int rc = uv_tcp_bind(&rest->listener, (const struct sockaddr *)&ss, 0);
-  if (rc == 0) rc = uv_listen((uv_stream_t *)&rest->listener, 128, on_connection);
-  if (rc == 0) {
-    struct sockaddr_storage bound;
-    int len = sizeof(bound);
-    rc = uv_tcp_getsockname(&rest->listener, (struct sockaddr *)&bound, &len);
-    if (rc == 0) {
-      rest->port = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
-                                               : ntohs(((struct sockaddr_in *)&bound)->sin_port);
-    }
-  }
-  if (rc != 0) {
-    snprintf(errstr, errstr_size, "listeners: cannot bind %s:%d: %s", shown, port, uv_strerror(rc));
-    /* The listener must close before its memory goes; nothing else is open yet. */
-    rest->closing = true;
-    rest->pending_closes = 1;
-    uv_close((uv_handle_t *)&rest->listener, on_listener_closed);
-    return NULL;
-  }
-  rest->pending_closes = 1;
-  kc_log_info(LOGGER, "REST server listening on %s:%d", shown, rest->port);
-  return rest;
-}
-
-int kc_rest_port(const kc_rest_t *rest) { return rest->port; }
-
-void kc_rest_close(kc_rest_t *rest, void (*cb)(void *arg), void *arg) {
-  if (rest->closing) return;
-  rest->closing = true;
-  rest->close_cb = cb;
-  rest->close_arg = arg;
+void kc__rest_conns_close_all(kc_rest_t *rest) {
   while (rest->conns) conn_close(rest->conns);
-  uv_close((uv_handle_t *)&rest->listener, on_listener_closed);
 }

@@ -437,19 +437,22 @@ static void test_worker_config(void) {
       {"value.converter=b\n", "Missing required configuration \"key.converter\" which has no default value."},
       {"key.converter=a\nvalue.converter=b\noffset.flush.interval.ms=1x\n",
        "Invalid value 1x for configuration offset.flush.interval.ms: Not a number of type LONG"},
-      {"key.converter=a\nvalue.converter=b\nlisteners=https://:8443\n",
-       "listeners: https is not supported yet"},
-      {"key.converter=a\nvalue.converter=b\nlisteners=http://:8083,https://:8443\n",
-       "listeners: https is not supported yet"},
+      {"key.converter=a\nvalue.converter=b\nlisteners=ftp://:8443\n",
+       "listeners: Invalid listener 'ftp://:8443': Listener protocol must be either \"http\" or \"https\"."},
+      {"key.converter=a\nvalue.converter=b\nlisteners=http://:8083,https://:8443\nadmin.listeners=http://x:1:2\n",
+       "admin.listeners: Invalid listener 'http://x:1:2': expected http://host:port or https://host:port (an "
+       "empty host listens on all interfaces)"},
+      {"key.converter=a\nvalue.converter=b\nkconnect.rest.max.connections=0\n",
+       "Invalid value 0 for configuration kconnect.rest.max.connections: Value must be at least 1"},
       {"key.converter=a\nvalue.converter=b\nlisteners=\n",
        "Invalid value for listeners, at least one URL is expected, ex: "
        "http://localhost:8080,https://localhost:8443."},
       {"key.converter=a\nvalue.converter=b\nlisteners=localhost:8083\n",
-       "listeners: Invalid listener 'localhost:8083': expected http://host:port (an empty host "
-       "listens on all interfaces)"},
+       "listeners: Invalid listener 'localhost:8083': expected http://host:port or https://host:port (an "
+       "empty host listens on all interfaces)"},
       {"key.converter=a\nvalue.converter=b\nlisteners=http://h:70000\n",
-       "listeners: Invalid listener 'http://h:70000': expected http://host:port (an empty host "
-       "listens on all interfaces)"},
+       "listeners: Invalid listener 'http://h:70000': expected http://host:port or https://host:port (an "
+       "empty host listens on all interfaces)"},
       {"key.converter=a\nvalue.converter=b\nplugin.discovery=magic\n",
        "Invalid value magic for configuration plugin.discovery: String must be one of (case "
        "insensitive): ONLY_SCAN, SERVICE_LOAD, HYBRID_WARN, HYBRID_FAIL"},

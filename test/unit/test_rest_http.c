@@ -850,16 +850,24 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig) {
   kc_rest_close(srv2, on_server_closed, NULL);
 }
 
+/* One plain listener on @p host:@p port, answered by the double. */
+static kc_rest_t *start_server(void *ctx, const char *host, int port, const kc_rest_limits_t *lim, char *err,
+                               size_t errsize) {
+  kc_worker_listener_t l = {.url = "http://test", .host = host, .port = port};
+  kc_rest_options_t o = {.listeners = &l, .nlisteners = 1};
+  if (lim) o.limits = *lim;
+  return kc_rest_start_with(uv_default_loop(), double_submit, ctx, &o, err, errsize);
+}
+
 static void t_bind_conflict(void) {
   char err[256];
-  kc_rest_t *r = kc_rest_start_with(uv_default_loop(), double_submit, uv_default_loop(), "127.0.0.1",
-                                    kc_rest_port(srv1), NULL, err, sizeof(err));
+  kc_rest_t *r = start_server(uv_default_loop(), "127.0.0.1", kc_rest_port(srv1), NULL, err, sizeof(err));
   CHECK(r == NULL);
   char want[64];
   snprintf(want, sizeof(want), "listeners: cannot bind 127.0.0.1:%d: ", kc_rest_port(srv1));
   CHECK(strstr(err, want) == err);
   CHECK(strstr(err, "address already in use") != NULL);
-  r = kc_rest_start_with(uv_default_loop(), double_submit, NULL, "not-an-ip", 0, NULL, err, sizeof(err));
+  r = start_server(NULL, "not-an-ip", 0, NULL, err, sizeof(err));
   CHECK(r == NULL && strstr(err, "not-an-ip") != NULL);
 }
 
@@ -884,9 +892,9 @@ int main(int argc, char **argv) {
   char err[256];
   kc_rest_limits_t lim = {.max_header_bytes = MAX_HEADER, .max_body_bytes = MAX_BODY,
                           .idle_timeout_ms = IDLE_MS, .request_timeout_ms = REQUEST_TIMEOUT_MS};
-  srv1 = kc_rest_start_with(loop, double_submit, loop, "127.0.0.1", 0, &lim, err, sizeof(err));
+  srv1 = start_server(loop, "127.0.0.1", 0, &lim, err, sizeof(err));
   kc_rest_limits_t lim2 = {.max_connections = 2};
-  srv2 = kc_rest_start_with(loop, double_submit, loop, "127.0.0.1", 0, &lim2, err, sizeof(err));
+  srv2 = start_server(loop, "127.0.0.1", 0, &lim2, err, sizeof(err));
   if (!srv1 || !srv2) {
     fprintf(stderr, "cannot start: %s\n", err);
     kc_test_add(0, 1);
