@@ -74,7 +74,8 @@ static const kc_config_def_t worker_defs[] = {
     RANGE("rest.advertised.port", KC_CFG_INT, NULL, 0, 65535),
     DEF("rest.advertised.listener", KC_CFG_STRING, NULL),
     DEF("admin.listeners", KC_CFG_LIST, NULL),
-    DEF("rest.extension.classes", KC_CFG_LIST, ""),
+    DEF("rest.extension.classes", KC_CFG_LIST, ""), /* applied by the REST server (rest/auth.c) */
+    DEF("kconnect.rest.jaas.config.file", KC_CFG_STRING, NULL), /* the JAAS file of the basic auth extension */
     DEF("access.control.allow.origin", KC_CFG_STRING, ""),
     DEF("access.control.allow.methods", KC_CFG_STRING, ""),
     DEF("response.http.headers.config", KC_CFG_STRING, ""),
@@ -143,8 +144,6 @@ static void log_unused(const kc_config_t *props) {
   if ((v = kc_config_get(props, "config.providers")) && *v)
     kc_log_info("kc.config",
                 "config.providers=%s: config provider variables are not resolved by kconnect", v);
-  if ((v = kc_config_get(props, "rest.extension.classes")) && *v)
-    kc_log_info("kc.config", "rest.extension.classes is not used: REST extensions are Java-only");
 }
 
 /*

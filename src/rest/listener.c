@@ -139,6 +139,7 @@ void kc__rest_maybe_free(kc_rest_t *rest) {
   free(rest->lsns);
   free(rest->readbuf);
   free(rest->plainbuf);
+  kc_rest_policy_destroy(rest->policy); /* auth */
   free(rest);
   if (cb) cb(arg);
 }

@@ -84,6 +84,8 @@ void kc__rest_reply(kc_rest_conn_t *hc, int status, json_t *body, const char *lo
 void kc__rest_reply_error(kc_rest_conn_t *hc, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *kc__rest_reason(int status);
+/** @p text (copied) as the body with Content-Type @p ctype, as Jersey writes a String entity. */
+void kc__rest_reply_text(kc_rest_conn_t *hc, int status, const char *ctype, const char *text);
 
 /* router.c */
 /**
@@ -105,7 +107,9 @@ int kc__rest_msg_policy_emit(const kc_rest_msg_t *msg, bool has_type, bool has_l
                              kc_buf_t *out);
 bool kc__rest_msg_has_date(const kc_rest_msg_t *msg);
 /** Routes the request now complete on @p hc; always ends in exactly one reply. */
-void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, const kc_rest_msg_t *msg);
+void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg);
+/** Installs @p policy on @p rest (owned from now on; freed with the server). */
+void kc__rest_set_policy(kc_rest_t *rest, kc_rest_policy_t *policy);
 
 /* body.c: Jackson-style binding of request bodies (connect-runtime.md 1.1) */
 typedef enum {

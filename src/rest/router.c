@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "rest/rest_internal.h"
 #include "util/log.h"
@@ -365,13 +366,130 @@ static void allow_append(char *allow, size_t size, const char *m) {
   snprintf(allow + n, size - n, "%s%s", n ? ", " : "", m);
 }
 
-void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, const kc_rest_msg_t *msg) {
+
+/* ------------------------------------------------------------- policy glue */
+
+static const char *const policy_hdr_names[] = {"authorization", "origin", "access-control-request-method",
+                                               "access-control-request-headers"};
+
+bool kc__rest_msg_header_begin(kc_rest_msg_t *m, const char *name) {
+  for (int i = 0; i < 4; i++) {
+    if (strcasecmp(name, policy_hdr_names[i])) continue;
+    m->cur_hdr = NULL;
+    if (!m->has_hdr[i]) {
+      m->has_hdr[i] = true;
+      kc_buf_reset(&m->hdr[i]);
+    } else if (i != KC_REST_HDR_AUTHORIZATION || kc_buf_append(&m->hdr[i], ",", 1)) {
+      return false; /* getHeader: the first one counts */
+    }
+    m->cur_hdr = &m->hdr[i];
+    return true;
+  }
+  return false;
+}
+
+void kc__rest_msg_policy_free(kc_rest_msg_t *m) {
+  for (int i = 0; i < 4; i++) {
+    kc_buf_free(&m->hdr[i]);
+    m->has_hdr[i] = false;
+  }
+  m->cur_hdr = NULL;
+  kc_rest_hdrlist_free(&m->resp_headers);
+}
+
+int kc__rest_msg_policy_emit(const kc_rest_msg_t *m, bool has_type, bool has_location, bool has_allow,
+                             kc_buf_t *out) {
+  /* Jersey sets these after the servlet filters ran, so its values replace the configured ones. */
+  const char *skip[5] = {"Content-Length", NULL, NULL, NULL, NULL};
+  int k = 1;
+  if (has_type) skip[k++] = "Content-Type";
+  if (has_location) skip[k++] = "Location";
+  if (has_allow) skip[k++] = "Allow";
+  return kc_rest_hdrlist_emit(&m->resp_headers, skip, out);
+}
+
+bool kc__rest_msg_has_date(const kc_rest_msg_t *m) { return kc_rest_hdrlist_get(&m->resp_headers, "Date") != NULL; }
+
+/* A header value as Jetty hands it over: trimmed; NULL when absent. */
+static const char *msg_hdr(kc_rest_msg_t *m, kc_rest_hdr_idx_t i) {
+  if (!m->has_hdr[i]) return NULL;
+  kc_buf_t *b = &m->hdr[i];
+  if (!b->data) return "";
+  while (b->len && (b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t')) b->data[--b->len] = '\0';
+  const char *v = b->data;
+  while (*v == ' ' || *v == '\t') v++;
+  return v;
+}
+
+/* CrossOriginFilter then HeaderFilter, which Connect puts in front of every routed request. @returns 0 or KC_ENOMEM. */
+static int policy_headers(const kc_rest_policy_t *p, kc_rest_msg_t *msg) {
+  if (!p) return 0;
+  int rc = kc_rest_cors_apply(p->cors, llhttp_method_name(msg->method), msg_hdr(msg, KC_REST_HDR_ORIGIN),
+                              msg_hdr(msg, KC_REST_HDR_ACR_METHOD), msg_hdr(msg, KC_REST_HDR_ACR_HEADERS),
+                              &msg->resp_headers);
+  if (!rc && p->hdrs) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    rc = kc_rest_hdrcfg_apply(p->hdrs, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &msg->resp_headers);
+  }
+  return rc;
+}
+
+/*
+ * Connect's worker-to-worker endpoints, which JaasBasicAuthFilter lets through
+ * unauthenticated (its regexes run on the decoded path). A standalone herder
+ * refuses both; @returns that message, or NULL for any other request.
+ */
+static const char *internal_endpoint(llhttp_method_t method, const target_t *t) {
+  if (t->too_deep || t->nseg != 3 || strcmp(t->seg[0], "connectors") || !t->seg[1][0] || strchr(t->seg[1], '/'))
+    return NULL;
+  if (method == HTTP_POST && !strcmp(t->seg[2], "tasks"))
+    return "Kafka Connect in standalone mode does not support externally setting task configurations.";
+  if (method == HTTP_PUT && !strcmp(t->seg[2], "fence"))
+    return "Kafka Connect in standalone mode does not support exactly-once source connectors.";
+  return NULL;
+}
+
+/* JaasBasicAuthFilter. @returns true when the request may go on; otherwise the answer is sent. */
+static bool policy_authenticate(const kc_rest_policy_t *p, kc_rest_conn_t *hc, kc_rest_msg_t *msg) {
+  /* Jersey writes the entity with the matched method's type: OPTIONS produces text/plain. */
+  const char *ctype = msg->method == HTTP_OPTIONS ? "text/plain" : "application/json";
+  if (!p || !p->auth) return true;
+  char why[256] = "";
+  int st = kc_rest_auth_check(p->auth, msg_hdr(msg, KC_REST_HDR_AUTHORIZATION), why, sizeof(why));
+  if (st == 0) return true;
+  if (st == 401) {
+    /* Connect's abortWith(401, "User cannot access the resource."): a bare string, no WWW-Authenticate. */
+    kc__rest_reply_text(hc, 401, ctype, "User cannot access the resource.");
+  } else {
+    kc__rest_reply_error(hc, st, "%s", why);
+  }
+  return false;
+}
+
+void kc__rest_set_policy(kc_rest_t *rest, kc_rest_policy_t *policy) {
+  kc_rest_policy_destroy(rest->policy);
+  rest->policy = policy;
+}
+
+void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) {
   target_t t;
   int trc = target_parse(msg->url.data ? msg->url.data : "", msg->url.len, &t);
   if (trc) {
     target_free(&t);
     if (trc == 400) kc__rest_reply_error(hc, 400, "Malformed request path: invalid percent-encoding");
     else kc__rest_reply_error(hc, 500, "Out of memory");
+    return;
+  }
+  if (policy_headers(rest->policy, msg)) {
+    target_free(&t);
+    kc__rest_reply_error(hc, 500, "Out of memory");
+    return;
+  }
+  const char *internal = internal_endpoint(msg->method, &t);
+  if (internal) {
+    target_free(&t);
+    kc__rest_reply_error(hc, 500, "%s", internal);
     return;
   }
   llhttp_method_t method = msg->method == HTTP_HEAD ? HTTP_GET : msg->method;
@@ -394,6 +512,11 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, const kc_rest_msg_t 
     if (!allow[0]) {
       kc__rest_reply_error(hc, 404, "HTTP 404 Not Found");
     } else if (msg->method == HTTP_OPTIONS) {
+      /* Jersey's generated OPTIONS method is a matched resource: the auth filter runs first. */
+      if (!policy_authenticate(rest->policy, hc, msg)) {
+        target_free(&t);
+        return;
+      }
       allow_append(allow, sizeof(allow), "OPTIONS");
       kc__rest_reply(hc, 200, NULL, NULL, allow);
     } else {
@@ -403,19 +526,23 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, const kc_rest_msg_t 
     target_free(&t);
     return;
   }
-  kc_herder_req_t req = {.op = route->op, .connector = c, .plugin = plugin, .connectors_only = true};
-  if (task && !parse_java_int(task, &req.task)) {
-    kc__rest_reply_error(hc, 404, "HTTP 404 Not Found");
-    target_free(&t);
-    return;
-  }
+  /* Jersey picks the method (404, 405, 415) before post-matching filters such as the auth filter run. */
   if (route->body != KC_REST_BODY_NONE && msg->has_content_type &&
       !json_compatible(msg->content_type.data ? msg->content_type.data : "")) {
     kc__rest_reply_error(hc, 415, "HTTP 415 Unsupported Media Type");
     target_free(&t);
     return;
   }
-
+  if (!policy_authenticate(rest->policy, hc, msg)) {
+    target_free(&t);
+    return;
+  }
+  kc_herder_req_t req = {.op = route->op, .connector = c, .plugin = plugin, .connectors_only = true};
+  if (task && !parse_java_int(task, &req.task)) {
+    kc__rest_reply_error(hc, 404, "HTTP 404 Not Found");
+    target_free(&t);
+    return;
+  }
   kc_rest_call_t *call = calloc(1, sizeof(*call));
   json_t *body = NULL;
   char err[512];

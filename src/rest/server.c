@@ -59,7 +59,7 @@
 #define HEADER_NAME_MAX 32
 
 typedef enum { CONN_HANDSHAKE, CONN_IDLE, CONN_READING, CONN_WAITING, CONN_WRITING, CONN_LINGER } conn_state_t;
-typedef enum { HDR_OTHER, HDR_CONTENT_TYPE, HDR_EXPECT, HDR_USER_AGENT } header_kind_t;
+typedef enum { HDR_OTHER, HDR_CONTENT_TYPE, HDR_EXPECT, HDR_USER_AGENT, HDR_POLICY /* auth: msg.cur_hdr */ } header_kind_t;
 
 struct kc_rest_conn_s {
   uv_tcp_t tcp;
@@ -147,6 +147,7 @@ static void msg_free(kc_rest_msg_t *m) {
   kc_buf_free(&m->content_type);
   kc_buf_free(&m->body);
   m->has_content_type = false;
+  kc__rest_msg_policy_free(m); /* auth */
 }
 
 static void timer_arm(kc_rest_conn_t *hc, uint64_t ms) {
@@ -295,6 +296,9 @@ static void access_log(const kc_rest_conn_t *hc, int status, size_t bytes) {
   }
 }
 
+static void reply_raw(kc_rest_conn_t *hc, int status, char *text, const char *ctype, const char *location,
+                      const char *allow);
+
 void kc__rest_reply(kc_rest_conn_t *hc, int status, json_t *body, const char *location,
                     const char *allow) {
   if (hc->closing || hc->state == CONN_WRITING || hc->state == CONN_LINGER) {
@@ -307,6 +311,18 @@ void kc__rest_reply(kc_rest_conn_t *hc, int status, json_t *body, const char *lo
     text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
   }
   json_decref(body);
+  reply_raw(hc, status, text, "application/json", location, allow);
+}
+
+/* auth: a bare string body (the basic auth filter's 401) */
+void kc__rest_reply_text(kc_rest_conn_t *hc, int status, const char *ctype, const char *text) {
+  if (hc->closing || hc->state == CONN_WRITING || hc->state == CONN_LINGER) return;
+  reply_raw(hc, status, strdup(text), ctype, NULL, NULL);
+}
+
+/* The response to the current request; takes @p text (the body, NULL = none). */
+static void reply_raw(kc_rest_conn_t *hc, int status, char *text, const char *ctype, const char *location,
+                      const char *allow) {
   size_t body_len = text ? strlen(text) : 0;
 
   kc_buf_t out;
@@ -316,11 +332,14 @@ void kc__rest_reply(kc_rest_conn_t *hc, int status, json_t *body, const char *lo
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  int rc = kc_buf_printf(&out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, kc__rest_reason(status), date);
-  if (!rc && text) rc = kc_buf_puts(&out, "Content-Type: application/json\r\n");
+  int rc = kc_buf_printf(&out, "HTTP/1.1 %d %s\r\n", status, kc__rest_reason(status));
+  /* auth: a configured Date (response.http.headers.config) replaces ours, as in Jetty */
+  if (!rc && !kc__rest_msg_has_date(&hc->msg)) rc = kc_buf_printf(&out, "Date: %s\r\n", date);
+  if (!rc && text) rc = kc_buf_printf(&out, "Content-Type: %s\r\n", ctype);
   if (!rc && status != 204) rc = kc_buf_printf(&out, "Content-Length: %zu\r\n", body_len);
   if (!rc && location) rc = kc_buf_printf(&out, "Location: %s\r\n", location);
   if (!rc && allow) rc = kc_buf_printf(&out, "Allow: %s\r\n", allow);
+  if (!rc) rc = kc__rest_msg_policy_emit(&hc->msg, text != NULL, location != NULL, allow != NULL, &out); /* auth */
   bool closing = hc->close_after || !hc->keep_alive || hc->eof;
   if (!rc) {
     if (closing) {
@@ -479,6 +498,7 @@ static int on_header_field_complete(llhttp_t *p) {
     if (!strcasecmp(hc->hname, "content-type")) hc->hkind = HDR_CONTENT_TYPE;
     else if (!strcasecmp(hc->hname, "expect")) hc->hkind = HDR_EXPECT;
     else if (!strcasecmp(hc->hname, "user-agent")) hc->hkind = HDR_USER_AGENT;
+    else if (kc__rest_msg_header_begin(&hc->msg, hc->hname)) hc->hkind = HDR_POLICY; /* auth */
   }
   hc->hname_len = 0;
   if (hc->hkind == HDR_CONTENT_TYPE) {
@@ -499,6 +519,7 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
   kc_buf_t *dst = hc->hkind == HDR_CONTENT_TYPE ? &hc->msg.content_type
                   : hc->hkind == HDR_EXPECT     ? &hc->expect
                   : hc->hkind == HDR_USER_AGENT ? &hc->user_agent
+                  : hc->hkind == HDR_POLICY     ? hc->msg.cur_hdr /* auth */
                                                 : NULL;
   if (dst && kc_buf_append(dst, at, len)) return -1;
   return 0;
