@@ -1,0 +1,118 @@
+/*
+ * Fuzz target: the strict JSON reader (kc_json_decode, the pull reader under
+ * it) and JsonConverter both ways, with schemas.enable true and false, with
+ * the heap and the arena allocation paths, and decimal.format NUMERIC.
+ *
+ * Invariants:
+ *  - a failed decode always says why;
+ *  - encode(decode(x)) is a fixed point: it decodes again, and encoding that
+ *    gives the same bytes;
+ *  - for each converter, when fromConnectData(toConnectData(x)) succeeds, its
+ *    output converts back, and converting that back gives the same bytes;
+ *  - the arena path reads the same data as the heap path.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/props.h"
+#include "convert/converter.h"
+#include "convert/json_value.h"
+#include "fuzz_util.h"
+#include "util/arena.h"
+
+#define NCONV 3
+static kc_converter_t *convs[NCONV];
+static kc_arena_t arena_mem = KC_ARENA_INIT, *arena = NULL;
+
+static void setup(void) {
+  static const char *const settings[NCONV][2] = {
+      {"schemas.enable", "false"}, {"schemas.enable", "true"}, {"decimal.format", "NUMERIC"}};
+  for (int i = 0; i < NCONV; i++) {
+    kc_config_t *cfg = kc_config_new();
+    kc_config_set(cfg, settings[i][0], settings[i][1]);
+    char err[256];
+    convs[i] = kc_converter_create("org.apache.kafka.connect.json.JsonConverter", cfg, false, err,
+                                   sizeof(err));
+    FUZZ_CHECK(convs[i] != NULL, "JsonConverter is created");
+    kc_config_destroy(cfg);
+  }
+  arena = &arena_mem;
+}
+
+static void check_decode(const uint8_t *data, size_t size) {
+  char err[256] = "";
+  kc_value_t *v = NULL;
+  if (kc_json_decode((const char *)data, size, &v, err, sizeof(err)) != 0) {
+    FUZZ_CHECK(err[0] != '\0', "a failed decode names its reason");
+    return;
+  }
+  kc_buf_t e1, e2;
+  kc_buf_init(&e1, 0);
+  kc_buf_init(&e2, 0);
+  FUZZ_CHECK(kc_json_encode(v, &e1) == 0, "a decoded value encodes");
+  kc_value_t *v2 = NULL;
+  FUZZ_CHECK(kc_json_decode(e1.data, e1.len, &v2, err, sizeof(err)) == 0,
+             "our own JSON output decodes");
+  FUZZ_CHECK(kc_json_encode(v2, &e2) == 0, "re-encode");
+  FUZZ_CHECK(e1.len == e2.len && !memcmp(e1.data, e2.data, e1.len),
+             "encode(decode(x)) is a fixed point");
+  kc_value_destroy(v);
+  kc_value_destroy(v2);
+  kc_buf_free(&e1);
+  kc_buf_free(&e2);
+}
+
+/* toConnectData then fromConnectData; @returns 0 with the bytes in @p out, or -1. */
+static int convert_pair(kc_converter_t *c, const void *data, size_t len, bool use_arena,
+                        kc_buf_t *out, bool *is_null) {
+  char err[512] = "";
+  kc_schema_t *s = NULL;
+  kc_value_t *v = NULL;
+  int rc = use_arena
+               ? kc_converter_to_connect_arena(c, arena, "fuzz", data, len, &s, &v, err, sizeof(err))
+               : kc_converter_to_connect(c, "fuzz", data, len, &s, &v, err, sizeof(err));
+  if (rc != 0) {
+    FUZZ_CHECK(err[0] != '\0', "a failed toConnectData names its reason");
+    FUZZ_CHECK(s == NULL && v == NULL, "a failed toConnectData returns nothing");
+    return -1;
+  }
+  *is_null = false;
+  rc = kc_converter_from_connect(c, "fuzz", s, v, out, is_null, err, sizeof(err));
+  if (s) kc_schema_decref(s);
+  kc_value_destroy(v);
+  if (use_arena) kc_arena_reset(arena);
+  return rc == 0 ? 0 : -1;
+}
+
+static void check_converter(kc_converter_t *c, const uint8_t *data, size_t size) {
+  kc_buf_t b1, b2, b3;
+  kc_buf_init(&b1, 0);
+  kc_buf_init(&b2, 0);
+  kc_buf_init(&b3, 0);
+  bool n1, n2, n3;
+  int r1 = convert_pair(c, data, size, false, &b1, &n1);
+  int r3 = convert_pair(c, data, size, true, &b3, &n3);
+  FUZZ_CHECK(r1 == r3, "the arena path accepts what the heap path accepts");
+  if (r1 == 0) {
+    FUZZ_CHECK(n1 == n3 && b1.len == b3.len && !memcmp(b1.data, b3.data, b1.len),
+               "the arena path reads the same data as the heap path");
+    if (!n1) {
+      FUZZ_CHECK(convert_pair(c, b1.data ? b1.data : "", b1.len, false, &b2, &n2) == 0,
+                 "fromConnectData output converts back");
+      FUZZ_CHECK(!n2 && b1.len == b2.len && !memcmp(b1.data, b2.data, b1.len),
+                 "fromConnectData(toConnectData(x)) is a fixed point");
+    }
+  }
+  kc_buf_free(&b1);
+  kc_buf_free(&b2);
+  kc_buf_free(&b3);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (!arena) setup();
+  check_decode(data, size);
+  for (int i = 0; i < NCONV; i++) check_converter(convs[i], data, size);
+  return 0;
+}
