@@ -116,8 +116,8 @@ static void setup(void) {
   kc_rest_options_t o = {.listeners = &l, .nlisteners = 1};
   o.limits.max_header_bytes = 4096;
   o.limits.max_body_bytes = 16384;
-  o.limits.idle_timeout_ms = 1000;
-  o.limits.header_timeout_ms = 2000;
+  o.limits.idle_timeout_ms = 300; /* short: a few inputs legitimately wait it out */
+  o.limits.header_timeout_ms = 600;
   o.limits.max_connections = 4096;
   o.limits.max_connections_per_ip = 4096;
   char err[512];

@@ -41,6 +41,10 @@ static void setup(void) {
   arena = &arena_mem;
 }
 
+static bool same(const kc_buf_t *a, const kc_buf_t *b) {
+  return a->len == b->len && (a->len == 0 || !memcmp(a->data, b->data, a->len));
+}
+
 static void check_decode(const uint8_t *data, size_t size) {
   char err[256] = "";
   kc_value_t *v = NULL;
@@ -56,7 +60,7 @@ static void check_decode(const uint8_t *data, size_t size) {
   FUZZ_CHECK(kc_json_decode(e1.data, e1.len, &v2, err, sizeof(err)) == 0,
              "our own JSON output decodes");
   FUZZ_CHECK(kc_json_encode(v2, &e2) == 0, "re-encode");
-  FUZZ_CHECK(e1.len == e2.len && !memcmp(e1.data, e2.data, e1.len),
+  FUZZ_CHECK(same(&e1, &e2),
              "encode(decode(x)) is a fixed point");
   kc_value_destroy(v);
   kc_value_destroy(v2);
@@ -96,12 +100,12 @@ static void check_converter(kc_converter_t *c, const uint8_t *data, size_t size)
   int r3 = convert_pair(c, data, size, true, &b3, &n3);
   FUZZ_CHECK(r1 == r3, "the arena path accepts what the heap path accepts");
   if (r1 == 0) {
-    FUZZ_CHECK(n1 == n3 && b1.len == b3.len && !memcmp(b1.data, b3.data, b1.len),
+    FUZZ_CHECK(n1 == n3 && same(&b1, &b3),
                "the arena path reads the same data as the heap path");
     if (!n1) {
       FUZZ_CHECK(convert_pair(c, b1.data ? b1.data : "", b1.len, false, &b2, &n2) == 0,
                  "fromConnectData output converts back");
-      FUZZ_CHECK(!n2 && b1.len == b2.len && !memcmp(b1.data, b2.data, b1.len),
+      FUZZ_CHECK(!n2 && same(&b1, &b2),
                  "fromConnectData(toConnectData(x)) is a fixed point");
     }
   }
