@@ -22,11 +22,74 @@ SHARED_DATA = os.environ.get("KC_SHARED_DATA", os.path.join(os.path.dirname(__fi
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 
 
+# tools/test runs test files in parallel: a port one process got from bind(0) and closed could be
+# handed to another before the kconnect it is meant for binds it. Each port handed out is reserved
+# in a per-user directory (one file per port naming the reserving PID) until that process exits.
+_PORT_DIR = os.path.join(tempfile.gettempdir(), "kctest-ports-%d" % os.getuid())
+_reserved = []
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _reserve_port(port):
+    os.makedirs(_PORT_DIR, exist_ok=True)
+    path = os.path.join(_PORT_DIR, str(port))
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                with open(path) as f:
+                    owner = int(f.read().strip() or 0)
+            except (OSError, ValueError):
+                owner = 0
+            if owner and _pid_alive(owner):
+                return False
+            try:  # a reservation of a process that is gone
+                os.unlink(path)
+            except OSError:
+                pass
+            continue
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        _reserved.append(path)
+        return True
+    return False
+
+
+def _release_ports():
+    for path in _reserved:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+import atexit as _atexit  # noqa: E402
+_atexit.register(_release_ports)
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    """A 127.0.0.1 TCP port that is free now and that no other running test was given."""
+    port = None
+    for _ in range(100):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        try:
+            if _reserve_port(port):
+                return port
+        except OSError:
+            return port  # no usable temp dir: fall back to the kernel's choice alone
     return port
 
 
