@@ -52,20 +52,28 @@ static void check_decode(const uint8_t *data, size_t size) {
     FUZZ_CHECK(err[0] != '\0', "a failed decode names its reason");
     return;
   }
-  kc_buf_t e1, e2;
+  /* One round may still normalise: a number that underflows to -0.0 prints "-0.0", which reads
+   * back as +0.0 (Connect goes through BigDecimal, which has no negative zero). From then on
+   * the bytes are a fixed point. */
+  kc_buf_t e1, e2, e3;
   kc_buf_init(&e1, 0);
   kc_buf_init(&e2, 0);
+  kc_buf_init(&e3, 0);
   FUZZ_CHECK(kc_json_encode(v, &e1) == 0, "a decoded value encodes");
-  kc_value_t *v2 = NULL;
+  kc_value_t *v2 = NULL, *v3 = NULL;
   FUZZ_CHECK(kc_json_decode(e1.data, e1.len, &v2, err, sizeof(err)) == 0,
              "our own JSON output decodes");
   FUZZ_CHECK(kc_json_encode(v2, &e2) == 0, "re-encode");
-  FUZZ_CHECK(same(&e1, &e2),
-             "encode(decode(x)) is a fixed point");
+  FUZZ_CHECK(kc_json_decode(e2.data, e2.len, &v3, err, sizeof(err)) == 0,
+             "our own JSON output decodes again");
+  FUZZ_CHECK(kc_json_encode(v3, &e3) == 0, "re-encode again");
+  FUZZ_CHECK(same(&e2, &e3), "encode(decode(x)) reaches a fixed point after one round");
   kc_value_destroy(v);
   kc_value_destroy(v2);
+  kc_value_destroy(v3);
   kc_buf_free(&e1);
   kc_buf_free(&e2);
+  kc_buf_free(&e3);
 }
 
 /* toConnectData then fromConnectData; @returns 0 with the bytes in @p out, or -1. */
@@ -103,10 +111,16 @@ static void check_converter(kc_converter_t *c, const uint8_t *data, size_t size)
     FUZZ_CHECK(n1 == n3 && same(&b1, &b3),
                "the arena path reads the same data as the heap path");
     if (!n1) {
-      FUZZ_CHECK(convert_pair(c, b1.data ? b1.data : "", b1.len, false, &b2, &n2) == 0,
+      /* As in check_decode(): a fixed point from the second round on. */
+      kc_buf_t b4;
+      kc_buf_init(&b4, 0);
+      bool n4;
+      FUZZ_CHECK(convert_pair(c, b1.data ? b1.data : "", b1.len, false, &b2, &n2) == 0 && !n2,
                  "fromConnectData output converts back");
-      FUZZ_CHECK(!n2 && same(&b1, &b2),
-                 "fromConnectData(toConnectData(x)) is a fixed point");
+      FUZZ_CHECK(convert_pair(c, b2.data ? b2.data : "", b2.len, false, &b4, &n4) == 0 && !n4,
+                 "fromConnectData output converts back again");
+      FUZZ_CHECK(same(&b2, &b4), "fromConnectData(toConnectData(x)) reaches a fixed point");
+      kc_buf_free(&b4);
     }
   }
   kc_buf_free(&b1);
