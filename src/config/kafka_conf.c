@@ -69,12 +69,51 @@ struct build_s {
   kc_config_t *deferred;  /* Java TLS keys -> value */
   kc_config_t *deferred_from; /* Java TLS keys -> key as written */
   kc_buf_t ignored;       /* keys named in the warning */
+  bool from_connector;    /* applying a connector's *.override.* keys */
   char *errstr;
   size_t errstr_size;
 };
 
+/*
+ * librdkafka settings that run a command, load code or feed a shell, so a
+ * connector config (REST or file) may never set them, whatever the override
+ * policy: REST clients must not get code execution on the worker host. The
+ * worker file (the operator's) may. Java keys that map onto these are blocked
+ * the same way, since the check is on the librdkafka name being set.
+ */
+static const struct {
+  const char *rd;
+  const char *why;
+} blocked_from_connector[] = {
+    {"sasl.kerberos.kinit.cmd", "runs a shell command"},
+    {"sasl.kerberos.keytab", "is interpolated into the kinit shell command"},
+    {"sasl.kerberos.principal", "is interpolated into the kinit shell command"},
+    {"plugin.library.paths", "loads shared libraries"},
+    {"ssl.engine.location", "loads an OpenSSL engine library"},
+    {"ssl.engine.id", "selects an OpenSSL engine to load"},
+    {"ssl_engine_callback_data", "passes data to engine code"},
+    {"ssl.providers", "loads OpenSSL provider modules"},
+    {"ssl.crl.location", "reads an arbitrary file"},
+    {"ssl.ca.certificate.stores", "opens system certificate stores"},
+    {NULL, NULL},
+};
+
+const char *kc_kafka_conf_blocked_reason(const char *rd_key) {
+  for (size_t i = 0; blocked_from_connector[i].rd; i++)
+    if (blocked_from_connector[i].why && strcmp(blocked_from_connector[i].rd, rd_key) == 0)
+      return blocked_from_connector[i].why;
+  return NULL;
+}
+
 static int set_rd(build_t *b, const char *shown_key, const char *rd_key, const char *value) {
   char why[512] = "";
+  const char *blocked = b->from_connector ? kc_kafka_conf_blocked_reason(rd_key) : NULL;
+  if (blocked) {
+    snprintf(b->errstr, b->errstr_size,
+             "%s: may not be set in a connector configuration: the librdkafka setting %s %s",
+             shown_key ? shown_key : rd_key, rd_key, blocked);
+    return KC_EINVAL;
+  }
   rd_kafka_conf_res_t res = rd_kafka_conf_set(b->conf, rd_key, value, why, sizeof why);
   if (res == RD_KAFKA_CONF_OK) {
     if (shown_key) kc_config_set(b->user_rd, rd_key, "1");
@@ -373,6 +412,26 @@ bool kc_kafka_conf_is_client_key(const char *key) {
   return find_key(key) != NULL || strncmp(key, "ssl.", 4) == 0 || strncmp(key, "sasl.", 5) == 0;
 }
 
+int kc_kafka_conf_override_check(const char *key, char *errstr, size_t errstr_size) {
+  const client_key_t *k = find_key(key);
+  const char *why = kc_kafka_conf_blocked_reason(key);
+  if (!why && k && k->how == MAP_RENAME) why = kc_kafka_conf_blocked_reason(k->rd);
+  if (why) {
+    snprintf(errstr, errstr_size,
+             "kconnect does not allow '%s' in a connector configuration: the librdkafka setting %s",
+             key, why);
+    return KC_EINVAL;
+  }
+  if (!k) {
+    snprintf(errstr, errstr_size,
+             "'%s' is not a Java Kafka client setting; kconnect takes native librdkafka settings "
+             "only from the worker configuration",
+             key);
+    return KC_EINVAL;
+  }
+  return 0;
+}
+
 static int kind_bit(kc_kafka_client_kind_t kind) {
   return kind == KC_KAFKA_CONSUMER ? CON : kind == KC_KAFKA_PRODUCER ? PRO : KC_ADMIN_BIT;
 }
@@ -385,6 +444,15 @@ static int apply_key(build_t *b, const char *java, const char *shown, const char
                      bool from_top) {
   const client_key_t *k = find_key(java);
   if (from_top && (!k || !(k->scope & TOP))) return 0;
+  if (!k && b->from_connector) {
+    /* Connectors may set only what Java clients know (as in Connect): a native librdkafka
+     * key from a REST client could reach settings no Java client has. */
+    snprintf(b->errstr, b->errstr_size,
+             "%s: not a Java Kafka client setting; connector overrides may set only Java client "
+             "settings (native librdkafka settings belong in the worker configuration)",
+             shown);
+    return KC_EINVAL;
+  }
   if (!k) {
     /* Not a Java client key: maybe a native librdkafka one. */
     int rc = set_rd(b, shown, java, value);
@@ -761,10 +829,13 @@ static int apply_all(build_t *b, const kc_config_t *worker, const kc_config_t *o
   for (size_t i = 0; !rc && kc_config_at(worker, i, &k, &v) == 0; i++)
     if (strncmp(k, prefix, plen) == 0) rc = apply_key(b, k + plen, k, v, false);
   char shown[512];
+  b->from_connector = true;
   for (size_t i = 0; !rc && kc_config_at(overrides, i, &k, &v) == 0; i++) {
     snprintf(shown, sizeof shown, "%s%s", override_prefix, k);
     rc = apply_key(b, k, shown, v, false);
   }
+  /* TLS stores may come from a connector's Java ssl.* keys (Connect allows them under All). */
+  b->from_connector = false;
   if (!rc) rc = apply_truststore(b);
   if (!rc) rc = apply_keystore(b);
   if (rc) return rc;

@@ -45,8 +45,9 @@ int kc_kafka_conf_build(const kc_config_t *worker, kc_kafka_client_kind_t kind,
  *   max.in.flight.requests.per.connection=1, delivery.timeout.ms=INT_MAX;
  *   consumer auto.offset.reset=earliest. Consumers always get
  *   enable.auto.commit=false and enable.auto.offset.store=false.
- * - Keys under a client prefix that are not Java keys are tried as native
- *   librdkafka keys ("consumer.queued.max.messages.kbytes=65536").
+ * - Worker keys under a client prefix that are not Java keys are tried as
+ *   native librdkafka keys ("consumer.queued.max.messages.kbytes=65536");
+ *   connector overrides that are not Java keys are refused (KC_EINVAL).
  * - TLS stores: PEM and PKCS12 (a PKCS12 trust store becomes ssl.ca.pem);
  *   JKS is refused with a hint. Store files may be read here (start-up cost,
  *   local files only).
@@ -58,5 +59,22 @@ int kc_kafka_conf_build(const kc_config_t *worker, kc_kafka_client_kind_t kind,
  * known top-level worker keys.
  */
 bool kc_kafka_conf_is_client_key(const char *key);
+
+/**
+ * Why a connector configuration may never set the librdkafka setting
+ * @p rd_key (it runs a command, loads code or feeds the kinit shell line), or
+ * NULL when it may. kc_kafka_conf_build() refuses such keys from @p overrides
+ * with KC_EINVAL, and refuses any override key that is not a Java client key.
+ * @returns a static string (not owned by the caller) or NULL.
+ */
+const char *kc_kafka_conf_blocked_reason(const char *rd_key);
+
+/**
+ * Checks one connector override @p key (prefix such as "consumer.override."
+ * already stripped) the way kc_kafka_conf_build() will treat it: refused when
+ * it is not a Java client key or when it maps onto a blocked librdkafka key.
+ * @returns 0, or KC_EINVAL with @p errstr saying why (the key named, quoted).
+ */
+int kc_kafka_conf_override_check(const char *key, char *errstr, size_t errstr_size);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "config/configdef.h"
 #include "config/kafka_conf.h"
+#include "config/override_policy.h"
 #include "config/worker_config.h"
 #include "util/log.h"
 
@@ -25,6 +26,13 @@ typedef struct {
   kc_worker_listener_t *listeners; /* url and host strings owned */
   size_t nlisteners;
 } worker_config_t;
+
+/* Refused at start, like Connect's plugin lookup of the policy class: no policy fails open. */
+static int validate_override_policy(const char *name, const char *value, char *errstr, size_t n) {
+  (void)name;
+  kc_override_policy_t p;
+  return kc_override_policy_parse(value, &p, errstr, n);
+}
 
 static int validate_plugin_discovery(const char *name, const char *value, char *errstr,
                                      size_t n) {
@@ -59,7 +67,9 @@ static const kc_config_def_t worker_defs[] = {
     {"plugin.discovery", KC_CFG_STRING, "hybrid_warn", 0, KC_CFG_LOW, NULL, NULL, NULL, 0, 0,
      validate_plugin_discovery},
     DEF("config.providers", KC_CFG_LIST, ""),
-    DEF("connector.client.config.override.policy", KC_CFG_STRING, "All"),
+    {"connector.client.config.override.policy", KC_CFG_STRING, "All", 0, KC_CFG_MEDIUM, NULL,
+     NULL, NULL, 0, 0, validate_override_policy},
+    DEF("connector.client.config.override.allowlist", KC_CFG_LIST, ""),
     DEF("topic.creation.enable", KC_CFG_BOOLEAN, "true"),
     DEF("topic.tracking.enable", KC_CFG_BOOLEAN, "true"),
     DEF("topic.tracking.allow.reset", KC_CFG_BOOLEAN, "true"),

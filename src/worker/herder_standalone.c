@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/configdef.h"
+#include "config/override_policy.h"
 #include "convert/json_value.h"
 #include "util/log.h"
 #include "worker/herder_standalone.h"
@@ -164,7 +165,8 @@ static char *config_text(const kc_config_t *cfg) {
 }
 
 /* Validates like AbstractHerder.validateConnectorConfig; @returns rc and the message. */
-static kc_herder_rc_t validate(const kc_config_t *cfg, char *msg, size_t n) {
+static kc_herder_rc_t validate(const kc_config_t *worker, const kc_config_t *cfg, char *msg,
+                               size_t n) {
   const char *cls = kc_config_get(cfg, "connector.class");
   if (!cls || !*cls) {
     char *t = config_text(cfg);
@@ -185,7 +187,25 @@ static kc_herder_rc_t validate(const kc_config_t *cfg, char *msg, size_t n) {
                      "`/connector-plugins/{connectorType}/config/validate`", err);
     return KC_HERDER_R_BAD_REQUEST;
   }
-  return KC_HERDER_R_OK;
+  /* Client overrides: every offending key counts, as in Connect's error-count message. */
+  json_t *infos = json_pack("{s:i, s:[]}", "error_count", 0, "configs");
+  int bad = infos ? kc_override_policy_validate(worker, cfg, p->type == KC_CONNECTOR_SINK, infos)
+                  : KC_ENOMEM;
+  kc_herder_rc_t out = KC_HERDER_R_OK;
+  if (bad != 0) {
+    kc_buf_t text;
+    kc_buf_init(&text, 0);
+    if (bad < 0 || kc_configdef_errors_message(infos, &text) < 0 || !text.data) {
+      snprintf(msg, n, "out of memory validating client overrides");
+      out = KC_HERDER_R_INTERNAL;
+    } else {
+      snprintf(msg, n, "%s", text.data);
+      out = KC_HERDER_R_BAD_REQUEST;
+    }
+    kc_buf_free(&text);
+  }
+  json_decref(infos);
+  return out;
 }
 
 static kc_target_t parse_initial_state(json_t *v, bool *ok) {
@@ -343,7 +363,7 @@ static void op_create(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb c
     kc_config_destroy(cfg);
     return;
   }
-  kc_herder_rc_t rc = validate(cfg, err, sizeof err);
+  kc_herder_rc_t rc = validate(h->wk->wc->props, cfg, err, sizeof err);
   if (rc != KC_HERDER_R_OK) {
     reply(cb, arg, rc, NULL, "%s", err);
     kc_config_destroy(cfg);
@@ -395,7 +415,7 @@ static void op_put_config(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_
     return;
   }
   if (!cn) kc_config_set(cfg, "name", name);
-  kc_herder_rc_t rc = validate(cfg, err, sizeof err);
+  kc_herder_rc_t rc = validate(h->wk->wc->props, cfg, err, sizeof err);
   if (rc != KC_HERDER_R_OK) {
     reply(cb, arg, rc, NULL, "%s", err);
     kc_config_destroy(cfg);
@@ -547,6 +567,11 @@ static void op_validate(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb
     snprintf(xerr, sizeof xerr, "Null value can not be supplied as the configuration value.");
   }
   json_t *res = kc_configdef_validate_json(cls, tables, cfg, xkey, xkey ? xerr : NULL);
+  if (res && kc_override_policy_validate(h->wk->wc->props, cfg, p->type == KC_CONNECTOR_SINK,
+                                         res) < 0) {
+    json_decref(res);
+    res = NULL;
+  }
   kc_config_destroy(cfg);
   reply_ok(cb, arg, res, false);
 }
@@ -815,7 +840,7 @@ int kc_herder_add_connector(kc_herder_t *h, const kc_config_t *props, char *errs
     snprintf(errstr, n, "Connector %s already exists", name);
     return KC_EEXIST;
   }
-  if (validate(props, errstr, n) != KC_HERDER_R_OK) return KC_EINVAL;
+  if (validate(h->wk->wc->props, props, errstr, n) != KC_HERDER_R_OK) return KC_EINVAL;
   return kc_connector_create(h->wk, name, props, KC_TARGET_STARTED, errstr, n) ? 0 : KC_EINVAL;
 }
 

@@ -125,14 +125,15 @@ static void test_confluent_cloud_producer_and_admin(void) {
 }
 
 static void test_scram_override(void) {
-  kc_config_t *w = props("bootstrap.servers=b1:9092, b2:9092\nsecurity.protocol=SASL_PLAINTEXT\n");
+  /* Native librdkafka keys come from the worker file only. */
+  kc_config_t *w = props("bootstrap.servers=b1:9092, b2:9092\nsecurity.protocol=SASL_PLAINTEXT\n"
+                         "consumer.queued.max.messages.kbytes=1024\n");
   kc_config_t *o = kc_config_new();
   kc_config_set(o, "sasl.mechanism", "SCRAM-SHA-512");
   kc_config_set(o, "sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required\n"
                 "  // a comment\n"
                 "  username=\"alice \\\"the admin\\\"\" /* inline */ password=\"p\\\\w=d;x\";");
-  kc_config_set(o, "queued.max.messages.kbytes", "1024"); /* a native librdkafka key */
   rd_kafka_conf_t *conf = NULL;
   char err[512] = "";
   CHECK(kc_kafka_conf_build(w, KC_KAFKA_CONSUMER, o, &conf, err, sizeof err) == 0);
@@ -163,6 +164,33 @@ static int build_err(const char *worker_text, kc_kafka_client_kind_t kind, const
   kc_config_destroy(w);
   kc_config_destroy(o);
   return rc;
+}
+
+/* Connector overrides: Java keys only, and never a code-running librdkafka key. */
+static void test_connector_overrides_restricted(void) {
+  char err[512];
+  static const char *const blocked[] = {"sasl.kerberos.kinit.cmd", "plugin.library.paths",
+                                         "ssl.engine.location", "ssl.engine.id", "ssl.providers",
+                                         "sasl.kerberos.keytab", "sasl.kerberos.principal",
+                                         "queued.max.messages.kbytes", "debug", NULL};
+  for (int i = 0; blocked[i]; i++) {
+    CHECK(build_err("", KC_KAFKA_CONSUMER, blocked[i], "x", err, sizeof err) == KC_EINVAL);
+    char want[128];
+    snprintf(want, sizeof want, "consumer.override.%s: ", blocked[i]);
+    CHECK_PREFIX(err, want);
+    CHECK(kc_kafka_conf_override_check(blocked[i], err, sizeof err) == KC_EINVAL);
+    CHECK(strstr(err, blocked[i]) != NULL);
+  }
+  /* A Krb5LoginModule principal from a connector would reach the kinit shell line. */
+  CHECK(build_err("", KC_KAFKA_CONSUMER, "sasl.jaas.config",
+                  "com.sun.security.auth.module.Krb5LoginModule required principal=\"a;touch b\";",
+                  err, sizeof err) == KC_EINVAL);
+  CHECK(strstr(err, "sasl.kerberos.principal") != NULL);
+  /* The same keys stay the operator's choice in the worker file. */
+  CHECK(build_err("consumer.sasl.kerberos.kinit.cmd=kinit -k\nconsumer.debug=broker\n",
+                  KC_KAFKA_CONSUMER, "max.poll.records", "5", err, sizeof err) == 0);
+  CHECK(kc_kafka_conf_override_check("ssl.truststore.location", err, sizeof err) == 0);
+  CHECK(kc_kafka_conf_override_check("sasl.jaas.config", err, sizeof err) == 0);
 }
 
 static void test_bad_values_name_the_key(void) {
@@ -468,6 +496,7 @@ int main(void) {
   kc_test_run("confluent_cloud_consumer", test_confluent_cloud_consumer);
   kc_test_run("confluent_cloud_producer_and_admin", test_confluent_cloud_producer_and_admin);
   kc_test_run("scram_override", test_scram_override);
+  kc_test_run("connector_overrides_restricted", test_connector_overrides_restricted);
   kc_test_run("bad_values_name_the_key", test_bad_values_name_the_key);
   kc_test_run("jaas_errors", test_jaas_errors);
   kc_test_run("java_only_keys_one_warning", test_java_only_keys_one_warning);
