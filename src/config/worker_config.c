@@ -70,6 +70,9 @@ static const kc_config_def_t worker_defs[] = {
     {"connector.client.config.override.policy", KC_CFG_STRING, "All", 0, KC_CFG_MEDIUM, NULL,
      NULL, NULL, 0, 0, validate_override_policy},
     DEF("connector.client.config.override.allowlist", KC_CFG_LIST, ""),
+    /* Each task owns a Kafka client (threads, buffers): a cap keeps one REST call from
+     * exhausting the host. tasks.max above it is a validation error. */
+    RANGE("kconnect.tasks.max.per.connector", KC_CFG_INT, "256", 1, 100000),
     DEF("topic.creation.enable", KC_CFG_BOOLEAN, "true"),
     DEF("topic.tracking.enable", KC_CFG_BOOLEAN, "true"),
     DEF("topic.tracking.allow.reset", KC_CFG_BOOLEAN, "true"),

@@ -49,6 +49,63 @@ static void set_state(kc_connector_t *c, kc_state_t st, const char *trace) {
   c->trace = trace ? strdup(trace) : NULL;
 }
 
+/*
+ * Tasks are created a few per loop turn: each one builds a Kafka client and
+ * converters, and thousands of them in one callback would keep REST and
+ * signals waiting until all exist (issue 8, tasks.max=99999). The starter is
+ * heap-allocated apart from the connector so that cancelling it (stop, free)
+ * never waits for uv_close.
+ */
+enum { TASKS_PER_TURN = 4 };
+
+struct kc_task_starter_s {
+  uv_idle_t idle;
+  kc_connector_t *conn; /* NULL once cancelled */
+  int next;             /* first task id not created yet */
+};
+
+static void starter_closed(uv_handle_t *h) { free(h->data); }
+
+static void cancel_starter(kc_connector_t *c) {
+  struct kc_task_starter_s *s = c->starter;
+  if (!s) return;
+  c->starter = NULL;
+  s->conn = NULL;
+  uv_idle_stop(&s->idle);
+  uv_close((uv_handle_t *)&s->idle, starter_closed);
+}
+
+static void create_task(kc_connector_t *c, int i) {
+  c->tasks[i] = kc_task_create(c, i, c->task_configs[i]);
+  if (c->tasks[i] && c->target == KC_TARGET_PAUSED) kc_task_pause(c->tasks[i]);
+}
+
+static void on_starter_idle(uv_idle_t *h) {
+  struct kc_task_starter_s *s = h->data;
+  kc_connector_t *c = s->conn;
+  if (!c) return;
+  for (int k = 0; k < TASKS_PER_TURN && s->next < c->ntask_configs; k++) create_task(c, s->next++);
+  if (s->next >= c->ntask_configs) cancel_starter(c);
+}
+
+static int start_some_tasks(kc_connector_t *c) {
+  int first = c->ntask_configs < TASKS_PER_TURN ? c->ntask_configs : TASKS_PER_TURN;
+  for (int i = 0; i < first; i++) create_task(c, i);
+  if (first == c->ntask_configs) return 0;
+  struct kc_task_starter_s *s = calloc(1, sizeof *s);
+  if (!s) {
+    for (int i = first; i < c->ntask_configs; i++) create_task(c, i);
+    return 0;
+  }
+  s->conn = c;
+  s->next = first;
+  uv_idle_init(c->wk->loop, &s->idle);
+  s->idle.data = s;
+  uv_idle_start(&s->idle, on_starter_idle);
+  c->starter = s;
+  return 0;
+}
+
 int kc_connector_start_tasks(kc_connector_t *c, char *errstr, size_t n) {
   if (c->target == KC_TARGET_STOPPED) {
     set_state(c, KC_STATE_STOPPED, NULL);
@@ -78,11 +135,7 @@ int kc_connector_start_tasks(kc_connector_t *c, char *errstr, size_t n) {
   c->ntask_configs = out.n;
   c->tasks = calloc((size_t)out.n + 1, sizeof *c->tasks);
   set_state(c, c->target == KC_TARGET_PAUSED ? KC_STATE_PAUSED : KC_STATE_RUNNING, NULL);
-  for (int i = 0; i < out.n; i++) {
-    c->tasks[i] = kc_task_create(c, i, out.cfgs[i]);
-    if (c->tasks[i] && c->target == KC_TARGET_PAUSED) kc_task_pause(c->tasks[i]);
-  }
-  return 0;
+  return start_some_tasks(c);
 }
 
 kc_connector_t *kc_connector_create(kc_worker_t *wk, const char *name, const kc_config_t *config,
@@ -128,6 +181,7 @@ static void on_task_stopped(kc_task_t *task, void *arg) {
 }
 
 void kc_connector_stop_tasks(kc_connector_t *c, void (*cb)(kc_connector_t *, void *), void *arg) {
+  cancel_starter(c); /* tasks not created yet are never started */
   c->all_stopped_cb = cb;
   c->all_stopped_arg = arg;
   c->stopping_tasks = 1; /* guard: tasks may stop synchronously */
@@ -156,6 +210,7 @@ void kc_connector_free(kc_connector_t *c) {
   kc_connector_t **pp = &c->wk->connectors;
   while (*pp && *pp != c) pp = &(*pp)->next;
   if (*pp) *pp = c->next;
+  cancel_starter(c);
   drop_task_configs(c);
   kc_config_destroy(c->config);
   free(c->trace);

@@ -164,6 +164,18 @@ static char *config_text(const kc_config_t *cfg) {
   return s;
 }
 
+/* kconnect.tasks.max.per.connector: @returns 0, or KC_EINVAL with the tasks.max error. */
+static int check_tasks_cap(const kc_config_t *worker, const kc_config_t *cfg, char *msg, size_t n) {
+  int64_t cap = 256, max = 1;
+  kc_config_get_int(worker, "kconnect.tasks.max.per.connector", &cap);
+  if (kc_config_get_int(cfg, "tasks.max", &max) || max <= cap) return 0;
+  snprintf(msg, n,
+           "Invalid value %lld for configuration tasks.max: kconnect runs at most %lld tasks per "
+           "connector (kconnect.tasks.max.per.connector in the worker configuration)",
+           (long long)max, (long long)cap);
+  return KC_EINVAL;
+}
+
 /* Validates like AbstractHerder.validateConnectorConfig; @returns rc and the message. */
 static kc_herder_rc_t validate(const kc_config_t *worker, const kc_config_t *cfg, char *msg,
                                size_t n) {
@@ -182,6 +194,12 @@ static kc_herder_rc_t validate(const kc_config_t *worker, const kc_config_t *cfg
     return KC_HERDER_R_INTERNAL;
   }
   if (rc) {
+    snprintf(msg, n, "Connector configuration is invalid and contains the following 1 error(s):\n%s\n"
+                     "You can also find the above list of errors at the endpoint "
+                     "`/connector-plugins/{connectorType}/config/validate`", err);
+    return KC_HERDER_R_BAD_REQUEST;
+  }
+  if (check_tasks_cap(worker, cfg, err, sizeof err)) {
     snprintf(msg, n, "Connector configuration is invalid and contains the following 1 error(s):\n%s\n"
                      "You can also find the above list of errors at the endpoint "
                      "`/connector-plugins/{connectorType}/config/validate`", err);
@@ -562,6 +580,7 @@ static void op_validate(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb
     xkey = keybuf;
   }
   /* ConfigInfos.name is the connector.class value as sent (AbstractHerder). */
+  if (!xkey && check_tasks_cap(h->wk->wc->props, cfg, xerr, sizeof xerr)) xkey = "tasks.max";
   if (!xkey && null_key) {
     xkey = null_key;
     snprintf(xerr, sizeof xerr, "Null value can not be supplied as the configuration value.");

@@ -109,6 +109,7 @@ struct kc_connector_s {
   int stopping_tasks;        /* tasks with a stop in flight */
   void (*all_stopped_cb)(kc_connector_t *c, void *arg);
   void *all_stopped_arg;
+  struct kc_task_starter_s *starter; /* creates tasks a few per loop turn; NULL when done */
   kc_connector_t *next;
 };
 
