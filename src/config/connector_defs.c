@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "config/configdef.h"
+#include "convert/converter.h"
 
 #define I64_MAX INT64_MAX
 #define I32_MAX 2147483647
@@ -135,6 +136,59 @@ static int validate_reload(const char *name, const char *value, char *errstr, si
   return one_of_exact(value, "none", "restart", errstr, n);
 }
 
+/* ConfigDef's CLASS parse of key/value/header.converter: only classes kconnect has exist. */
+static int validate_converter(const char *name, const char *value, char *errstr, size_t n) {
+  (void)name;
+  if (kc_converter_class_resolve(value)) return 0;
+  snprintf(errstr, n, "Class %s could not be found.", value);
+  return KC_EINVAL;
+}
+
+/*
+ * transforms / predicates: unique aliases (Connect's aliasValidator), and until kconnect
+ * runs SMTs any alias is an error: silently passing records through untransformed would be
+ * a setting accepted and not applied.
+ */
+static int validate_unsupported_aliases(const char *name, const char *value, char *errstr,
+                                        size_t n) {
+  if (validate_aliases(name, value, errstr, n)) return KC_EINVAL;
+  const char *b = value;
+  while (*b == ' ' || *b == '\t') b++;
+  if (!*b) return 0;
+  size_t len = strcspn(b, ",");
+  while (len && (b[len - 1] == ' ' || b[len - 1] == '\t')) len--;
+  snprintf(errstr, n, "kconnect does not support %s yet (alias '%.*s')",
+           strcmp(name, "predicates") == 0 ? "predicates" : "transforms", (int)len, b);
+  return KC_EINVAL;
+}
+
+/*
+ * Error-handling settings kconnect does not apply yet (retries, the dead letter queue,
+ * records in error logs): a non-default value is an error, never a quiet no-op. The DLQ's
+ * replication factor and context headers, and errors.retry.delay.max.ms, have no effect
+ * without a DLQ topic or retries, in Connect too.
+ */
+static int validate_no_retry(const char *name, const char *value, char *errstr, size_t n) {
+  (void)name;
+  if (strcmp(value, "0") == 0) return 0;
+  snprintf(errstr, n, "kconnect does not retry failed operations yet; only 0 is supported");
+  return KC_EINVAL;
+}
+
+static int validate_no_dlq(const char *name, const char *value, char *errstr, size_t n) {
+  (void)name;
+  if (!*value) return 0;
+  snprintf(errstr, n, "kconnect does not write to a dead letter queue yet; leave it empty");
+  return KC_EINVAL;
+}
+
+static int validate_no_log_messages(const char *name, const char *value, char *errstr, size_t n) {
+  (void)name;
+  if (strcasecmp(value, "false") == 0) return 0;
+  snprintf(errstr, n, "kconnect does not log records with errors yet; only false is supported");
+  return KC_EINVAL;
+}
+
 #define CONVERTER_DOC(what)                                                                    \
   "Converter class used to convert between Kafka Connect format and the serialized form that " \
   "is written to Kafka. This controls the format of the " what " in messages written to or "   \
@@ -163,9 +217,9 @@ const kc_config_def_t kc_connector_common_defs[] = {
      "property is deprecated and will be removed in an upcoming major release.",
      "Common", NULL, 0, 0, NULL},
     {"key.converter", KC_CFG_CLASS, NULL, 0, KC_CFG_LOW, CONVERTER_DOC("keys"), "Common", NULL, 0,
-     0, NULL},
+     0, validate_converter},
     {"value.converter", KC_CFG_CLASS, NULL, 0, KC_CFG_LOW, CONVERTER_DOC("values"), "Common", NULL,
-     0, 0, NULL},
+     0, 0, validate_converter},
     {"header.converter", KC_CFG_CLASS, NULL, 0, KC_CFG_LOW,
      "HeaderConverter class used to convert between Kafka Connect format and the serialized form "
      "that is written to Kafka. This controls the format of the header values in messages "
@@ -173,13 +227,13 @@ const kc_config_def_t kc_connector_common_defs[] = {
      "connector to work with any serialization format. Examples of common formats include JSON "
      "and Avro. By default, the SimpleHeaderConverter is used to serialize header values to "
      "strings and deserialize them by inferring the schemas.",
-     "Common", NULL, 0, 0, NULL},
+     "Common", NULL, 0, 0, validate_converter},
     {"transforms", KC_CFG_LIST, "", 0, KC_CFG_LOW,
      "Aliases for the transformations to be applied to records.", "Transforms", NULL, 0, 0,
-     validate_aliases},
+     validate_unsupported_aliases},
     {"predicates", KC_CFG_LIST, "", 0, KC_CFG_LOW,
      "Aliases for the predicates used by transformations.", "Predicates", NULL, 0, 0,
-     validate_aliases},
+     validate_unsupported_aliases},
     {"config.action.reload", KC_CFG_STRING, "restart", 0, KC_CFG_LOW,
      "The action that Connect should take on the connector when changes in external "
      "configuration providers result in a change in the connector's configuration properties. A "
@@ -191,7 +245,7 @@ const kc_config_def_t kc_connector_common_defs[] = {
     {"errors.retry.timeout", KC_CFG_LONG, "0", 0, KC_CFG_MEDIUM,
      "The maximum duration in milliseconds that a failed operation will be reattempted. The "
      "default is 0, which means no retries will be attempted. Use -1 for infinite retries.",
-     "Error Handling", NULL, 0, 0, NULL},
+     "Error Handling", NULL, 0, 0, validate_no_retry},
     {"errors.retry.delay.max.ms", KC_CFG_LONG, "60000", 0, KC_CFG_MEDIUM,
      "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be "
      "added to the delay once this limit is reached to prevent thundering herd issues.",
@@ -212,7 +266,7 @@ const kc_config_def_t kc_connector_common_defs[] = {
      "the key and value (and their schemas), all headers, and the timestamp, Kafka topic, Kafka "
      "partition, source partition, and source offset will be logged. This is 'false' by default, "
      "which will prevent record keys, values, and headers from being written to log files.",
-     "Error Handling", NULL, 0, 0, NULL},
+     "Error Handling", NULL, 0, 0, validate_no_log_messages},
     {NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -247,7 +301,7 @@ const kc_config_def_t kc_connector_sink_defs[] = {
      "in an error when processed by this sink connector, or its transformations or converters. "
      "The topic name is blank by default, which means that no messages are to be recorded in the "
      "DLQ.",
-     "Error Handling", NULL, 0, 0, NULL},
+     "Error Handling", NULL, 0, 0, validate_no_dlq},
     /* A SHORT in Connect: kc_cfg_type_t has none, so its meta entry says "SHORT" (see configdef.c). */
     {"errors.deadletterqueue.topic.replication.factor", KC_CFG_INT, "3", 0, KC_CFG_MEDIUM,
      "Replication factor used to create the dead letter queue topic when it doesn't already "

@@ -67,7 +67,17 @@ static void test_check_messages(void) {
   CHECK_STR(check1(common, "tasks.max", "+4"), "");
   CHECK_STR(check1(common, "errors.retry.timeout", "1.5"),
             "Invalid value 1.5 for configuration errors.retry.timeout: Not a number of type LONG");
-  CHECK_STR(check1(common, "errors.retry.timeout", "-1"), "");
+  /* Not applied yet: non-default values are errors. */
+  CHECK_STR(check1(common, "errors.retry.timeout", "-1"),
+            "Invalid value -1 for configuration errors.retry.timeout: kconnect does not retry "
+            "failed operations yet; only 0 is supported");
+  CHECK_STR(check1(common, "errors.retry.timeout", "0"), "");
+  CHECK_STR(check1(common, "errors.log.include.messages", "true"),
+            "Invalid value true for configuration errors.log.include.messages: kconnect does not "
+            "log records with errors yet; only false is supported");
+  CHECK_STR(check1(kc_connector_sink_defs, "errors.deadletterqueue.topic.name", "dlq"),
+            "Invalid value dlq for configuration errors.deadletterqueue.topic.name: kconnect does "
+            "not write to a dead letter queue yet; leave it empty");
   CHECK_STR(check1(common, "errors.log.enable", "yes"),
             "Invalid value yes for configuration errors.log.enable: Expected value to be either "
             "true or false");
@@ -81,7 +91,21 @@ static void test_check_messages(void) {
             "none, restart");
   CHECK_STR(check1(common, "transforms", "a, b,a"),
             "Invalid value [a, b, a] for configuration transforms: Duplicate alias provided.");
-  CHECK_STR(check1(common, "transforms", "a,b"), "");
+  /* No SMTs yet: any alias is an error naming it, never a silent pass-through. */
+  CHECK_STR(check1(common, "transforms", "a,b"),
+            "Invalid value [a, b] for configuration transforms: kconnect does not support "
+            "transforms yet (alias 'a')");
+  CHECK_STR(check1(common, "transforms", ""), "");
+  CHECK_STR(check1(common, "predicates", " isFoo "),
+            "Invalid value [isFoo] for configuration predicates: kconnect does not support "
+            "predicates yet (alias 'isFoo')");
+  CHECK_STR(check1(common, "value.converter", "com.example.NoSuchConverter"),
+            "Invalid value com.example.NoSuchConverter for configuration value.converter: Class "
+            "com.example.NoSuchConverter could not be found.");
+  CHECK_STR(check1(common, "key.converter", "org.apache.kafka.connect.json.JsonConverter"), "");
+  CHECK_STR(check1(common, "header.converter", "io.confluent.NoSuchHeaderConverter"),
+            "Invalid value io.confluent.NoSuchHeaderConverter for configuration header.converter: "
+            "Class io.confluent.NoSuchHeaderConverter could not be found.");
   CHECK_STR(check1(kc_connector_source_defs, "exactly.once.support", "REQUIRED"), "");
   CHECK_STR(check1(kc_connector_source_defs, "exactly.once.support", "maybe"),
             "Invalid value maybe for configuration exactly.once.support: String must be one of "

@@ -1,0 +1,58 @@
+"""Unsupported transforms, predicates, converters and error-handling settings (issue 8 finding 8)
+are validation errors at PUT .../config/validate and at creation (400), never silently accepted.
+Real kconnect worker against the local broker.
+"""
+import atexit
+import os
+
+import kctest
+
+_w = []
+
+
+def worker():
+    if not _w:
+        w = kctest.Worker(kctest.tmpdir("kc-rest-unsup-")).start()
+        atexit.register(w.stop)
+        _w.append(w)
+    _w[0].alive_or_raise()
+    return _w[0]
+
+
+CASES = [
+    ({"transforms": "route", "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter"},
+     "transforms", "kconnect does not support transforms yet (alias 'route')"),
+    ({"predicates": "isFoo", "predicates.isFoo.type": "com.example.Nope"},
+     "predicates", "kconnect does not support predicates yet (alias 'isFoo')"),
+    ({"value.converter": "com.example.NoSuchConverter"},
+     "value.converter", "Class com.example.NoSuchConverter could not be found."),
+    ({"key.converter": "io.confluent.connect.avro.AvroConverter"},
+     "key.converter", "Class io.confluent.connect.avro.AvroConverter could not be found."),
+    ({"header.converter": "com.example.NoSuchHeaderConverter"},
+     "header.converter", "Class com.example.NoSuchHeaderConverter could not be found."),
+    ({"errors.deadletterqueue.topic.name": "dlq"},
+     "errors.deadletterqueue.topic.name", "dead letter queue"),
+    ({"errors.retry.timeout": "-1"}, "errors.retry.timeout", "does not retry"),
+    ({"errors.log.include.messages": "true"}, "errors.log.include.messages", "does not log records"),
+]
+
+
+def test_unsupported_settings_are_errors():
+    w = worker()
+    for extra, key, text in CASES:
+        name = kctest.unique("unsup")
+        cfg = kctest.file_sink(name, os.path.join(w.workdir, name + ".out"), kctest.unique("unsup-topic"))
+        cfg.update(extra)
+        code, v = w.request("PUT", "/connector-plugins/FileStreamSink/config/validate", cfg)
+        assert code == 200, (code, v)
+        assert v["error_count"] == 1, (key, v)
+        errs = [c["value"]["errors"] for c in v["configs"] if c["value"]["name"] == key][0]
+        assert len(errs) == 1 and text in errs[0], (key, errs)
+        code, body = w.request("POST", "/connectors", {"name": name, "config": cfg})
+        assert code == 400, (key, code, body)
+        assert "contains the following 1 error(s)" in body["message"] and text in body["message"], body
+        assert w.get("/connectors/%s" % name)[0] == 404
+
+
+if __name__ == "__main__":
+    kctest.main([test_unsupported_settings_are_errors])
