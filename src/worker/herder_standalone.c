@@ -164,6 +164,9 @@ static char *config_text(const kc_config_t *cfg) {
   return s;
 }
 
+/* Kafka protocol strings are at most 32767 bytes; "connect-" and client-id decorations fit. */
+#define KC_CONNECTOR_NAME_MAX 32000
+
 /* kconnect.tasks.max.per.connector: @returns 0, or KC_EINVAL with the tasks.max error. */
 static int check_tasks_cap(const kc_config_t *worker, const kc_config_t *cfg, char *msg, size_t n) {
   int64_t cap = 256, max = 1;
@@ -203,6 +206,15 @@ static kc_herder_rc_t validate(const kc_config_t *worker, const kc_config_t *cfg
     snprintf(msg, n, "Connector configuration is invalid and contains the following 1 error(s):\n%s\n"
                      "You can also find the above list of errors at the endpoint "
                      "`/connector-plugins/{connectorType}/config/validate`", err);
+    return KC_HERDER_R_BAD_REQUEST;
+  }
+  const char *cname = kc_config_get(cfg, "name");
+  if (cname && strlen(cname) > KC_CONNECTOR_NAME_MAX) {
+    snprintf(msg, n,
+             "Connector name is too long (%zu bytes): kconnect accepts at most %d bytes, since "
+             "Kafka's protocol limits the sink consumer group id connect-<name> and client ids "
+             "to 32767 bytes",
+             strlen(cname), KC_CONNECTOR_NAME_MAX);
     return KC_HERDER_R_BAD_REQUEST;
   }
   /* Client overrides: every offending key counts, as in Connect's error-count message. */
@@ -325,8 +337,10 @@ static void restart_task(kc_herder_t *h, kc_connector_t *c, int id, kc_herder_cb
 
 /* ---- dispatch ---- */
 
+static void op_create_named(kc_herder_t *h, json_t *b, const char *s, kc_herder_cb cb,
+                            void *arg);
+
 static void op_create(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
-  char err[4096] = "";
   json_t *b = req->body;
   if (!json_is_object(b)) {
     reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
@@ -339,11 +353,22 @@ static void op_create(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb c
     reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "Cannot deserialize value of type `java.lang.String` for field \"name\"");
     return;
   }
-  char name[1024];
-  snprintf(name, sizeof name, "%s", jn && json_is_string(jn) ? json_string_value(jn) : "");
+  /* Never cut: validate() rejects names over KC_CONNECTOR_NAME_MAX with a clear message. */
+  char *name = strdup(jn && json_is_string(jn) ? json_string_value(jn) : "");
+  if (!name) {
+    reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
+    return;
+  }
   char *s = name, *e = name + strlen(name);
   while (*s && isspace((unsigned char)*s)) s++;
   while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+  op_create_named(h, b, s, cb, arg);
+  free(name);
+}
+
+static void op_create_named(kc_herder_t *h, json_t *b, const char *s, kc_herder_cb cb,
+                            void *arg) {
+  char err[4096] = "";
   bool ok;
   kc_target_t target = parse_initial_state(json_object_get(b, "initial_state"), &ok);
   if (!ok) {
@@ -472,8 +497,12 @@ static void op_restart(kc_herder_t *h, kc_connector_t *c, const kc_herder_req_t 
   }
   /* KIP-745: answer 202 with the instances chosen shown as RESTARTING, then restart them. */
   bool restart_conn = !req->only_failed || c->state == KC_STATE_FAILED;
-  int chosen[1024], nchosen = 0;
-  for (int i = 0; i < c->ntask_configs && nchosen < 1024; i++) {
+  int *chosen = calloc((size_t)c->ntask_configs + 1, sizeof *chosen), nchosen = 0;
+  if (!chosen) {
+    reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
+    return;
+  }
+  for (int i = 0; i < c->ntask_configs; i++) {
     kc_task_t *t = c->tasks ? c->tasks[i] : NULL;
     if (t && req->include_tasks && (!req->only_failed || t->state == KC_STATE_FAILED)) chosen[nchosen++] = i;
   }
@@ -489,11 +518,13 @@ static void op_restart(kc_herder_t *h, kc_connector_t *c, const kc_herder_req_t 
   if (nchosen == c->ntask_configs && nchosen > 0) {
     pending_t *p = pending_new(h, KC_HERDER_RESTART, NULL, NULL);
     for (int k = 0; k < nchosen; k++) kc_task_set_state(c->tasks[chosen[k]], KC_STATE_RESTARTING, NULL);
+    free(chosen);
     kc_connector_stop_tasks(c, after_stop, p);
     return;
   }
   for (int k = 0; k < nchosen; k++)
     if (!busy(c)) restart_task(h, c, chosen[k], NULL, NULL);
+  free(chosen);
 }
 
 static json_t *offsets_json(kc_herder_t *h, kc_connector_t *c);

@@ -597,20 +597,31 @@ int kc_sink_runner_start(kc_task_t *task, char *errstr, size_t n) {
     kc_sink_runner_free(task);
     return rc;
   }
-  char group[512], client_id[512], es[512];
+  char client_id[512], es[512];
   const char *og = kc_config_get(ovr, "group.id");
-  snprintf(group, sizeof group, "connect-%s", task->conn->name);
+  /* Never cut: a cut group id would let two long names share one group. */
+  size_t glen = strlen(task->conn->name) + sizeof "connect-";
+  char *group = malloc(glen);
+  if (!group) {
+    rd_kafka_conf_destroy(conf);
+    kc_config_destroy(ovr);
+    kc_sink_runner_free(task);
+    return KC_ENOMEM;
+  }
+  snprintf(group, glen, "connect-%s", task->conn->name);
   snprintf(client_id, sizeof client_id, "connector-consumer-%s", task->label);
   if (rd_kafka_conf_set(conf, "group.id", og ? og : group, es, sizeof es) ||
       (!kc_config_get(ovr, "client.id") &&
        rd_kafka_conf_set(conf, "client.id", client_id, es, sizeof es)) ||
       rd_kafka_conf_set(conf, "log.queue", "true", es, sizeof es)) {
+    free(group);
     snprintf(errstr, n, "consumer config: %s", es);
     rd_kafka_conf_destroy(conf);
     kc_config_destroy(ovr);
     kc_sink_runner_free(task);
     return KC_EINVAL;
   }
+  free(group);
   kc_config_destroy(ovr);
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
   rd_kafka_conf_set_opaque(conf, r);
