@@ -23,7 +23,7 @@ typedef struct {
   kc_worker_t *wk;
   kc_herder_t *herder;
   kc_rest_t *rest;
-  uv_signal_t sigterm, sigint;
+  uv_signal_t sigterm, sigint, sighup;
   uv_timer_t deadline;
   int stopping;
   int exit_code;
@@ -46,6 +46,7 @@ static void on_worker_down(void *arg) {
   uv_close((uv_handle_t *)&m->deadline, on_closed_signal);
   uv_close((uv_handle_t *)&m->sigterm, on_closed_signal);
   uv_close((uv_handle_t *)&m->sigint, on_closed_signal);
+  uv_close((uv_handle_t *)&m->sighup, on_closed_signal);
   kc_log_info("kc.main", "kconnect stopped");
 }
 
@@ -83,6 +84,14 @@ static void on_signal(uv_signal_t *s, int signum) {
     on_rest_down(m);
 }
 
+/* The JVM runs its shutdown hooks on SIGHUP (a graceful stop). A daemon whose terminal or
+ * supervisor session goes away must keep moving data, and kconnect logs to stderr only, so
+ * there is no log file to reopen: SIGHUP is logged and otherwise has no effect. */
+static void on_sighup(uv_signal_t *s, int signum) {
+  kc_log_info("kc.main", "SIGHUP received: ignored (kconnect keeps running; it logs to stderr, "
+              "so there is no log file to reopen; use SIGTERM to stop)");
+}
+
 static int run_standalone(int argc, char **argv) {
   char err[2048] = "";
   kc_config_t *props = kc_props_load_file(argv[0], err, sizeof err);
@@ -106,6 +115,9 @@ static int run_standalone(int argc, char **argv) {
   uv_unref((uv_handle_t *)&m.deadline); /* it must not keep a finished loop alive */
   /* librdkafka and our fds: a peer closing a socket must not kill the process. */
   signal(SIGPIPE, SIG_IGN);
+  /* Until the loop's handler is installed below, a hangup must not kill the worker either. */
+  signal(SIGHUP, SIG_IGN);
+  uv_signal_init(m.loop, &m.sighup);
   m.wk = kc_worker_create(m.loop, wc, err, sizeof err);
   if (!m.wk) {
     kc_log_error("kc.main", "cannot start the worker: %s", err);
@@ -140,6 +152,8 @@ static int run_standalone(int argc, char **argv) {
     m.sigterm.data = m.sigint.data = &m;
     uv_signal_start(&m.sigterm, on_signal, SIGTERM);
     uv_signal_start(&m.sigint, on_signal, SIGINT);
+    uv_signal_start(&m.sighup, on_sighup, SIGHUP);
+    uv_unref((uv_handle_t *)&m.sighup); /* it must not keep a finished loop alive */
     for (int i = 1; i < argc; i++) {
       kc_config_t *cp = kc_props_load_file(argv[i], err, sizeof err);
       if (!cp) {

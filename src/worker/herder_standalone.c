@@ -860,16 +860,24 @@ static void on_sink_offsets(void *arg, const char *errmsg,
 }
 
 static void sink_offsets(kc_herder_t *h, kc_connector_t *c, kc_herder_cb cb, void *arg) {
-  char group[1100];
   const char *og = kc_config_get(c->config, "consumer.override.group.id");
-  snprintf(group, sizeof group, "connect-%s", c->name);
+  size_t glen = strlen(c->name) + sizeof "connect-";
+  char *group = malloc(glen);
   sink_offsets_t *so = calloc(1, sizeof *so);
-  so->cb = cb;
-  so->arg = arg;
-  if (kc_worker_group_offsets(h->wk, og ? og : group, on_sink_offsets, so)) {
-    free(so);
-    reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
+  char err[512] = "out of memory";
+  if (group && so) {
+    snprintf(group, glen, "connect-%s", c->name);
+    so->cb = cb;
+    so->arg = arg;
+    if (kc_worker_group_offsets(h->wk, c->config, og ? og : group, on_sink_offsets, so, err,
+                                sizeof err) == 0) {
+      free(group);
+      return;
+    }
   }
+  free(group);
+  free(so);
+  reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "Failed to retrieve consumer group offsets: %s", err);
 }
 
 static json_t *offsets_json(kc_herder_t *h, kc_connector_t *c) {

@@ -10,6 +10,8 @@
 #include <libgen.h>
 
 #include "config/kafka_conf.h"
+#include "config/props.h"
+#include "kafka/group_offsets.h"
 #include "http/http.h"
 #include "util/log.h"
 #include "worker/worker.h"
@@ -53,44 +55,80 @@ static void on_offset_timer(uv_timer_t *t) { kc_worker_flush_offsets(t->data); }
 
 /* ---- worker-level client ---- */
 
-typedef struct {
+/*
+ * Sink connector offsets (GET /connectors/{c}/offsets). Concurrent requests for
+ * one group share one threadpool read, so a burst of GETs costs one consumer
+ * handle and one threadpool thread, not one each (the threadpool also carries
+ * the sinks' file writes).
+ */
+typedef struct offsets_waiter_s {
   kc_group_offsets_cb cb;
   void *arg;
-} group_offsets_req_t;
+  struct offsets_waiter_s *next;
+} offsets_waiter_t;
 
-int kc_worker_group_offsets(kc_worker_t *wk, const char *group, kc_group_offsets_cb cb, void *arg) {
-  group_offsets_req_t *req = calloc(1, sizeof *req);
-  if (!req) return KC_ENOMEM;
-  req->cb = cb;
-  req->arg = arg;
-  char es[256];
-  rd_kafka_AdminOptions_t *opts =
-      rd_kafka_AdminOptions_new(wk->admin_rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-  rd_kafka_AdminOptions_set_request_timeout(opts, 30000, es, sizeof es);
-  rd_kafka_AdminOptions_set_opaque(opts, req);
-  rd_kafka_ListConsumerGroupOffsets_t *lo = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
-  rd_kafka_ListConsumerGroupOffsets(wk->admin_rk, &lo, 1, opts, wk->admin_kq.q);
-  rd_kafka_ListConsumerGroupOffsets_destroy(lo);
-  rd_kafka_AdminOptions_destroy(opts);
-  return 0;
+struct kc_offsets_read_s {
+  kc_worker_t *wk;
+  char *group;
+  offsets_waiter_t *waiters;
+  struct kc_offsets_read_s *next;
+};
+
+#define GROUP_OFFSETS_TIMEOUT_MS 10000
+
+static void on_group_offsets(void *arg, const char *errmsg,
+                             const rd_kafka_topic_partition_list_t *offs) {
+  struct kc_offsets_read_s *rd = arg;
+  struct kc_offsets_read_s **pp = &rd->wk->offset_reads;
+  while (*pp != rd) pp = &(*pp)->next;
+  *pp = rd->next;
+  for (offsets_waiter_t *w = rd->waiters, *nx; w; w = nx) {
+    nx = w->next;
+    w->cb(w->arg, errmsg, offs);
+    free(w);
+  }
+  free(rd->group);
+  free(rd);
 }
 
-static void on_group_offsets(rd_kafka_event_t *ev) {
-  group_offsets_req_t *req = rd_kafka_event_opaque(ev);
-  if (!req) return;
-  const rd_kafka_ListConsumerGroupOffsets_result_t *res =
-      rd_kafka_event_ListConsumerGroupOffsets_result(ev);
-  size_t cnt = 0;
-  const rd_kafka_group_result_t **groups =
-      res ? rd_kafka_ListConsumerGroupOffsets_result_groups(res, &cnt) : NULL;
-  const rd_kafka_error_t *gerr = cnt ? rd_kafka_group_result_error(groups[0]) : NULL;
-  if (rd_kafka_event_error(ev))
-    req->cb(req->arg, rd_kafka_event_error_string(ev), NULL);
-  else if (!cnt || gerr)
-    req->cb(req->arg, gerr ? rd_kafka_error_string(gerr) : "no result", NULL);
-  else
-    req->cb(req->arg, NULL, rd_kafka_group_result_partitions(groups[0]));
-  free(req);
+int kc_worker_group_offsets(kc_worker_t *wk, const kc_config_t *conn_config, const char *group,
+                            kc_group_offsets_cb cb, void *arg, char *errstr, size_t n) {
+  offsets_waiter_t *w = calloc(1, sizeof *w);
+  if (!w) return KC_ENOMEM;
+  w->cb = cb;
+  w->arg = arg;
+  for (struct kc_offsets_read_s *rd = wk->offset_reads; rd; rd = rd->next)
+    if (strcmp(rd->group, group) == 0) {
+      w->next = rd->waiters;
+      rd->waiters = w;
+      return 0;
+    }
+  struct kc_offsets_read_s *rd = calloc(1, sizeof *rd);
+  char *g = strdup(group);
+  kc_config_t *ovr = kc_config_with_prefix(conn_config, "consumer.override.");
+  rd_kafka_conf_t *conf = NULL;
+  int rc = (!rd || !g || !ovr) ? KC_ENOMEM
+                               : kc_kafka_conf_build(wk->wc->props, KC_KAFKA_CONSUMER, ovr, &conf,
+                                                     errstr, n);
+  kc_config_destroy(ovr);
+  if (!rc) {
+    rd->wk = wk;
+    rd->group = g;
+    rd->waiters = w;
+    rc = kc_group_offsets_read(wk->loop, conf, group, kc_config_get(conn_config, "topics"),
+                               kc_config_get(conn_config, "topics.regex"),
+                               GROUP_OFFSETS_TIMEOUT_MS, on_group_offsets, rd);
+    if (rc) snprintf(errstr, n, "cannot read the consumer group's offsets (error %d)", rc);
+  }
+  if (rc) {
+    free(g);
+    free(rd);
+    free(w);
+    return rc;
+  }
+  rd->next = wk->offset_reads;
+  wk->offset_reads = rd;
+  return 0;
 }
 
 static void on_admin_events(kc_kqueue_t *kq) {
@@ -98,9 +136,7 @@ static void on_admin_events(kc_kqueue_t *kq) {
   rd_kafka_event_t *ev;
   int budget = 1000;
   while (budget-- > 0 && (ev = rd_kafka_queue_poll(kq->q, 0))) {
-    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)
-      on_group_offsets(ev);
-    else if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_ERROR)
+    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_ERROR)
       kc_log_warn("kc.worker", "kafka: %s", rd_kafka_event_error_string(ev));
     else if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_LOG) {
       const char *fac, *str;

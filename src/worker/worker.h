@@ -121,6 +121,7 @@ struct kc_worker_s {
   char *state_dir;           /* kconnect.state.dir, or the offsets file's directory */
   struct kc_http_s *http;    /* curl multi on the loop, created on first use (S3) */
   kc_connector_t *connectors;
+  struct kc_offsets_read_s *offset_reads; /* sink offset reads in flight (worker.c) */
   kc_task_t *tasks;          /* all live tasks */
   uv_timer_t offset_timer;
   bool offset_flush_inflight;
@@ -160,13 +161,19 @@ int64_t kc_now_ms(void);
 void kc_worker_when_cluster_id(kc_worker_t *wk, uint64_t timeout_ms,
                                void (*cb)(void *arg, const char *cluster_id), void *arg);
 /**
- * Reads a consumer group's committed offsets with the admin API, off the
- * loop (ListConsumerGroupOffsets); @p cb runs once on the loop with the
- * partitions (borrowed) or an error message.
+ * Reads a sink connector's consumer group's committed offsets off the loop
+ * (kafka/group_offsets.h: a consumer handle on the threadpool, never the admin
+ * API, whose ListConsumerGroupOffsets crashes on NOT_COORDINATOR) for the
+ * partitions of the connector's topics / topics.regex, with its
+ * consumer.override.* connection settings. Requests for a group already being
+ * read join that read. @p cb runs once on the loop with the partitions
+ * (borrowed, sorted) or an error message.
+ * @returns 0, or KC_ENOMEM / KC_EINVAL with @p errstr (then @p cb is never called).
  */
 typedef void (*kc_group_offsets_cb)(void *arg, const char *errmsg,
                                     const rd_kafka_topic_partition_list_t *offsets);
-int kc_worker_group_offsets(kc_worker_t *wk, const char *group, kc_group_offsets_cb cb, void *arg);
+int kc_worker_group_offsets(kc_worker_t *wk, const kc_config_t *conn_config, const char *group,
+                            kc_group_offsets_cb cb, void *arg, char *errstr, size_t n);
 
 /* ---- tasks (task.c) ---- */
 /**

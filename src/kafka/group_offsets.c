@@ -1,0 +1,158 @@
+/*
+ * Committed offsets of a consumer group through a throwaway consumer handle on
+ * the threadpool (see group_offsets.h for why not the admin API).
+ */
+#include <regex.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka/group_offsets.h"
+#include "kconnect/connector.h"
+
+typedef struct {
+  uv_work_t work;
+  rd_kafka_conf_t *conf;
+  char **topics; /* explicit names */
+  int ntopics;
+  bool has_regex;
+  regex_t regex;
+  int timeout_ms;
+  kc_group_offsets_read_cb cb;
+  void *arg;
+  /* results, written on the threadpool, read in after_work */
+  rd_kafka_topic_partition_list_t *result;
+  char errmsg[768];
+} job_t;
+
+static void job_free(job_t *j) {
+  if (j->conf) rd_kafka_conf_destroy(j->conf);
+  for (int i = 0; i < j->ntopics; i++) free(j->topics[i]);
+  free(j->topics);
+  if (j->has_regex) regfree(&j->regex);
+  if (j->result) rd_kafka_topic_partition_list_destroy(j->result);
+  free(j);
+}
+
+static bool wanted(const job_t *j, const char *topic) {
+  for (int i = 0; i < j->ntopics; i++)
+    if (strcmp(j->topics[i], topic) == 0) return true;
+  regmatch_t m;
+  return j->has_regex && regexec(&j->regex, topic, 1, &m, 0) == 0 && m.rm_so == 0 &&
+         topic[m.rm_eo] == '\0';
+}
+
+static int cmp_part(const void *a, const void *b) {
+  const rd_kafka_topic_partition_t *x = a, *y = b;
+  int c = strcmp(x->topic, y->topic);
+  return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* Threadpool: every call here may block for up to timeout_ms. */
+static void do_read(uv_work_t *w) {
+  job_t *j = w->data;
+  char es[512];
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, j->conf, es, sizeof es);
+  if (!rk) {
+    snprintf(j->errmsg, sizeof j->errmsg, "cannot create a consumer: %s", es);
+    return;
+  }
+  j->conf = NULL; /* rd_kafka_new took it */
+  const struct rd_kafka_metadata *md = NULL;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, NULL, &md, j->timeout_ms);
+  if (err) {
+    snprintf(j->errmsg, sizeof j->errmsg, "cannot read the topic metadata: %s",
+             rd_kafka_err2str(err));
+    goto out;
+  }
+  rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(16);
+  for (int t = 0; t < md->topic_cnt; t++) {
+    const struct rd_kafka_metadata_topic *mt = &md->topics[t];
+    if (mt->err || !wanted(j, mt->topic)) continue;
+    for (int p = 0; p < mt->partition_cnt; p++)
+      rd_kafka_topic_partition_list_add(parts, mt->topic, mt->partitions[p].id);
+  }
+  rd_kafka_metadata_destroy(md);
+  if (parts->cnt) err = rd_kafka_committed(rk, parts, j->timeout_ms);
+  if (err) {
+    snprintf(j->errmsg, sizeof j->errmsg, "%s", rd_kafka_err2str(err));
+    rd_kafka_topic_partition_list_destroy(parts);
+    goto out;
+  }
+  j->result = rd_kafka_topic_partition_list_new(parts->cnt ? parts->cnt : 1);
+  for (int i = 0; i < parts->cnt; i++) {
+    const rd_kafka_topic_partition_t *e = &parts->elems[i];
+    if (e->err) {
+      snprintf(j->errmsg, sizeof j->errmsg, "%s [%d]: %s", e->topic, (int)e->partition,
+               rd_kafka_err2str(e->err));
+      break;
+    }
+    if (e->offset >= 0)
+      rd_kafka_topic_partition_list_add(j->result, e->topic, e->partition)->offset = e->offset;
+  }
+  rd_kafka_topic_partition_list_destroy(parts);
+  if (j->result->cnt > 1)
+    qsort(j->result->elems, (size_t)j->result->cnt, sizeof *j->result->elems, cmp_part);
+out:
+  /* Never subscribed: there is no membership to leave, so skip the consumer close. */
+  rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
+static void after_read(uv_work_t *w, int status) {
+  job_t *j = w->data;
+  if (status && !j->errmsg[0]) snprintf(j->errmsg, sizeof j->errmsg, "%s", uv_strerror(status));
+  if (j->errmsg[0])
+    j->cb(j->arg, j->errmsg, NULL);
+  else
+    j->cb(j->arg, NULL, j->result);
+  job_free(j);
+}
+
+static int split_topics(job_t *j, const char *csv) {
+  if (!csv) return 0;
+  const char *p = csv;
+  while (*p) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    const char *s = p;
+    while (len && (*s == ' ' || *s == '\t')) s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+    if (len) {
+      char **nt = realloc(j->topics, sizeof *nt * (size_t)(j->ntopics + 1));
+      if (!nt) return KC_ENOMEM;
+      j->topics = nt;
+      if (!(j->topics[j->ntopics] = strndup(s, len))) return KC_ENOMEM;
+      j->ntopics++;
+    }
+    if (!e) break;
+    p = e + 1;
+  }
+  return 0;
+}
+
+int kc_group_offsets_read(uv_loop_t *loop, rd_kafka_conf_t *conf, const char *group,
+                          const char *topics, const char *topics_regex, int timeout_ms,
+                          kc_group_offsets_read_cb cb, void *arg) {
+  job_t *j = calloc(1, sizeof *j);
+  if (!j) {
+    rd_kafka_conf_destroy(conf);
+    return KC_ENOMEM;
+  }
+  j->conf = conf;
+  j->timeout_ms = timeout_ms;
+  j->cb = cb;
+  j->arg = arg;
+  char es[256];
+  int rc = (!group || !*group) ? KC_EINVAL : split_topics(j, topics);
+  if (!rc && rd_kafka_conf_set(conf, "group.id", group, es, sizeof es) != RD_KAFKA_CONF_OK)
+    rc = KC_EINVAL;
+  if (!rc && topics_regex && *topics_regex) {
+    if (regcomp(&j->regex, topics_regex, REG_EXTENDED) != 0) rc = KC_EINVAL;
+    else j->has_regex = true;
+  }
+  j->work.data = j;
+  if (!rc && uv_queue_work(loop, &j->work, do_read, after_read) != 0) rc = KC_ENOMEM;
+  if (rc) job_free(j);
+  return rc;
+}
