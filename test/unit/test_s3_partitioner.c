@@ -780,12 +780,15 @@ static void test_loghub(void) {
     for (int i = 0; p && (p = kc_test_csv_next_row(p, &row)); i++) {
       kc_value_t *v = row_value(sys, &hdr, &row);
       kc_s3_record_view_t r = {sys, i % 3, -1, NULL, v};
-      char got[1024];
-      snprintf(got, sizeof got, "%s|%d|%s", sys, i, encode(field, &r, 0));
-      snprintf(got + strlen(got), sizeof got - strlen(got), "|%s", encode(seoul, &r, 0));
-      snprintf(got + strlen(got), sizeof got - strlen(got), "|%s", encode(ny, &r, 0));
-      snprintf(got + strlen(got), sizeof got - strlen(got), "|%s", encode(daily, &r, 0));
-      CHECK_STR(got, exp_line);
+      /* encode() reuses one static buffer: each result is copied out before the next call. */
+      kc_buf_t got;
+      kc_buf_init(&got, 0);
+      kc_buf_printf(&got, "%s|%d|%s", sys, i, encode(field, &r, 0));
+      kc_buf_printf(&got, "|%s", encode(seoul, &r, 0));
+      kc_buf_printf(&got, "|%s", encode(ny, &r, 0));
+      kc_buf_printf(&got, "|%s", encode(daily, &r, 0));
+      CHECK_STR(got.data, exp_line);
+      kc_buf_free(&got);
       exp_line = exp_line ? strtok_r(NULL, "\n", &exp_save) : NULL;
       kc_value_destroy(v);
       rows_checked++;
