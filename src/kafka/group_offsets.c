@@ -43,6 +43,15 @@ static bool wanted(const job_t *j, const char *topic) {
          topic[m.rm_eo] == '\0';
 }
 
+#define COORDINATOR_RETRIES 10
+#define COORDINATOR_BACKOFF_MS 100
+
+static bool coordinator_moving(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
+         err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+         err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+}
+
 static int cmp_part(const void *a, const void *b) {
   const rd_kafka_topic_partition_t *x = a, *y = b;
   int c = strcmp(x->topic, y->topic);
@@ -74,7 +83,15 @@ static void do_read(uv_work_t *w) {
       rd_kafka_topic_partition_list_add(parts, mt->topic, mt->partitions[p].id);
   }
   rd_kafka_metadata_destroy(md);
-  if (parts->cnt) err = rd_kafka_committed(rk, parts, j->timeout_ms);
+  /* A moving coordinator answers NOT_COORDINATOR (or is loading); rd_kafka_committed() reports
+   * that instead of retrying, while its consumer group looks the new one up. Retry a few times. */
+  for (int attempt = 0; parts->cnt && attempt < COORDINATOR_RETRIES; attempt++) {
+    err = rd_kafka_committed(rk, parts, j->timeout_ms);
+    for (int i = 0; !err && i < parts->cnt; i++) err = parts->elems[i].err;
+    if (!coordinator_moving(err)) break;
+    for (int i = 0; i < parts->cnt; i++) parts->elems[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    uv_sleep(COORDINATOR_BACKOFF_MS); /* a threadpool thread, never the loop */
+  }
   if (err) {
     snprintf(j->errmsg, sizeof j->errmsg, "%s", rd_kafka_err2str(err));
     rd_kafka_topic_partition_list_destroy(parts);
