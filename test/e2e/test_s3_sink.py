@@ -36,8 +36,6 @@ import os
 import re
 import shutil
 import signal
-import socket
-import struct
 import time
 import zoneinfo
 
@@ -167,39 +165,7 @@ def confluent_line(value):
 
 # ---- Kafka helpers -------------------------------------------------------------------------
 
-def create_topic(name, partitions):
-    """CreateTopics (API 19, v2) by hand: kcat cannot create a topic with several partitions and
-    the broker auto-creates with one. Waits until the metadata shows every partition led."""
-    host, port = kctest.BOOTSTRAP.split(",")[0].rsplit(":", 1)
-
-    def s16(s):
-        b = s.encode()
-        return struct.pack(">h", len(b)) + b
-
-    body = struct.pack(">i", 1) + s16(name) + struct.pack(">ihii", partitions, 1, 0, 0) + \
-        struct.pack(">i?", 30000, False)
-    req = struct.pack(">hhi", 19, 2, 1) + s16("kc-test") + body
-    with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall(struct.pack(">i", len(req)) + req)
-        buf = b""
-        while len(buf) < 4 or len(buf) < 4 + struct.unpack(">i", buf[:4])[0]:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise AssertionError("broker closed the connection during CreateTopics")
-            buf += chunk
-    # size, correlation id, throttle ms, topic count, name, error code
-    pos = 4 + 4 + 4 + 4
-    nlen = struct.unpack(">h", buf[pos:pos + 2])[0]
-    err = struct.unpack(">h", buf[pos + 2 + nlen:pos + 4 + nlen])[0]
-    if err not in (0, 36):  # 36 TOPIC_ALREADY_EXISTS
-        raise AssertionError("CreateTopics %s: error code %d" % (name, err))
-
-    def ready():
-        md = json.loads(kctest.kcat("-L", "-J", "-t", name))
-        t = [t for t in md["topics"] if t["topic"] == name]
-        return t and len(t[0]["partitions"]) == partitions and all(p["leader"] >= 0 for p in t[0]["partitions"])
-    kctest.wait_until(ready, 30, 0.2, "topic %s with %d partitions" % (name, partitions))
-    return name
+create_topic = kctest.create_topic
 
 
 def produce(topic, records, partition=None):
