@@ -15,7 +15,6 @@
  * returns KC_AGAIN until spool writes drain. Disk: spooled bytes per task are
  * capped by s3.spool.max.bytes the same way.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +31,7 @@
 #include "s3_config.h"
 #include "s3_credentials.h"
 #include "s3_upload.h"
+#include "spool_dir.h"
 #include "tz.h"
 
 #define CHUNK_BYTES (256 * 1024)            /* a writer's chunk is written out past this */
@@ -318,7 +318,7 @@ static void writer_pump(writer_t *w) {
     w->opening = true;
     w->req.data = w;
     st->pending++;
-    if (uv_fs_open(loop, &w->req, w->path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600, on_open)) {
+    if (uv_fs_open(loop, &w->req, w->path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600, on_open)) {
       st->pending--;
       w->opening = false;
       task_failed(st, "cannot open a spool file");
@@ -717,30 +717,34 @@ static void start_sweep(s3_task_t *st) {
 
 /* ---- lifecycle ---- */
 
-static void clean_spool_dir(const char *dir) {
-  /* Spool files of an earlier run are data not yet committed: Kafka replays it. Start-up only. */
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  char p[1400];
-  while ((e = readdir(d)))
-    if (strstr(e->d_name, ".spool")) {
-      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-      unlink(p);
-    }
-  closedir(d);
-}
-
-static int mkdirs(const char *path) {
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s", path);
-  for (char *p = tmp + 1; *p; p++)
-    if (*p == '/') {
-      *p = '\0';
-      if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
-      *p = '/';
-    }
-  return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+/* <base>/<the connector name encoded as one component>-<task>: a name never picks the directory. */
+static int prepare_spool(kc_task_t *task, s3_task_t *st, char *err, size_t errlen) {
+  char base[700];
+  int bl = st->conf.spool_dir && *st->conf.spool_dir
+               ? snprintf(base, sizeof base, "%s", st->conf.spool_dir)
+               : snprintf(base, sizeof base, "%s/s3-spool", kc_task_state_dir(task));
+  kc_buf_t comp;
+  kc_buf_init(&comp, 0);
+  int rc = kc_s3_spool_component(kc_task_connector_name(task), kc_task_id(task), &comp);
+  if (rc) {
+    snprintf(err, errlen, "out of memory");
+  } else if (bl < 0 || (size_t)bl >= sizeof base ||
+             (size_t)snprintf(st->spool_dir, sizeof st->spool_dir, "%s/%s", base, comp.data) >=
+                 sizeof st->spool_dir) {
+    snprintf(err, errlen, "s3.spool.dir: the spool directory path is longer than %zu bytes",
+             sizeof st->spool_dir - 1);
+    rc = KC_EINVAL;
+  } else {
+    rc = kc_s3_spool_prepare(task, base, comp.data, err, errlen);
+  }
+  if (!rc) {
+    char old[300];
+    if ((size_t)snprintf(old, sizeof old, "%s-%d", kc_task_connector_name(task), kc_task_id(task)) <
+        sizeof old)
+      kc_s3_spool_remove_legacy(task, base, old, comp.data);
+  }
+  kc_buf_free(&comp);
+  return rc;
 }
 
 static kc_s3_client_t *make_client(s3_task_t *st, char *err, size_t errlen) {
@@ -846,17 +850,7 @@ static int s3_task_start(kc_task_t *task, char *err, size_t errlen) {
   kc_s3_format_extension(&st->conf, KC_S3_VIEW_VALUE, &ext);
   snprintf(st->ext, sizeof st->ext, "%s", ext.data ? ext.data : "");
   kc_buf_free(&ext);
-  if (st->conf.spool_dir && *st->conf.spool_dir)
-    snprintf(st->spool_dir, sizeof st->spool_dir, "%s/%s-%d", st->conf.spool_dir,
-             kc_task_connector_name(task), kc_task_id(task));
-  else
-    snprintf(st->spool_dir, sizeof st->spool_dir, "%s/s3-spool/%s-%d", kc_task_state_dir(task),
-             kc_task_connector_name(task), kc_task_id(task));
-  if (mkdirs(st->spool_dir)) {
-    snprintf(err, errlen, "s3.spool.dir: cannot create %s: %s", st->spool_dir, strerror(errno));
-    return start_fail(task, st);
-  }
-  clean_spool_dir(st->spool_dir);
+  if (prepare_spool(task, st, err, errlen)) return start_fail(task, st);
   if (!(st->client = make_client(st, err, errlen))) return start_fail(task, st);
   uv_timer_init(kc_task_loop(task), &st->timer);
   st->timer.data = st;
