@@ -21,7 +21,7 @@
 #define MS_PER_HOUR 3600000LL
 #define MS_PER_DAY 86400000LL
 /* Timestamps beyond this (~146 million years) would overflow the zone arithmetic. */
-#define TS_LIMIT (INT64_C(1) << 62)
+#define TS_LIMIT KC_PATHFORMAT_MAX_INSTANT
 #define TIMESTAMP_LOGICAL "org.apache.kafka.connect.data.Timestamp"
 
 struct kc_s3_partitioner_s {

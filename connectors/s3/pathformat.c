@@ -227,6 +227,8 @@ static int print_token(const pf_token_t *t, const fields_t *f, const kc_tz_t *tz
 }
 
 int kc_pathformat_print(const kc_pathformat_t *f, const kc_tz_t *tz, int64_t utc_ms, kc_buf_t *out) {
+  /* Offsets, day arithmetic and the zones' yearly rules overflow int64 near its ends. */
+  if (utc_ms > KC_PATHFORMAT_MAX_INSTANT || utc_ms < -KC_PATHFORMAT_MAX_INSTANT) return KC_EINVAL;
   fields_t fl;
   compute_fields(tz, utc_ms, &fl);
   for (size_t i = 0; i < f->n; i++) {

@@ -32,7 +32,17 @@ int kc_pathformat_compile(const char *pattern, const char *locale, kc_pathformat
                           size_t errlen);
 /** Frees a compiled pattern. NULL-safe. */
 void kc_pathformat_free(kc_pathformat_t *f);
-/** Appends the instant @p utc_ms printed in zone @p tz. @returns 0 or a kc_buf error. */
+/**
+ * The largest |instant| (ms since the epoch, about 36 million years) that
+ * kc_pathformat_print() and the zone rules compute without int64 overflow.
+ * Joda throws ArithmeticException further out; kconnect refuses earlier.
+ */
+#define KC_PATHFORMAT_MAX_INSTANT (INT64_C(1) << 60)
+/**
+ * Appends the instant @p utc_ms printed in zone @p tz.
+ * @returns 0, KC_EINVAL when |@p utc_ms| > KC_PATHFORMAT_MAX_INSTANT (nothing
+ *          appended), or a kc_buf error.
+ */
 int kc_pathformat_print(const kc_pathformat_t *f, const kc_tz_t *tz, int64_t utc_ms, kc_buf_t *out);
 
 /**
