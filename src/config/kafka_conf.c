@@ -22,6 +22,7 @@
  * key as the user wrote it ("consumer.session.timeout.ms: ...").
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,10 @@ struct build_s {
   kc_config_t *deferred;  /* Java TLS keys -> value */
   kc_config_t *deferred_from; /* Java TLS keys -> key as written */
   kc_buf_t ignored;       /* keys named in the warning */
+  /* A security setting we cannot apply: an error once the client's security.protocol shows the
+   * layer it configures (TLS or SASL) is in use; no effect (as in Java) otherwise. */
+  char refused_msg[512];
+  int refused_layer; /* 0 none, LAYER_TLS, LAYER_SASL, or both */
   bool from_connector;    /* applying a connector's *.override.* keys */
   char *errstr;
   size_t errstr_size;
@@ -263,11 +268,71 @@ static int h_enable_auto_commit(build_t *b, const char *key, const char *value) 
   return 0;
 }
 
+/*
+ * Security settings fail closed: a Java class that would change how a client
+ * authenticates or encrypts cannot be loaded here, and silently connecting
+ * without it is not an option. An empty value is Java's "not set".
+ */
+#define LAYER_TLS 1
+#define LAYER_SASL 2
+
+static int refuse(build_t *b, int layer, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(build_t *b, int layer, const char *fmt, ...) {
+  if (b->refused_layer) return 0; /* the first one is reported */
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b->refused_msg, sizeof b->refused_msg, fmt, ap);
+  va_end(ap);
+  b->refused_layer = layer;
+  return 0;
+}
+
+static int h_java_class(build_t *b, const char *key, const char *value) {
+  if (!*value) return 0;
+  /* key is as written, possibly prefixed ("consumer.sasl.login.class") */
+  int layer = strstr(key, "security.providers") ? LAYER_TLS | LAYER_SASL
+              : strstr(key, "sasl.")            ? LAYER_SASL
+                                                : LAYER_TLS;
+  return refuse(b, layer,
+                "%s=%s: kconnect cannot load Java classes, and this setting changes how the "
+                "client authenticates or encrypts, so it is refused rather than ignored; remove it",
+                key, value);
+}
+
 static int h_login_callback(build_t *b, const char *key, const char *value) {
   /* The OIDC handler is what sasl.oauthbearer.method=oidc does natively. */
-  if (strstr(value, "OAuthBearerLoginCallbackHandler")) return 0;
-  add_ignored(b, key);
-  return 0;
+  if (!*value || strstr(value, "OAuthBearerLoginCallbackHandler")) return 0;
+  return h_java_class(b, key, value);
+}
+
+/* Java's suite names (TLS_ECDHE_RSA_WITH_...) are not OpenSSL's: a restriction we cannot apply. */
+static int h_cipher_suites(build_t *b, const char *key, const char *value) {
+  if (!*value) return 0;
+  return refuse(b, LAYER_TLS,
+           "%s: Java cipher suite names cannot be applied to librdkafka's OpenSSL; remove it "
+           "(OpenSSL's default suites apply) or set librdkafka's own ssl.cipher.suites (OpenSSL "
+           "names) under consumer./producer./admin. in the worker file",
+           key);
+}
+
+/*
+ * librdkafka negotiates TLS 1.2 or 1.3 (OpenSSL's range); it has no setting to
+ * narrow that. A list that keeps TLSv1.2 allows at least what we negotiate; one
+ * without it (TLSv1.3 only) asks for a restriction we cannot enforce.
+ */
+static int h_enabled_protocols(build_t *b, const char *key, const char *value) {
+  if (!*value) return 0;
+  char *copy = strdup(value), *save = NULL;
+  if (!copy) return KC_ENOMEM;
+  bool has12 = false;
+  for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
+    if (strcmp(t, "TLSv1.2") == 0) has12 = true;
+  free(copy);
+  if (has12) return 0;
+  return refuse(b, LAYER_TLS,
+           "%s=%s: librdkafka negotiates TLSv1.2 or TLSv1.3 and cannot be limited to this list; "
+           "include TLSv1.2 or remove the setting",
+           key, value);
 }
 
 static int h_oauth_endpoint(build_t *b, const char *key, const char *value) {
@@ -292,8 +357,8 @@ static const client_key_t client_keys[] = {
     {"sasl.kerberos.ticket.renew.jitter", MAP_NONE, NULL, ANY | TOP, NULL},
     {"sasl.kerberos.ticket.renew.window.factor", MAP_NONE, NULL, ANY | TOP, NULL},
     {"sasl.login.callback.handler.class", MAP_SPECIAL, NULL, ANY | TOP, h_login_callback},
-    {"sasl.client.callback.handler.class", MAP_NONE, NULL, ANY | TOP, NULL},
-    {"sasl.login.class", MAP_NONE, NULL, ANY | TOP, NULL},
+    {"sasl.client.callback.handler.class", MAP_SPECIAL, NULL, ANY | TOP, h_java_class},
+    {"sasl.login.class", MAP_SPECIAL, NULL, ANY | TOP, h_java_class},
     {"sasl.login.refresh.buffer.seconds", MAP_NONE, NULL, ANY | TOP, NULL},
     {"sasl.login.refresh.min.period.seconds", MAP_NONE, NULL, ANY | TOP, NULL},
     {"sasl.login.refresh.window.factor", MAP_NONE, NULL, ANY | TOP, NULL},
@@ -320,15 +385,15 @@ static const client_key_t client_keys[] = {
     {"ssl.key.password", MAP_DEFERRED, NULL, ANY | TOP, NULL},
     {"ssl.endpoint.identification.algorithm", MAP_SPECIAL, NULL, ANY | TOP, h_endpoint_id},
     /* Java cipher names (TLS_ECDHE_...) are not OpenSSL's; TLS versions are OpenSSL's choice. */
-    {"ssl.cipher.suites", MAP_NONE, NULL, ANY | TOP, NULL},
-    {"ssl.enabled.protocols", MAP_NONE, NULL, ANY | TOP, NULL},
+    {"ssl.cipher.suites", MAP_SPECIAL, NULL, ANY | TOP, h_cipher_suites},
+    {"ssl.enabled.protocols", MAP_SPECIAL, NULL, ANY | TOP, h_enabled_protocols},
     {"ssl.protocol", MAP_NONE, NULL, ANY | TOP, NULL},
     {"ssl.keymanager.algorithm", MAP_NONE, NULL, ANY | TOP, NULL},
     {"ssl.trustmanager.algorithm", MAP_NONE, NULL, ANY | TOP, NULL},
     {"ssl.secure.random.implementation", MAP_NONE, NULL, ANY | TOP, NULL},
-    {"ssl.provider", MAP_NONE, NULL, ANY | TOP, NULL},
-    {"ssl.engine.factory.class", MAP_NONE, NULL, ANY | TOP, NULL},
-    {"security.providers", MAP_NONE, NULL, ANY | TOP, NULL},
+    {"ssl.provider", MAP_SPECIAL, NULL, ANY | TOP, h_java_class},
+    {"ssl.engine.factory.class", MAP_SPECIAL, NULL, ANY | TOP, h_java_class},
+    {"security.providers", MAP_SPECIAL, NULL, ANY | TOP, h_java_class},
     {"request.timeout.ms", MAP_SPECIAL, NULL, ANY | TOP, h_request_timeout},
     {"retry.backoff.ms", MAP_RENAME, "retry.backoff.ms", PRO | TOP, NULL},
     {"retry.backoff.max.ms", MAP_RENAME, "retry.backoff.max.ms", PRO | TOP, NULL},
@@ -911,6 +976,16 @@ int kc_kafka_conf_build(const kc_config_t *worker, kc_kafka_client_kind_t kind,
   int rc = b.conf && b.user_rd && b.deferred && b.deferred_from ? 0 : KC_ENOMEM;
   if (!rc) rc = apply_all(&b, worker, overrides);
   if (!rc) rc = check_sasl(&b);
+  if (!rc && b.refused_layer) {
+    char proto[32] = "plaintext";
+    size_t plen = sizeof proto;
+    rd_kafka_conf_get(b.conf, "security.protocol", proto, &plen);
+    bool tls = strcasestr(proto, "ssl") != NULL, sasl = strncasecmp(proto, "sasl", 4) == 0;
+    if (((b.refused_layer & LAYER_TLS) && tls) || ((b.refused_layer & LAYER_SASL) && sasl)) {
+      snprintf(errstr, errstr_size, "%s", b.refused_msg);
+      rc = KC_EINVAL;
+    }
+  }
   if (rc == KC_ENOMEM) snprintf(errstr, errstr_size, "%s config: out of memory", kind_name(kind));
   if (!rc && b.ignored.len)
     kc_log_warn("kc.config",

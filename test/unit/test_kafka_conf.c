@@ -297,8 +297,46 @@ static void test_java_only_keys_one_warning(void) {
       "producer.no.such.setting=1\n",
       KC_KAFKA_PRODUCER);
   CHECK(count(log, "no librdkafka equivalent") == 1);
-  CHECK(strstr(log, "ssl.enabled.protocols, client.dns.lookup, producer.max.block.ms, "
+  /* ssl.enabled.protocols with TLSv1.2 allows what librdkafka negotiates: no warning. */
+  CHECK(strstr(log, "ssl.enabled.protocols") == NULL);
+  CHECK(strstr(log, "client.dns.lookup, producer.max.block.ms, "
                     "producer.interceptor.classes, producer.no.such.setting") != NULL);
+}
+
+/* Security settings we cannot apply fail closed once the layer they configure is in use. */
+static void test_unappliable_security_keys_refused(void) {
+  static const struct {
+    const char *worker, *key;
+    bool refused;
+  } cases[] = {
+      {"security.protocol=SSL\nssl.enabled.protocols=TLSv1.3\n", "ssl.enabled.protocols", true},
+      {"security.protocol=SSL\nssl.enabled.protocols=TLSv1.2,TLSv1.3\n", NULL, false},
+      {"ssl.enabled.protocols=TLSv1.3\n", NULL, false}, /* PLAINTEXT: no effect, as in Java */
+      {"security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka."
+       "common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";\n"
+       "ssl.cipher.suites=TLS_AES_256_GCM_SHA384\n",
+       "ssl.cipher.suites", true},
+      {"security.protocol=SSL\nconsumer.ssl.provider=SunJSSE\n", "consumer.ssl.provider", true},
+      {"security.protocol=SSL\nsecurity.providers=a.B\n", "security.providers", true},
+      {"security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka."
+       "common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";\n"
+       "sasl.login.class=x.MyLogin\n",
+       "sasl.login.class", true},
+      {"security.protocol=SSL\nsasl.login.class=x.MyLogin\n", NULL, false}, /* no SASL */
+      {"security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka."
+       "common.security.plain.PlainLoginModule required username=\"u\" password=\"p\";\n"
+       "sasl.login.callback.handler.class=x.Handler\n",
+       "sasl.login.callback.handler.class", true},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[512];
+    int rc = build_err(cases[i].worker, KC_KAFKA_CONSUMER, NULL, NULL, err, sizeof err);
+    if (cases[i].refused) {
+      CHECKF(rc == KC_EINVAL && strstr(err, cases[i].key) == err, "case %zu: rc %d, %s", i, rc, err);
+    } else {
+      CHECKF(rc == 0, "case %zu: rc %d, %s", i, rc, err);
+    }
+  }
 }
 
 static void test_client_specific_mappings(void) {
@@ -500,6 +538,7 @@ int main(void) {
   kc_test_run("bad_values_name_the_key", test_bad_values_name_the_key);
   kc_test_run("jaas_errors", test_jaas_errors);
   kc_test_run("java_only_keys_one_warning", test_java_only_keys_one_warning);
+  kc_test_run("unappliable_security_keys_refused", test_unappliable_security_keys_refused);
   kc_test_run("client_specific_mappings", test_client_specific_mappings);
   kc_test_run("ssl_stores", test_ssl_stores);
   return kc_test_done();
