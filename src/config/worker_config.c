@@ -154,9 +154,6 @@ static void log_unused(const kc_config_t *props) {
   }
   if ((v = kc_config_get(props, "plugin.path")) && *v)
     kc_log_info("kc.config", "plugin.path is not used: kconnect's connectors are built in");
-  if ((v = kc_config_get(props, "config.providers")) && *v)
-    kc_log_info("kc.config",
-                "config.providers=%s: config provider variables are not resolved by kconnect", v);
 }
 
 /*
@@ -381,6 +378,16 @@ kc_worker_config_t *kc_worker_config_create(kc_config_t *props, char *errstr, si
   pub->advertised_host = wc->advertised_host;
   pub->advertised_port = (int)long_or(props, "rest.advertised.port", adv_l->port);
 
+  /* Connector configs would keep their ${provider:path:key} text and send it as a password or
+   * path: refuse rather than run with unresolved secrets. */
+  if ((v = kc_config_get(props, "config.providers")) && *v) {
+    snprintf(errstr, errstr_size,
+             "config.providers=%s: config providers are not supported by kconnect yet, so "
+             "${provider:...} variables would stay unresolved; remove the setting",
+             v);
+    kc_worker_config_destroy(pub);
+    return NULL;
+  }
   log_unused(props);
   return pub;
 }

@@ -466,6 +466,10 @@ static void test_worker_config(void) {
       {"key.converter=a\nvalue.converter=b\nlisteners=http://:8083,https://:8443\nadmin.listeners=http://x:1:2\n",
        "admin.listeners: Invalid listener 'http://x:1:2': expected http://host:port or https://host:port (an "
        "empty host listens on all interfaces)"},
+      {"key.converter=a\nvalue.converter=b\nconfig.providers=file\n"
+       "config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider\n",
+       "config.providers=file: config providers are not supported by kconnect yet, so "
+       "${provider:...} variables would stay unresolved; remove the setting"},
       {"key.converter=a\nvalue.converter=b\nkconnect.rest.max.connections=0\n",
        "Invalid value 0 for configuration kconnect.rest.max.connections: Value must be at least 1"},
       {"key.converter=a\nvalue.converter=b\nlisteners=\n",
