@@ -3,10 +3,14 @@
  * the loop. See s3_client.h for the retry policy.
  */
 #include "s3_client.h"
+#include "s3_config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
 
 struct kc_s3_op_s {
   kc_s3_client_t *c;
@@ -20,7 +24,8 @@ struct kc_s3_op_s {
   int64_t off, len;
   kc_buf_t body;          /* memory body */
   bool has_body;
-  bool acl_sse;           /* send x-amz-acl / SSE headers */
+  bool acl_sse;           /* send x-amz-acl / SSE headers, check the SSE answer */
+  bool sse_part;          /* UploadPart: SSE-C headers */
   int attempt;
   uv_timer_t timer;
   kc_http_req_t *req;
@@ -130,6 +135,15 @@ static void on_response(kc_http_req_t *req, int status, void *arg) {
   }
   char upload_id[512] = "";
   kc_s3_xml_next(body, NULL, "UploadId", upload_id, sizeof upload_id);
+  if (op->acl_sse && kc_s3_sse_check_response(c, req, msg, sizeof msg)) {
+    /* Final, not retried; upload_id lets the caller abort the upload just created. */
+    char text[1200];
+    snprintf(text, sizeof text, "S3 %s of s3://%s/%s: %s", op->verb, c->bucket, op->key, msg);
+    kc_s3_result_t res = {.status = KC_ERR, .http = http, .code = "", .message = text,
+                          .upload_id = upload_id};
+    op_finish(op, &res);
+    return;
+  }
   const char *etag = kc_http_req_response_header(req, "ETag");
   char etag_copy[256];
   snprintf(etag_copy, sizeof etag_copy, "%s", etag ? etag : "");
@@ -169,7 +183,8 @@ static void op_start(kc_s3_op_t *op) {
   else if (op->has_body)
     rc = kc_http_req_set_body(req, op->body.data ? op->body.data : "", op->body.len);
   if (!rc && op->acl_sse && c->acl) rc = kc_http_req_add_header(req, "x-amz-acl", c->acl);
-  if (!rc && op->acl_sse && c->sse) rc = kc_http_req_add_header(req, "x-amz-server-side-encryption", c->sse);
+  if (!rc && op->acl_sse) rc = kc_s3_sse_add_headers(c, req, KC_S3_SSE_OBJECT);
+  if (!rc && op->sse_part) rc = kc_s3_sse_add_headers(c, req, KC_S3_SSE_PART);
   if (!rc)
     rc = kc_http_req_set_sigv4(req, c->region, "s3", c->access_key, c->secret_key, c->session_token,
                                NULL);
@@ -249,6 +264,7 @@ kc_s3_op_t *kc_s3_upload_part(kc_s3_client_t *c, const char *key, const char *up
   op->path = strdup(path);
   op->off = off;
   op->len = len;
+  op->sse_part = true;
   op_start(op);
   return op;
 }
@@ -315,5 +331,78 @@ void kc_s3_client_free(kc_s3_client_t *c) {
   free(c->proxy_password);
   free(c->acl);
   free(c->sse);
+  free(c->sse_kms_key_id);
+  if (c->sse_customer_key) OPENSSL_cleanse(c->sse_customer_key, strlen(c->sse_customer_key));
+  free(c->sse_customer_key);
+  free(c->sse_customer_key_md5);
   free(c);
+}
+
+/* ---- server-side encryption ---- */
+
+static char *dup_nonblank(const char *s) { return s && *s ? strdup(s) : NULL; }
+
+int kc_s3_client_set_sse(kc_s3_client_t *c, const char *ssea, const char *kms_key_id,
+                         const char *customer_key) {
+  free(c->sse);
+  free(c->sse_kms_key_id);
+  free(c->sse_customer_key);
+  free(c->sse_customer_key_md5);
+  c->sse = c->sse_kms_key_id = c->sse_customer_key = c->sse_customer_key_md5 = NULL;
+  bool ssec = ssea && !strcasecmp(ssea, "AES256") && customer_key && *customer_key;
+  if (ssec) {
+    unsigned char key[64], md5[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    int klen = kc_s3_base64_decode(customer_key, key, sizeof key);
+    if (klen != 32) {
+      OPENSSL_cleanse(key, sizeof key);
+      return KC_EINVAL;
+    }
+    int ok = EVP_Digest(key, (size_t)klen, md5, &mdlen, EVP_md5(), NULL);
+    OPENSSL_cleanse(key, sizeof key);
+    char b64[64];
+    if (!ok || EVP_EncodeBlock((unsigned char *)b64, md5, (int)mdlen) <= 0) return KC_ERR;
+    c->sse_customer_key = strdup(customer_key);
+    c->sse_customer_key_md5 = strdup(b64);
+    if (!c->sse_customer_key || !c->sse_customer_key_md5) return KC_ENOMEM;
+  }
+  if ((c->sse = dup_nonblank(ssea)) == NULL && ssea && *ssea) return KC_ENOMEM;
+  if (ssea && !strcmp(ssea, "aws:kms") && kms_key_id && *kms_key_id &&
+      !(c->sse_kms_key_id = strdup(kms_key_id)))
+    return KC_ENOMEM;
+  return 0;
+}
+
+int kc_s3_sse_add_headers(const kc_s3_client_t *c, kc_http_req_t *req, kc_s3_sse_req_t kind) {
+  int rc = 0;
+  if (c->sse_customer_key) {
+    rc = kc_http_req_add_header(req, "x-amz-server-side-encryption-customer-algorithm", "AES256");
+    if (!rc) rc = kc_http_req_add_header(req, "x-amz-server-side-encryption-customer-key", c->sse_customer_key);
+    if (!rc)
+      rc = kc_http_req_add_header(req, "x-amz-server-side-encryption-customer-key-MD5",
+                                  c->sse_customer_key_md5);
+    return rc;
+  }
+  if (kind != KC_S3_SSE_OBJECT || !c->sse) return 0;
+  rc = kc_http_req_add_header(req, "x-amz-server-side-encryption", c->sse);
+  if (!rc && c->sse_kms_key_id)
+    rc = kc_http_req_add_header(req, "x-amz-server-side-encryption-aws-kms-key-id", c->sse_kms_key_id);
+  return rc;
+}
+
+int kc_s3_sse_check_response(const kc_s3_client_t *c, const kc_http_req_t *req, char *err, size_t n) {
+  const char *name = c->sse_customer_key ? "x-amz-server-side-encryption-customer-algorithm"
+                                         : "x-amz-server-side-encryption";
+  const char *want = c->sse_customer_key ? "AES256" : c->sse;
+  if (!want) return 0;
+  const char *got = kc_http_req_response_header(req, name);
+  if (got && !strcasecmp(got, want)) return 0;
+  snprintf(err, n,
+           "server-side encryption %s%s was requested (s3.ssea.name%s) but the server's answer "
+           "%s %s%s%s: the server may not support it, so the task stops rather than write "
+           "unencrypted objects",
+           want, c->sse_customer_key ? " with a customer key (SSE-C)" : "",
+           c->sse_customer_key ? ", s3.sse.customer.key" : "",
+           got ? "has" : "lacks the", name, got ? ": " : " header", got ? got : "");
+  return KC_ERR;
 }

@@ -20,7 +20,10 @@ typedef struct kc_s3_client_s {
   char *access_key, *secret_key, *session_token;
   char *proxy_url, *proxy_user, *proxy_password;
   char *acl;           /* x-amz-acl on create/put, or NULL */
-  char *sse;           /* x-amz-server-side-encryption, or NULL */
+  char *sse;           /* s3.ssea.name, or NULL: x-amz-server-side-encryption unless SSE-C */
+  char *sse_kms_key_id;       /* x-amz-server-side-encryption-aws-kms-key-id (aws:kms), or NULL */
+  char *sse_customer_key;     /* SSE-C key, base64 as configured, or NULL; never logged */
+  char *sse_customer_key_md5; /* base64 MD5 of the decoded key, with sse_customer_key */
   int part_retries;    /* attempts logged as WARN before back-off caps */
   int64_t backoff_ms;  /* first back-off (s3.retry.backoff.ms) */
   int64_t backoff_max_ms;
@@ -67,5 +70,34 @@ int kc_s3_xml_next(const char *xml, const char **pos, const char *tag, char *out
 /** Appends @p key URI-encoded for a URL path (unreserved and '/' kept). */
 int kc_s3_encode_key(kc_buf_t *out, const char *key);
 void kc_s3_client_free(kc_s3_client_t *c);
+
+/**
+ * Sets the client's server-side encryption from s3.ssea.name (@p ssea),
+ * s3.sse.kms.key.id and s3.sse.customer.key (NULL or "" for unset; all
+ * copied). As Confluent: AES256 with a customer key is SSE-C (no
+ * x-amz-server-side-encryption header), a KMS key id is sent only with
+ * aws:kms. The config parser has already checked the combination.
+ * @returns 0, KC_EINVAL (the customer key is not base64 of 32 bytes) or KC_ENOMEM.
+ */
+int kc_s3_client_set_sse(kc_s3_client_t *c, const char *ssea, const char *kms_key_id,
+                         const char *customer_key);
+
+/** Which request the SSE headers are for. */
+typedef enum {
+  KC_S3_SSE_OBJECT, /**< PutObject / CreateMultipartUpload: SSE-S3, SSE-KMS or SSE-C headers */
+  KC_S3_SSE_PART,   /**< UploadPart: the SSE-C headers again (S3 needs the key per part) */
+} kc_s3_sse_req_t;
+
+/** Adds the x-amz-server-side-encryption* headers @p kind needs (before signing). @returns 0 or KC_ENOMEM. */
+int kc_s3_sse_add_headers(const kc_s3_client_t *c, kc_http_req_t *req, kc_s3_sse_req_t kind);
+
+/**
+ * Fails closed: when SSE was requested, the 2xx answer to PutObject or
+ * CreateMultipartUpload must confirm it (x-amz-server-side-encryption equal
+ * to s3.ssea.name, or x-amz-server-side-encryption-customer-algorithm AES256
+ * for SSE-C); a server that ignores the headers would store plaintext.
+ * @returns 0, or KC_ERR with the reason in @p err (never the key).
+ */
+int kc_s3_sse_check_response(const kc_s3_client_t *c, const kc_http_req_t *req, char *err, size_t n);
 
 #endif

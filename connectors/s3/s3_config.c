@@ -581,8 +581,64 @@ static void parse_all(parse_t *p, kc_s3_conf_t *c) {
       free(checked(p, d->name));
 }
 
+static int b64_value(int ch) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const char *p = ch ? strchr(alphabet, ch) : NULL;
+  return p ? (int)(p - alphabet) : -1;
+}
+
+int kc_s3_base64_decode(const char *in, unsigned char *out, size_t cap) {
+  size_t len = strlen(in), n = 0;
+  if (len % 4) return -1;
+  for (size_t i = 0; i < len; i += 4) {
+    int v[4], pad = 0;
+    for (int j = 0; j < 4; j++) {
+      if (in[i + j] == '=' && i + 4 == len && j >= 2) {
+        v[j] = 0;
+        pad++;
+        continue;
+      }
+      if (pad || (v[j] = b64_value((unsigned char)in[i + j])) < 0) return -1;
+    }
+    unsigned bits = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+    unsigned char b[3] = {(unsigned char)(bits >> 16), (unsigned char)(bits >> 8), (unsigned char)bits};
+    for (int j = 0; j < 3 - pad; j++) {
+      if (n >= cap) return -1;
+      out[n++] = b[j];
+    }
+  }
+  return (int)n;
+}
+
+/*
+ * Encryption keys Confluent would silently not send are refused: a key set
+ * but ignored is a security setting failing open. The messages never echo
+ * the customer key.
+ */
+static void sse_checks(parse_t *p, kc_s3_conf_t *c) {
+  const char *key = c->sse_customer_key;
+  if (key && *key) {
+    unsigned char raw[64];
+    if (strcmp(c->ssea, "AES256")) {
+      fail(p, KC_EINVAL, "s3.sse.customer.key: a customer-provided key (SSE-C) needs "
+           "s3.ssea.name=AES256 (it is '%s')", c->ssea);
+      return;
+    }
+    if (kc_s3_base64_decode(key, raw, sizeof raw) != 32) {
+      fail(p, KC_EINVAL, "s3.sse.customer.key: must be the base64 encoding of a 32-byte "
+           "(AES-256) key");
+      return;
+    }
+  }
+  if (*c->sse_kms_key_id && strcmp(c->ssea, "aws:kms"))
+    fail(p, KC_EINVAL, "s3.sse.kms.key.id: a KMS key id needs s3.ssea.name=aws:kms (it is '%s')",
+         c->ssea);
+}
+
 /* The rules that span keys, in the order Confluent's configure() would trip on them. */
 static void cross_checks(parse_t *p, kc_s3_conf_t *c) {
+  if (p->rc) return;
+  sse_checks(p, c);
   if (p->rc) return;
   if (c->store_keys) unsupported_side_format(p, "keys.format.class", p->keys_format, false);
   if (c->store_headers) unsupported_side_format(p, "headers.format.class", p->headers_format, true);

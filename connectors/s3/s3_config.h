@@ -112,6 +112,9 @@ int kc_s3_conf_parse(const kc_config_t *cfg, kc_s3_conf_t *out, char *err, size_
 /** Frees what kc_s3_conf_parse allocated. NULL-safe; idempotent. */
 void kc_s3_conf_free(kc_s3_conf_t *c);
 
+/** Decodes strict padded base64 @p in into @p out (at most @p cap bytes). @returns the length or -1. */
+int kc_s3_base64_decode(const char *in, unsigned char *out, size_t cap);
+
 /** True for the time-based partitioners (TimeBased, Daily, Hourly). */
 bool kc_s3_conf_time_based(const kc_s3_conf_t *c);
 

@@ -773,7 +773,11 @@ static kc_s3_client_t *make_client(s3_task_t *st, char *err, size_t errlen) {
   c->proxy_user = st->conf.proxy_user ? strdup(st->conf.proxy_user) : NULL;
   c->proxy_password = st->conf.proxy_password ? strdup(st->conf.proxy_password) : NULL;
   c->acl = st->conf.acl_canned && *st->conf.acl_canned ? strdup(st->conf.acl_canned) : NULL;
-  c->sse = st->conf.ssea && *st->conf.ssea ? strdup(st->conf.ssea) : NULL;
+  if (kc_s3_client_set_sse(c, st->conf.ssea, st->conf.sse_kms_key_id, st->conf.sse_customer_key)) {
+    snprintf(err, errlen, "s3.sse.customer.key: cannot be used (not base64 of 32 bytes, or out of memory)");
+    kc_s3_client_free(c);
+    return NULL;
+  }
   c->part_retries = st->conf.part_retries;
   c->backoff_ms = st->conf.retry_backoff_ms;
   c->backoff_max_ms = 30000;

@@ -82,6 +82,9 @@ static void on_op(void *arg, const kc_s3_result_t *res) {
     return;
   }
   if (res->status) {
+    /* A CreateMultipartUpload refused after the fact (SSE not confirmed) still opened an upload. */
+    if (u->state == UP_WAIT_CREATE && res->upload_id && *res->upload_id)
+      snprintf(u->upload_id, sizeof u->upload_id, "%s", res->upload_id);
     fail(u, res->message);
     return;
   }
