@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/kafka_conf.h"
 #include "config/override_policy.h"
@@ -129,6 +130,34 @@ int kc_override_policy_validate(const kc_config_t *worker, const kc_config_t *cf
     json_int_t n = json_integer_value(json_object_get(config_infos, "error_count"));
     if (json_object_set_new(config_infos, "error_count", json_integer(n + added)))
       return KC_ENOMEM;
+  }
+  return added;
+}
+
+int kc_connector_unapplied_validate(const kc_config_t *worker, const kc_config_t *cfg, bool sink,
+                                    json_t *config_infos) {
+  json_t *configs = json_object_get(config_infos, "configs");
+  if (!json_is_array(configs)) return KC_ENOMEM;
+  /* Connect ignores a source connector's topic.creation.* keys when the worker disables topic
+   * creation; with it enabled (the default) they would create the topic, which kconnect does not
+   * do yet, so they are refused rather than silently left to the broker's auto-creation. */
+  const char *en = kc_config_get(worker, "topic.creation.enable");
+  if (sink || (en && strcasecmp(en, "false") == 0)) return 0;
+  int added = 0;
+  const char *k, *v;
+  for (size_t i = 0; kc_config_at(cfg, i, &k, &v) == 0; i++) {
+    if (strncmp(k, "topic.creation.", 15) != 0 || (strcmp(k, "topic.creation.groups") == 0 && !*v))
+      continue;
+    if (add_entry(configs, k, v,
+                  "kconnect does not create topics for source connectors yet: create the topic "
+                  "beforehand and remove the topic.creation.* settings (or set "
+                  "topic.creation.enable=false in the worker, which makes Connect ignore them)"))
+      return KC_ENOMEM;
+    added++;
+  }
+  if (added) {
+    json_int_t n = json_integer_value(json_object_get(config_infos, "error_count"));
+    if (json_object_set_new(config_infos, "error_count", json_integer(n + added))) return KC_ENOMEM;
   }
   return added;
 }

@@ -44,4 +44,14 @@ int kc_override_policy_parse(const char *value, kc_override_policy_t *out, char 
 int kc_override_policy_validate(const kc_config_t *worker, const kc_config_t *cfg, bool sink,
                                 json_t *config_infos);
 
+/**
+ * Adds a ConfigInfo error (same shape as kc_override_policy_validate) for each
+ * connector setting kconnect accepts in Connect's schema but cannot apply yet:
+ * a source connector's topic.creation.* keys while the worker's
+ * topic.creation.enable is true (its default). @returns the number of errors
+ * added (>= 0) or KC_ENOMEM.
+ */
+int kc_connector_unapplied_validate(const kc_config_t *worker, const kc_config_t *cfg, bool sink,
+                                    json_t *config_infos);
+
 #endif

@@ -221,6 +221,10 @@ static kc_herder_rc_t validate(const kc_config_t *worker, const kc_config_t *cfg
   json_t *infos = json_pack("{s:i, s:[]}", "error_count", 0, "configs");
   int bad = infos ? kc_override_policy_validate(worker, cfg, p->type == KC_CONNECTOR_SINK, infos)
                   : KC_ENOMEM;
+  int bad2 = bad >= 0 ? kc_connector_unapplied_validate(worker, cfg, p->type == KC_CONNECTOR_SINK,
+                                                        infos)
+                      : 0;
+  bad = bad < 0 ? bad : bad2 < 0 ? bad2 : bad + bad2;
   kc_herder_rc_t out = KC_HERDER_R_OK;
   if (bad != 0) {
     kc_buf_t text;
@@ -617,8 +621,10 @@ static void op_validate(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb
     snprintf(xerr, sizeof xerr, "Null value can not be supplied as the configuration value.");
   }
   json_t *res = kc_configdef_validate_json(cls, tables, cfg, xkey, xkey ? xerr : NULL);
-  if (res && kc_override_policy_validate(h->wk->wc->props, cfg, p->type == KC_CONNECTOR_SINK,
-                                         res) < 0) {
+  if (res && (kc_override_policy_validate(h->wk->wc->props, cfg, p->type == KC_CONNECTOR_SINK,
+                                          res) < 0 ||
+              kc_connector_unapplied_validate(h->wk->wc->props, cfg,
+                                              p->type == KC_CONNECTOR_SINK, res) < 0)) {
     json_decref(res);
     res = NULL;
   }

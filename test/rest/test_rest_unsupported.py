@@ -54,5 +54,28 @@ def test_unsupported_settings_are_errors():
         assert w.get("/connectors/%s" % name)[0] == 404
 
 
+def test_source_topic_creation_is_an_error():
+    """topic.creation.* would make Connect create the topic (worker topic.creation.enable=true,
+    the default); kconnect cannot yet, so it refuses instead of leaving it to auto-creation."""
+    w = worker()
+    name = kctest.unique("unsup-src")
+    cfg = kctest.file_source(name, os.path.join(w.workdir, name + ".in"), kctest.unique("unsup-topic"))
+    cfg.update({"topic.creation.default.replication.factor": "1",
+                "topic.creation.default.partitions": "6"})
+    code, v = w.request("PUT", "/connector-plugins/FileStreamSource/config/validate", cfg)
+    assert code == 200 and v["error_count"] == 2, (code, v)
+    for key in ("topic.creation.default.replication.factor", "topic.creation.default.partitions"):
+        errs = [c["value"]["errors"] for c in v["configs"] if c["value"]["name"] == key][0]
+        assert errs and "does not create topics" in errs[0], (key, errs)
+    code, body = w.request("POST", "/connectors", {"name": name, "config": cfg})
+    assert code == 400 and "contains the following 2 error(s)" in body["message"], (code, body)
+    # A sink has no topic creation: the same keys are not an error there.
+    sink = kctest.unique("unsup-sink")
+    scfg = kctest.file_sink(sink, os.path.join(w.workdir, sink + ".out"), kctest.unique("unsup-topic"))
+    scfg["topic.creation.default.partitions"] = "6"
+    code, v = w.request("PUT", "/connector-plugins/FileStreamSink/config/validate", scfg)
+    assert code == 200 and v["error_count"] == 0, (code, v)
+
+
 if __name__ == "__main__":
-    kctest.main([test_unsupported_settings_are_errors])
+    kctest.main([test_unsupported_settings_are_errors, test_source_topic_creation_is_an_error])
