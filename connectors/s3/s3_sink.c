@@ -77,6 +77,7 @@ struct tp_s {
   int64_t count;         /* records written since the last rotation */
   int64_t base_ts;       /* first record timestamp of the current rotation window; -1 */
   int64_t last_offset;   /* last offset written, -1 */
+  char *last_encoded;    /* encoded partition of the last record written, NULL before any */
   int64_t committable;   /* offset safe to commit, -1 */
   group_t *groups, *groups_tail;
   /* Stale multipart uploads of this partition are aborted before any of ours starts. */
@@ -514,6 +515,12 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
       rotate(st, tp, "rotate.interval.ms");
     kc_buf_reset(&st->scratch);
     if (kc_s3_partitioner_encode(st->part, &view, now, &st->scratch, err, errlen)) return KC_ERR;
+    /* Confluent's rotateOnTime: with rotate.interval.ms (so a time-based partitioner), a record
+     * whose encoded partition differs from the last written one commits every open file first.
+     * last_encoded survives rotations, as Confluent's currentEncodedPartition does. */
+    if (st->conf.rotate_interval_ms > 0 && st->conf.rotate_on_partition_change && tp->count > 0 &&
+        tp->last_encoded && strcmp(tp->last_encoded, st->scratch.data))
+      rotate(st, tp, "rotate.file.on.partition.change");
     writer_t *w = writer_for(st, tp, st->scratch.data, offset);
     if (!w) {
       snprintf(err, errlen, "out of memory opening a writer for %s-%d", tp->topic, (int)tp->partition);
@@ -527,6 +534,15 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
       return KC_ERR;
     }
     if (tp->base_ts < 0) tp->base_ts = ts;
+    if (!tp->last_encoded || strcmp(tp->last_encoded, w->encoded)) {
+      char *enc = strdup(w->encoded);
+      if (!enc) {
+        snprintf(err, errlen, "out of memory writing %s-%d", tp->topic, (int)tp->partition);
+        return KC_ERR;
+      }
+      free(tp->last_encoded);
+      tp->last_encoded = enc;
+    }
     tp->last_offset = offset;
     tp->count++;
     if (w->chunk.len >= CHUNK_BYTES) writer_pump(w);
@@ -797,6 +813,7 @@ static void task_free(s3_task_t *st) {
       free(g);
     }
     free(tp->topic);
+    free(tp->last_encoded);
     free(tp);
   }
   for (writer_t *w = st->closed, *wn; w; w = wn) {
