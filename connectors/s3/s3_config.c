@@ -176,6 +176,22 @@ static const char *const affix_types[] = {"SUFFIX", "PREFIX", "NONE", NULL};
 #define I64MAX 9223372036854775807LL
 #define DEF(n, t, d, f, imp, doc, grp, vv, lo, hi, fn) {n, t, d, f, imp, doc, grp, vv, lo, hi, fn}
 #define IGN(n, t, d) {n, t, d, 0, KC_CFG_LOW, KC_S3_IGNORED_DOC, "Ignored", NULL, 0, 0, NULL}
+/* Confluent keys whose non-default values would change what is written or how: only the default
+ * (which is what kconnect does) is accepted, so a setting is never silently dropped. */
+#define FIXED(n, t, d) {n, t, d, 0, KC_CFG_LOW, KC_S3_IGNORED_DOC, "Ignored", NULL, 0, 0, default_only}
+
+extern const kc_config_def_t kc_s3_config_defs[];
+
+static int default_only(const char *name, const char *value, char *errstr, size_t n) {
+  for (const kc_config_def_t *d = kc_s3_config_defs; d->name; d++) {
+    if (strcmp(d->name, name) != 0) continue;
+    if (d->default_value && strcasecmp(value, d->default_value) == 0) return 0;
+    snprintf(errstr, n, "kconnect supports only the default value (%s) of this setting",
+             d->default_value && *d->default_value ? d->default_value : "empty");
+    return KC_EINVAL;
+  }
+  return 0;
+}
 
 const kc_config_def_t kc_s3_config_defs[] = {
     /* Connector (StorageSinkConnectorConfig) */
@@ -316,18 +332,18 @@ const kc_config_def_t kc_s3_config_defs[] = {
         "Disk the spool may use; at the cap the task pauses its partitions until uploads free it.",
         "kconnect", NULL, 1048576, I64MAX, NULL),
     /* Accepted for compatibility, no effect */
-    IGN("storage.class", KC_CFG_CLASS, "io.confluent.connect.s3.storage.S3Storage"),
-    IGN("s3.credentials.provider.class", KC_CFG_CLASS,
+    FIXED("storage.class", KC_CFG_CLASS, "io.confluent.connect.s3.storage.S3Storage"),
+    FIXED("s3.credentials.provider.class", KC_CFG_CLASS,
         "com.amazonaws.auth.DefaultAWSCredentialsProviderChain"),
     IGN("s3.http.send.expect.continue", KC_CFG_BOOLEAN, "true"),
-    IGN("s3.send.digest", KC_CFG_BOOLEAN, "false"),
-    IGN("s3.wan.mode", KC_CFG_BOOLEAN, "false"),
-    IGN("s3.object.tagging", KC_CFG_BOOLEAN, "false"),
-    IGN("s3.object.tagging.key.value.pairs", KC_CFG_LIST, ""),
+    FIXED("s3.send.digest", KC_CFG_BOOLEAN, "false"),
+    FIXED("s3.wan.mode", KC_CFG_BOOLEAN, "false"),
+    FIXED("s3.object.tagging", KC_CFG_BOOLEAN, "false"),
+    FIXED("s3.object.tagging.key.value.pairs", KC_CFG_LIST, ""),
     IGN("s3.object.behavior.on.tagging.error", KC_CFG_STRING, "ignore"),
     IGN("s3.elastic.buffer.enable", KC_CFG_BOOLEAN, "false"),
     IGN("s3.elastic.buffer.init.capacity", KC_CFG_INT, "131072"),
-    IGN("schema.compatibility", KC_CFG_STRING, "NONE"),
+    FIXED("schema.compatibility", KC_CFG_STRING, "NONE"),
     IGN("schema.cache.size", KC_CFG_INT, "1000"),
     IGN("schemas.cache.config", KC_CFG_INT, "1000"),
     IGN("enhanced.avro.schema.support", KC_CFG_BOOLEAN, "true"),
@@ -338,7 +354,7 @@ const kc_config_def_t kc_s3_config_defs[] = {
     IGN("append.late.data", KC_CFG_BOOLEAN, "false"),
     IGN("allow.optional.map.keys", KC_CFG_BOOLEAN, "false"),
     IGN("report.null.values.to.dlq", KC_CFG_BOOLEAN, "true"),
-    IGN("max.write.duration.ms", KC_CFG_LONG, "9223372036854775807"),
+    FIXED("max.write.duration.ms", KC_CFG_LONG, "9223372036854775807"),
     IGN("enable.conditional.writes", KC_CFG_BOOLEAN, "true"),
     IGN("max.files.scan.limit", KC_CFG_INT, "100"),
     IGN("partitioner.max.open.files", KC_CFG_INT, "-1"),

@@ -240,6 +240,26 @@ static void test_runtime_messages(void) {
       {"s3.region", "us west", "Invalid value us west for configuration s3.region: Value must be a region name such as us-west-2"},
       {"s3.path.style.access.enabled", "yes",
        "Invalid value yes for configuration s3.path.style.access.enabled: Expected value to be either true or false"},
+      /* Confluent settings kconnect does not apply: only their defaults are accepted */
+      {"s3.object.tagging", "true",
+       "Invalid value true for configuration s3.object.tagging: kconnect supports only the default value (false) of "
+       "this setting"},
+      {"s3.object.tagging.key.value.pairs", "team:logs",
+       "Invalid value [team:logs] for configuration s3.object.tagging.key.value.pairs: kconnect supports only the "
+       "default value (empty) of this setting"},
+      {"s3.credentials.provider.class", "io.confluent.connect.s3.auth.AwsAssumeRoleCredentialsProvider",
+       "Invalid value io.confluent.connect.s3.auth.AwsAssumeRoleCredentialsProvider for configuration "
+       "s3.credentials.provider.class: kconnect supports only the default value "
+       "(com.amazonaws.auth.DefaultAWSCredentialsProviderChain) of this setting"},
+      {"s3.wan.mode", "true",
+       "Invalid value true for configuration s3.wan.mode: kconnect supports only the default value (false) of this "
+       "setting"},
+      {"s3.send.digest", "true",
+       "Invalid value true for configuration s3.send.digest: kconnect supports only the default value (false) of "
+       "this setting"},
+      {"schema.compatibility", "BACKWARD",
+       "Invalid value BACKWARD for configuration schema.compatibility: kconnect supports only the default value "
+       "(NONE) of this setting"},
   };
   char err[1024];
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -253,7 +273,14 @@ static void test_runtime_messages(void) {
     snprintf(prefix, sizeof prefix, "%s: Invalid value", cases[i].k);
     CHECK_PREFIX(m, prefix);
   }
-  kc_config_t *cfg = cfg_of("format.class", "JsonFormat", "flush.size", "1", NULL);
+  /* the defaults themselves, written out, are fine */
+  kc_config_t *cfg = cfg_of(BASE, "s3.object.tagging", "false", NULL);
+  CHECK(kc_configdef_validate(tables, cfg, err, sizeof err) == 0);
+  CHECK_STR(validate_msg(cfg), "");
+  cfg = cfg_of(BASE, "storage.class", "io.confluent.connect.s3.storage.S3Storage", NULL);
+  CHECK(kc_configdef_validate(tables, cfg, err, sizeof err) == 0);
+  CHECK_STR(validate_msg(cfg), "");
+  cfg = cfg_of("format.class", "JsonFormat", "flush.size", "1", NULL);
   CHECK(kc_configdef_validate(tables, cfg, err, sizeof err) == KC_EINVAL);
   CHECK_STR(err, "Missing required configuration \"s3.bucket.name\" which has no default value.");
   CHECK_STR(validate_msg(cfg), "s3.bucket.name: Missing required configuration \"s3.bucket.name\" which has no "
