@@ -29,6 +29,7 @@
 
 #include "http/http.h"
 #include "kc_test.h"
+#include "kc_test_peer.h"
 
 static double now_ms(void) {
   struct timespec ts;
@@ -45,55 +46,22 @@ static double now_ms(void) {
 #define PROXY_USER "proxy-user"
 #define PROXY_PASS "p@ss:word"
 
-static pid_t server_pid = -1;
-static int server_in = -1;
 static int port;
 static char base[64];
 
+static kc_test_peer_t peer = {-1, -1, 0};
+
 static int server_start(void) {
-  const char *script = kc_test_source("test/unit/http_test_server.py");
-  int in[2], out[2];
-  if (pipe(in) || pipe(out)) return -1;
-  server_pid = fork();
-  if (server_pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-    execlp("python3", "python3", script, "--access-key", AK, "--secret", SK, "--region", REGION,
-           "--token", TOKEN, "--proxy-auth", PROXY_USER ":" PROXY_PASS, (char *)NULL);
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  server_in = in[1];
-  char line[128] = "";
-  size_t n = 0;
-  struct pollfd pfd = {.fd = out[0], .events = POLLIN};
-  while (n + 1 < sizeof line && poll(&pfd, 1, 20000) == 1) {
-    ssize_t r = read(out[0], line + n, 1);
-    if (r <= 0 || line[n] == '\n') break;
-    n++;
-  }
-  line[n] = '\0';
-  close(out[0]);
-  if (sscanf(line, "PORT %d", &port) != 1) {
-    fprintf(stderr, "test server did not start (%s): got '%s'\n", script, line);
-    return -1;
-  }
-  snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+  char *const argv[] = {"python3", (char *)kc_test_source("test/unit/http_test_server.py"),
+                        "--access-key", AK, "--secret", SK, "--region", REGION, "--token", TOKEN,
+                        "--proxy-auth", PROXY_USER ":" PROXY_PASS, NULL};
+  if (kc_test_peer_start(&peer, argv) != 0) return -1;
+  port = peer.port;
+  snprintf(base, sizeof base, "http://127.0.0.1:%d", peer.port);
   return 0;
 }
 
-static void server_stop(void) {
-  if (server_in >= 0) close(server_in); /* the server exits on EOF */
-  if (server_pid > 0) {
-    for (int i = 0; i < 100 && waitpid(server_pid, NULL, WNOHANG) == 0; i++) usleep(20000);
-    if (waitpid(server_pid, NULL, WNOHANG) == 0) {
-      kill(server_pid, SIGKILL);
-      waitpid(server_pid, NULL, 0);
-    }
-  }
-}
+static void server_stop(void) { kc_test_peer_stop(&peer); }
 
 /* A port nobody listens on (just released). */
 static int free_port(void) {

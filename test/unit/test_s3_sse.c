@@ -23,6 +23,7 @@
 #include "../../connectors/s3/s3_config.h"
 #include "http/http.h"
 #include "kc_test.h"
+#include "kc_test_peer.h"
 
 #define AK "AKIDSSE"
 #define SK "sse secret"
@@ -82,53 +83,20 @@ static void test_config_rules(void) {
 
 /* ---- the Python peer ---- */
 
-static pid_t server_pid = -1;
-static int server_in = -1;
 static char base[64];
 static uv_loop_t loop;
 
+static kc_test_peer_t peer = {-1, -1, 0};
+
 static int server_start(void) {
-  const char *script = kc_test_source("test/unit/http_test_server.py");
-  int in[2], out[2];
-  if (pipe(in) || pipe(out)) return -1;
-  server_pid = fork();
-  if (server_pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-    execlp("python3", "python3", script, "--access-key", AK, "--secret", SK, "--region", REGION,
-           (char *)NULL);
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  server_in = in[1];
-  char line[128] = "";
-  size_t n = 0;
-  struct pollfd pfd = {.fd = out[0], .events = POLLIN};
-  while (n + 1 < sizeof line && poll(&pfd, 1, 20000) == 1) {
-    ssize_t r = read(out[0], line + n, 1);
-    if (r <= 0 || line[n] == '\n') break;
-    n++;
-  }
-  line[n] = '\0';
-  close(out[0]);
-  int port;
-  if (sscanf(line, "PORT %d", &port) != 1) return -1;
-  snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+  char *const argv[] = {"python3", (char *)kc_test_source("test/unit/http_test_server.py"),
+                        "--access-key", AK, "--secret", SK, "--region", REGION, NULL};
+  if (kc_test_peer_start(&peer, argv) != 0) return -1;
+  snprintf(base, sizeof base, "http://127.0.0.1:%d", peer.port);
   return 0;
 }
 
-static void server_stop(void) {
-  if (server_in >= 0) close(server_in); /* the server exits on EOF */
-  if (server_pid > 0) {
-    for (int i = 0; i < 100 && waitpid(server_pid, NULL, WNOHANG) == 0; i++) usleep(20000);
-    if (waitpid(server_pid, NULL, WNOHANG) == 0) {
-      kill(server_pid, SIGKILL);
-      waitpid(server_pid, NULL, 0);
-    }
-  }
-}
+static void server_stop(void) { kc_test_peer_stop(&peer); }
 
 typedef struct {
   int calls, status;
