@@ -92,6 +92,14 @@ static bool uses_admin(const kc_config_t *cfg, bool sink) {
   return false;
 }
 
+/* Adds @p added to ConfigInfos.error_count. @returns @p added or KC_ENOMEM. */
+static int count_errors(json_t *config_infos, int added) {
+  if (!added) return 0;
+  json_int_t n = json_integer_value(json_object_get(config_infos, "error_count"));
+  return json_object_set_new(config_infos, "error_count", json_integer(n + added)) ? KC_ENOMEM
+                                                                                    : added;
+}
+
 int kc_override_policy_validate(const kc_config_t *worker, const kc_config_t *cfg, bool sink,
                                 json_t *config_infos) {
   kc_override_policy_t policy = KC_OVERRIDE_ALL;
@@ -126,12 +134,7 @@ int kc_override_policy_validate(const kc_config_t *worker, const kc_config_t *cf
       added++;
     }
   }
-  if (added) {
-    json_int_t n = json_integer_value(json_object_get(config_infos, "error_count"));
-    if (json_object_set_new(config_infos, "error_count", json_integer(n + added)))
-      return KC_ENOMEM;
-  }
-  return added;
+  return count_errors(config_infos, added);
 }
 
 int kc_connector_unapplied_validate(const kc_config_t *worker, const kc_config_t *cfg, bool sink,
@@ -155,9 +158,5 @@ int kc_connector_unapplied_validate(const kc_config_t *worker, const kc_config_t
       return KC_ENOMEM;
     added++;
   }
-  if (added) {
-    json_int_t n = json_integer_value(json_object_get(config_infos, "error_count"));
-    if (json_object_set_new(config_infos, "error_count", json_integer(n + added))) return KC_ENOMEM;
-  }
-  return added;
+  return count_errors(config_infos, added);
 }

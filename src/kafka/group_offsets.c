@@ -14,8 +14,7 @@
 typedef struct {
   uv_work_t work;
   rd_kafka_conf_t *conf;
-  char **topics; /* explicit names */
-  int ntopics;
+  char **topics; /* explicit names, NULL-terminated (kc_config_list_free), or NULL */
   bool has_regex;
   regex_t regex;
   int timeout_ms;
@@ -28,16 +27,15 @@ typedef struct {
 
 static void job_free(job_t *j) {
   if (j->conf) rd_kafka_conf_destroy(j->conf);
-  for (int i = 0; i < j->ntopics; i++) free(j->topics[i]);
-  free(j->topics);
+  kc_config_list_free(j->topics);
   if (j->has_regex) regfree(&j->regex);
   if (j->result) rd_kafka_topic_partition_list_destroy(j->result);
   free(j);
 }
 
 static bool wanted(const job_t *j, const char *topic) {
-  for (int i = 0; i < j->ntopics; i++)
-    if (strcmp(j->topics[i], topic) == 0) return true;
+  for (char **t = j->topics; t && *t; t++)
+    if (strcmp(*t, topic) == 0) return true;
   regmatch_t m;
   return j->has_regex && regexec(&j->regex, topic, 1, &m, 0) == 0 && m.rm_so == 0 &&
          topic[m.rm_eo] == '\0';
@@ -59,8 +57,16 @@ static int cmp_part(const void *a, const void *b) {
 }
 
 /* Threadpool: every call here may block for up to timeout_ms. */
+static int remaining_ms(uint64_t deadline_ns) {
+  uint64_t now = uv_hrtime();
+  return now >= deadline_ns ? 0 : (int)((deadline_ns - now) / 1000000);
+}
+
 static void do_read(uv_work_t *w) {
   job_t *j = w->data;
+  /* One budget for the whole read, so a moving coordinator cannot hold a threadpool thread for
+   * COORDINATOR_RETRIES times the timeout. */
+  uint64_t deadline = uv_hrtime() + (uint64_t)j->timeout_ms * 1000000;
   char es[512];
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, j->conf, es, sizeof es);
   if (!rk) {
@@ -86,7 +92,9 @@ static void do_read(uv_work_t *w) {
   /* A moving coordinator answers NOT_COORDINATOR (or is loading); rd_kafka_committed() reports
    * that instead of retrying, while its consumer group looks the new one up. Retry a few times. */
   for (int attempt = 0; parts->cnt && attempt < COORDINATOR_RETRIES; attempt++) {
-    err = rd_kafka_committed(rk, parts, j->timeout_ms);
+    int left = remaining_ms(deadline);
+    if (left <= 0) break; /* err still holds the last answer */
+    err = rd_kafka_committed(rk, parts, left);
     for (int i = 0; !err && i < parts->cnt; i++) err = parts->elems[i].err;
     if (!coordinator_moving(err)) break;
     for (int i = 0; i < parts->cnt; i++) parts->elems[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -126,42 +134,22 @@ static void after_read(uv_work_t *w, int status) {
   job_free(j);
 }
 
-static int split_topics(job_t *j, const char *csv) {
-  if (!csv) return 0;
-  const char *p = csv;
-  while (*p) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    const char *s = p;
-    while (len && (*s == ' ' || *s == '\t')) s++, len--;
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
-    if (len) {
-      char **nt = realloc(j->topics, sizeof *nt * (size_t)(j->ntopics + 1));
-      if (!nt) return KC_ENOMEM;
-      j->topics = nt;
-      if (!(j->topics[j->ntopics] = strndup(s, len))) return KC_ENOMEM;
-      j->ntopics++;
-    }
-    if (!e) break;
-    p = e + 1;
-  }
-  return 0;
-}
-
 int kc_group_offsets_read(uv_loop_t *loop, rd_kafka_conf_t *conf, const char *group,
-                          const char *topics, const char *topics_regex, int timeout_ms,
+                          char **topics, const char *topics_regex, int timeout_ms,
                           kc_group_offsets_read_cb cb, void *arg) {
   job_t *j = calloc(1, sizeof *j);
   if (!j) {
     rd_kafka_conf_destroy(conf);
+    kc_config_list_free(topics);
     return KC_ENOMEM;
   }
   j->conf = conf;
+  j->topics = topics;
   j->timeout_ms = timeout_ms;
   j->cb = cb;
   j->arg = arg;
   char es[256];
-  int rc = (!group || !*group) ? KC_EINVAL : split_topics(j, topics);
+  int rc = (!group || !*group) ? KC_EINVAL : 0;
   if (!rc && rd_kafka_conf_set(conf, "group.id", group, es, sizeof es) != RD_KAFKA_CONF_OK)
     rc = KC_EINVAL;
   if (!rc && topics_regex && *topics_regex) {

@@ -28,18 +28,20 @@ typedef void (*kc_group_offsets_read_cb)(void *arg, const char *errmsg,
 
 /**
  * Reads @p group's committed offsets for every partition of the topics named in
- * @p topics (comma-separated, blanks trimmed, may be NULL) and of every topic
+ * @p topics (a NULL-terminated list as kc_config_get_list() makes it, taken:
+ * freed with kc_config_list_free() in every case; may be NULL) and of every topic
  * whose name matches @p topics_regex (POSIX extended, anchored as a whole-name
  * match like Connect's topics.regex; may be NULL).
  * @param conf consumer config with the connection settings (taken: destroyed
  *        in every case); group.id is set here.
- * @param timeout_ms bound for each blocking step on the threadpool (metadata,
- *        then committed offsets), in ms.
+ * @param timeout_ms bound, in ms, for the metadata request and, separately, for
+ *        all committed-offset attempts together (retried while the coordinator
+ *        moves) on the threadpool.
  * @returns 0 (then @p cb runs exactly once, later), or KC_ENOMEM / KC_EINVAL
  *          (bad regex, or @p group empty) with @p cb never called.
  */
 int kc_group_offsets_read(uv_loop_t *loop, rd_kafka_conf_t *conf, const char *group,
-                          const char *topics, const char *topics_regex, int timeout_ms,
+                          char **topics, const char *topics_regex, int timeout_ms,
                           kc_group_offsets_read_cb cb, void *arg);
 
 #endif

@@ -115,9 +115,13 @@ int kc_worker_group_offsets(kc_worker_t *wk, const kc_config_t *conn_config, con
     rd->wk = wk;
     rd->group = g;
     rd->waiters = w;
-    rc = kc_group_offsets_read(wk->loop, conf, group, kc_config_get(conn_config, "topics"),
-                               kc_config_get(conn_config, "topics.regex"),
-                               GROUP_OFFSETS_TIMEOUT_MS, on_group_offsets, rd);
+    char **topics = NULL;
+    int nt = kc_config_get_list(conn_config, "topics", &topics);
+    rc = nt == KC_ENOMEM ? KC_ENOMEM
+                         : kc_group_offsets_read(wk->loop, conf, group, topics,
+                                                 kc_config_get(conn_config, "topics.regex"),
+                                                 GROUP_OFFSETS_TIMEOUT_MS, on_group_offsets, rd);
+    if (nt == KC_ENOMEM) rd_kafka_conf_destroy(conf);
     if (rc) snprintf(errstr, n, "cannot read the consumer group's offsets (error %d)", rc);
   }
   if (rc) {

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "kafka/group_offsets.h"
+#include "kconnect/connector.h"
 #include "kc_test.h"
 
 #define OFFSET_FETCH 9 /* Kafka API key */
@@ -56,6 +57,16 @@ static rd_kafka_conf_t *conf_for(const char *bootstraps) {
   return c;
 }
 
+/* A topics list as the worker passes it: the connector's "topics" through kc_config_get_list. */
+static char **topics_of(const char *csv) {
+  kc_config_t *c = kc_config_new();
+  char **items = NULL;
+  kc_config_set(c, "topics", csv);
+  CHECK(kc_config_get_list(c, "topics", &items) >= 0);
+  kc_config_destroy(c);
+  return items;
+}
+
 static void test_coordinator_moves(void) {
   char es[512];
   rd_kafka_conf_t *mc = rd_kafka_conf_new();
@@ -89,7 +100,7 @@ static void test_coordinator_moves(void) {
     rd_kafka_mock_coordinator_set(mcl, "group", "g", 1 + (i % 3));
     rd_kafka_mock_push_request_errors(mcl, OFFSET_FETCH, 2, RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
                                       RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
-    CHECK(kc_group_offsets_read(&loop, conf_for(bs), "g", " t , absent ", NULL, 10000, on_read,
+    CHECK(kc_group_offsets_read(&loop, conf_for(bs), "g", topics_of(" t , absent "), NULL, 10000, on_read,
                                 &r) == 0);
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECKF(r.calls == i + 1, "round %d: %d callbacks", i, r.calls);
@@ -106,7 +117,7 @@ static void test_coordinator_moves(void) {
   /* Bad arguments are refused at once and never call back. */
   result_t bad = {0};
   CHECK(kc_group_offsets_read(&loop, conf_for(bs), "g", NULL, "(", 1000, on_read, &bad) < 0);
-  CHECK(kc_group_offsets_read(&loop, conf_for(bs), "", "t", NULL, 1000, on_read, &bad) < 0);
+  CHECK(kc_group_offsets_read(&loop, conf_for(bs), "", topics_of("t"), NULL, 1000, on_read, &bad) < 0);
   uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(bad.calls == 0);
   uv_loop_close(&loop);
