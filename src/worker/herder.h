@@ -91,4 +91,23 @@ int kc_herder_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb
 /** Name of an op, for logs ("CREATE"). */
 const char *kc_herder_op_name(kc_herder_op_t op);
 
+/** Stops every connector and task this herder runs gracefully, then calls @p cb once. */
+void kc_herder_shutdown(kc_herder_t *h, void (*cb)(void *arg), void *arg);
+/** Frees the herder; only after kc_herder_shutdown()'s callback. */
+void kc_herder_destroy(kc_herder_t *h);
+
+/*
+ * Implementations (herder_standalone.c, herder_distributed.c): every herder
+ * struct starts with a kc_herder_base_t, and herder.c dispatches through it.
+ */
+typedef struct kc_herder_ops_s {
+  const char *name; /* "standalone", "distributed" */
+  int (*submit)(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg);
+  void (*shutdown)(kc_herder_t *h, void (*cb)(void *arg), void *arg);
+  void (*destroy)(kc_herder_t *h);
+} kc_herder_ops_t;
+typedef struct kc_herder_base_s {
+  const kc_herder_ops_t *ops;
+} kc_herder_base_t;
+
 #endif

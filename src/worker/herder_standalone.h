@@ -12,8 +12,5 @@ kc_herder_t *kc_herder_standalone_create(kc_worker_t *wk);
  * key and the reason.
  */
 int kc_herder_add_connector(kc_herder_t *h, const kc_config_t *props, char *errstr, size_t n);
-/** Stops every connector gracefully, then calls @p cb once. */
-void kc_herder_shutdown(kc_herder_t *h, void (*cb)(void *arg), void *arg);
-void kc_herder_destroy(kc_herder_t *h);
 
 #endif

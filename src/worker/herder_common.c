@@ -1,0 +1,387 @@
+/*
+ * What both herders share (AbstractHerder): replies, config bodies and their
+ * validation, the plugin endpoints, GET /, and the offsets read paths. The
+ * functions answer through the herder callback exactly once unless noted.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/configdef.h"
+#include "config/override_policy.h"
+#include "worker/herder_common.h"
+
+void kc_herder_reply(kc_herder_cb cb, void *arg, kc_herder_rc_t rc, json_t *body, const char *fmt, ...) {
+  char msg[4096] = "";
+  if (fmt) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+  }
+  kc_herder_res_t res = {.rc = rc, .message = msg, .body = body};
+  cb(arg, &res);
+}
+
+void kc_herder_reply_ok(kc_herder_cb cb, void *arg, json_t *body, bool created) {
+  kc_herder_res_t res = {.rc = KC_HERDER_R_OK, .message = "", .body = body, .created = created};
+  cb(arg, &res);
+}
+
+json_t *kc_herder_config_json(const kc_config_t *cfg) {
+  json_t *o = json_object();
+  const char *k, *v;
+  for (size_t i = 0; kc_config_at(cfg, i, &k, &v) == 0; i++) json_object_set_new(o, k, json_string(v));
+  return o;
+}
+
+/* ---- config bodies ---- */
+
+/* Jackson binds Map<String,String> leniently: scalars become strings; null stays null (a
+ * validation error later); objects and arrays are binding errors (500). */
+kc_config_t *kc_herder_config_from_json(json_t *obj, bool allow_null, char *err, size_t n) {
+  if (!json_is_object(obj)) {
+    snprintf(err, n, "Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.String>` from %s",
+             json_is_array(obj) ? "Array value" : "non-object value");
+    return NULL;
+  }
+  kc_config_t *cfg = kc_config_new();
+  const char *k;
+  json_t *v;
+  json_object_foreach(obj, k, v) {
+    char num[64];
+    const char *s = NULL;
+    if (json_is_string(v))
+      s = json_string_value(v);
+    else if (json_is_integer(v))
+      snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v)), s = num;
+    else if (json_is_real(v))
+      snprintf(num, sizeof num, "%.17g", json_real_value(v)), s = num;
+    else if (json_is_boolean(v))
+      s = json_is_true(v) ? "true" : "false";
+    else if (json_is_null(v)) {
+      if (allow_null) continue;
+      snprintf(err, n, "Connector configuration is invalid and contains the following 1 error(s):\n"
+                       "%s: Null value can not be supplied as the configuration value.\n"
+                       "You can also find the above list of errors at the endpoint "
+                       "`/connector-plugins/{connectorType}/config/validate`", k);
+      kc_config_destroy(cfg);
+      return NULL;
+    } else {
+      snprintf(err, n, "Cannot deserialize value of type `java.lang.String` from %s value (token "
+                       "`JsonToken.START_%s`) for key \"%s\"",
+               json_is_array(v) ? "Array" : "Object", json_is_array(v) ? "ARRAY" : "OBJECT", k);
+      kc_config_destroy(cfg);
+      return NULL;
+    }
+    kc_config_set(cfg, k, s);
+  }
+  return cfg;
+}
+
+char *kc_herder_config_text(const kc_config_t *cfg) {
+  json_t *o = kc_herder_config_json(cfg);
+  char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  return s;
+}
+
+/* Kafka protocol strings are at most 32767 bytes; "connect-" and client-id decorations fit. */
+#define KC_CONNECTOR_NAME_MAX 32000
+
+/* kconnect.tasks.max.per.connector: @returns 0, or KC_EINVAL with the tasks.max error. */
+int kc_herder_check_tasks_cap(const kc_config_t *worker, const kc_config_t *cfg, char *msg, size_t n) {
+  int64_t cap = 256, max = 1;
+  kc_config_get_int(worker, "kconnect.tasks.max.per.connector", &cap);
+  if (kc_config_get_int(cfg, "tasks.max", &max) || max <= cap) return 0;
+  snprintf(msg, n,
+           "Invalid value %lld for configuration tasks.max: kconnect runs at most %lld tasks per "
+           "connector (kconnect.tasks.max.per.connector in the worker configuration)",
+           (long long)max, (long long)cap);
+  return KC_EINVAL;
+}
+
+/* Validates like AbstractHerder.validateConnectorConfig; @returns rc and the message. */
+kc_herder_rc_t kc_herder_validate(const kc_config_t *worker, const kc_config_t *cfg, char *msg,
+                               size_t n) {
+  const char *cls = kc_config_get(cfg, "connector.class");
+  if (!cls || !*cls) {
+    char *t = kc_herder_config_text(cfg);
+    snprintf(msg, n, "Connector config %s contains no connector type", t ? t : "{}");
+    free(t);
+    return KC_HERDER_R_BAD_REQUEST;
+  }
+  const kc_connector_plugin_t *p;
+  char err[2048] = "";
+  int rc = kc_connector_validate(cfg, &p, err, sizeof err);
+  if (rc == KC_ENOENT) {
+    snprintf(msg, n, "%s", err);
+    return KC_HERDER_R_INTERNAL;
+  }
+  if (rc) {
+    snprintf(msg, n, "Connector configuration is invalid and contains the following 1 error(s):\n%s\n"
+                     "You can also find the above list of errors at the endpoint "
+                     "`/connector-plugins/{connectorType}/config/validate`", err);
+    return KC_HERDER_R_BAD_REQUEST;
+  }
+  if (kc_herder_check_tasks_cap(worker, cfg, err, sizeof err)) {
+    snprintf(msg, n, "Connector configuration is invalid and contains the following 1 error(s):\n%s\n"
+                     "You can also find the above list of errors at the endpoint "
+                     "`/connector-plugins/{connectorType}/config/validate`", err);
+    return KC_HERDER_R_BAD_REQUEST;
+  }
+  const char *cname = kc_config_get(cfg, "name");
+  if (cname && strlen(cname) > KC_CONNECTOR_NAME_MAX) {
+    snprintf(msg, n,
+             "Connector name is too long (%zu bytes): kconnect accepts at most %d bytes, since "
+             "Kafka's protocol limits the sink consumer group id connect-<name> and client ids "
+             "to 32767 bytes",
+             strlen(cname), KC_CONNECTOR_NAME_MAX);
+    return KC_HERDER_R_BAD_REQUEST;
+  }
+  /* Client overrides: every offending key counts, as in Connect's error-count message. */
+  json_t *infos = json_pack("{s:i, s:[]}", "error_count", 0, "configs");
+  int bad = infos ? kc_override_policy_validate(worker, cfg, p->type == KC_CONNECTOR_SINK, infos)
+                  : KC_ENOMEM;
+  int bad2 = bad >= 0 ? kc_connector_unapplied_validate(worker, cfg, p->type == KC_CONNECTOR_SINK,
+                                                        infos)
+                      : 0;
+  bad = bad < 0 ? bad : bad2 < 0 ? bad2 : bad + bad2;
+  kc_herder_rc_t out = KC_HERDER_R_OK;
+  if (bad != 0) {
+    kc_buf_t text;
+    kc_buf_init(&text, 0);
+    if (bad < 0 || kc_configdef_errors_message(infos, &text) < 0 || !text.data) {
+      snprintf(msg, n, "out of memory validating client overrides");
+      out = KC_HERDER_R_INTERNAL;
+    } else {
+      snprintf(msg, n, "%s", text.data);
+      out = KC_HERDER_R_BAD_REQUEST;
+    }
+    kc_buf_free(&text);
+  }
+  json_decref(infos);
+  return out;
+}
+
+kc_target_t kc_herder_parse_initial_state(json_t *v, bool *ok) {
+  *ok = true;
+  if (!v || json_is_null(v)) return KC_TARGET_STARTED;
+  const char *s = json_string_value(v);
+  if (s && !strcasecmp(s, "RUNNING")) return KC_TARGET_STARTED;
+  if (s && !strcasecmp(s, "PAUSED")) return KC_TARGET_PAUSED;
+  if (s && !strcasecmp(s, "STOPPED")) return KC_TARGET_STOPPED;
+  *ok = false;
+  return KC_TARGET_STARTED;
+}
+
+void kc_herder_op_plugins(const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
+  json_t *arr = json_array();
+  const kc_connector_plugin_t *const *all = kc_plugins_all();
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; all[i]; i++)
+      if ((pass == 0) == (all[i]->type == KC_CONNECTOR_SINK))
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "class", all[i]->class_name, "type",
+                                             all[i]->type == KC_CONNECTOR_SINK ? "sink" : "source",
+                                             "version", all[i]->version ? all[i]->version : KC_CONNECT_COMPAT_VERSION));
+  if (!req->connectors_only) {
+    static const char *const conv[] = {"org.apache.kafka.connect.converters.ByteArrayConverter",
+                                       "org.apache.kafka.connect.json.JsonConverter",
+                                       "org.apache.kafka.connect.storage.StringConverter", NULL};
+    for (int i = 0; conv[i]; i++)
+      json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "class", conv[i], "type", "converter",
+                                           "version", KC_CONNECT_COMPAT_VERSION));
+    static const char *const hconv[] = {"org.apache.kafka.connect.storage.SimpleHeaderConverter",
+                                        "org.apache.kafka.connect.storage.StringConverter", NULL};
+    for (int i = 0; hconv[i]; i++)
+      json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "class", hconv[i], "type",
+                                           "header_converter", "version", KC_CONNECT_COMPAT_VERSION));
+  }
+  kc_herder_reply_ok(cb, arg, arr, false);
+}
+
+void kc_herder_op_validate(kc_worker_t *wk, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
+  char err[4096] = "";
+  kc_config_t *cfg = kc_herder_config_from_json(req->body, true, err, sizeof err);
+  if (!cfg) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "%s", err);
+    return;
+  }
+  /* A JSON null is reported on its key in the ConfigInfos, not as a failed request. */
+  const char *null_key = NULL, *jk;
+  json_t *jv;
+  json_object_foreach(req->body, jk, jv) if (json_is_null(jv) && !null_key) null_key = jk;
+  const char *cls = kc_config_get(cfg, "connector.class");
+  if (!cls || !*cls) {
+    char *t = kc_herder_config_text(cfg);
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
+          "org.apache.kafka.connect.runtime.rest.errors.BadRequestException: Connector config %s contains no connector type",
+          t ? t : "{}");
+    free(t);
+    kc_config_destroy(cfg);
+    return;
+  }
+  /* Compare with the path's plugin after stripping a trailing "Connector" (1.6). */
+  char a[512], b[512];
+  snprintf(a, sizeof a, "%s", cls);
+  snprintf(b, sizeof b, "%s", req->plugin ? req->plugin : "");
+  size_t al = strlen(a), bl = strlen(b);
+  if (al > 9 && !strcmp(a + al - 9, "Connector")) a[al -= 9] = '\0';
+  if (bl > 9 && !strcmp(b + bl - 9, "Connector")) b[bl -= 9] = '\0';
+  if (bl > al || strcmp(a + al - bl, b)) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL, "Included connector type %s does not match request type %s",
+          cls, req->plugin ? req->plugin : "");
+    kc_config_destroy(cfg);
+    return;
+  }
+  const kc_connector_plugin_t *p = kc_plugins_find(cls);
+  if (!p) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
+          "Failed to find any class that implements Connector and which name matches %s, available connectors are: %s",
+          cls, kc_plugins_describe());
+    kc_config_destroy(cfg);
+    return;
+  }
+  const kc_config_def_t *tables[4];
+  kc_plugins_tables(p, tables);
+  char xerr[1024] = "";
+  const char *xkey = NULL;
+  if (p->type == KC_CONNECTOR_SINK && kc_configdef_check_sink_topics(cfg, xerr, sizeof xerr))
+    xkey = kc_config_get(cfg, "topics.regex") && !kc_config_get(cfg, "topics") ? "topics.regex" : "topics";
+  else if (p->validate && p->validate(cfg, xerr, sizeof xerr)) {
+    /* plugin messages start with "key: " */
+    char *colon = strchr(xerr, ':');
+    static char keybuf[256];
+    snprintf(keybuf, sizeof keybuf, "%.*s", colon ? (int)(colon - xerr) : 0, xerr);
+    xkey = keybuf;
+  }
+  /* ConfigInfos.name is the connector.class value as sent (AbstractHerder). */
+  if (!xkey && kc_herder_check_tasks_cap(wk->wc->props, cfg, xerr, sizeof xerr)) xkey = "tasks.max";
+  if (!xkey && null_key) {
+    xkey = null_key;
+    snprintf(xerr, sizeof xerr, "Null value can not be supplied as the configuration value.");
+  }
+  json_t *res = kc_configdef_validate_json(cls, tables, cfg, xkey, xkey ? xerr : NULL);
+  if (res && (kc_override_policy_validate(wk->wc->props, cfg, p->type == KC_CONNECTOR_SINK,
+                                          res) < 0 ||
+              kc_connector_unapplied_validate(wk->wc->props, cfg,
+                                              p->type == KC_CONNECTOR_SINK, res) < 0)) {
+    json_decref(res);
+    res = NULL;
+  }
+  kc_config_destroy(cfg);
+  kc_herder_reply_ok(cb, arg, res, false);
+}
+
+typedef struct {
+  kc_herder_cb cb;
+  void *arg;
+} server_info_t;
+
+static void on_cluster_id(void *arg, const char *cluster_id) {
+  server_info_t *si = arg;
+  json_t *o = json_pack("{s:s,s:s}", "version", KC_CONNECT_COMPAT_VERSION, "commit",
+                        "kconnect-" KC_VERSION_STRING);
+  json_object_set_new(o, "kafka_cluster_id", cluster_id ? json_string(cluster_id) : json_null());
+  kc_herder_reply_ok(si->cb, si->arg, o, false);
+  free(si);
+}
+
+int kc_herder_server_info(kc_worker_t *wk, kc_herder_cb cb, void *arg) {
+  server_info_t *si = calloc(1, sizeof *si);
+  if (!si) return KC_ENOMEM;
+  si->cb = cb;
+  si->arg = arg;
+  kc_worker_when_cluster_id(wk, 10000, on_cluster_id, si);
+  return 0;
+}
+
+void kc_herder_op_plugin_config(const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
+  const kc_connector_plugin_t *p = kc_plugins_find(req->plugin);
+  if (!p) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Unknown plugin %s.", req->plugin ? req->plugin : "");
+    return;
+  }
+  const kc_config_def_t *tables[4];
+  kc_plugins_tables(p, tables);
+  kc_herder_reply_ok(cb, arg, kc_configdef_describe_json(tables), false);
+}
+
+/* ---- offsets of a source connector (GET /connectors/{c}/offsets) ---- */
+
+typedef struct {
+  const char *name;
+  json_t *arr;
+} offsets_ctx_t;
+
+static json_t *value_to_jansson(const char *text, size_t len) {
+  return json_loadb(text, len, JSON_DECODE_ANY, NULL);
+}
+
+static int offsets_one(void *arg, const void *key, size_t klen, const void *val, size_t vlen) {
+  offsets_ctx_t *ctx = arg;
+  json_t *k = value_to_jansson(key, klen);
+  if (json_is_array(k) && json_array_size(k) == 2 &&
+      json_is_string(json_array_get(k, 0)) && !strcmp(json_string_value(json_array_get(k, 0)), ctx->name) && val) {
+    json_t *v = value_to_jansson(val, vlen);
+    json_array_append_new(ctx->arr, json_pack("{s:O,s:o}", "partition", json_array_get(k, 1), "offset",
+                                              v ? v : json_null()));
+  }
+  json_decref(k);
+  return 0;
+}
+
+typedef struct {
+  kc_herder_cb cb;
+  void *arg;
+} sink_offsets_t;
+
+static void on_sink_offsets(void *arg, const char *errmsg,
+                            const rd_kafka_topic_partition_list_t *offs) {
+  sink_offsets_t *so = arg;
+  if (errmsg) {
+    kc_herder_reply(so->cb, so->arg, KC_HERDER_R_INTERNAL, NULL, "Failed to retrieve consumer group offsets: %s",
+          errmsg);
+  } else {
+    /* Sink offsets are the connector group's committed offsets (KIP-875 shape). */
+    json_t *arr = json_array();
+    for (int i = 0; offs && i < offs->cnt; i++)
+      if (offs->elems[i].offset >= 0)
+        json_array_append_new(
+            arr, json_pack("{s:{s:s,s:i},s:{s:I}}", "partition", "kafka_topic", offs->elems[i].topic,
+                           "kafka_partition", (int)offs->elems[i].partition, "offset",
+                           "kafka_offset", (json_int_t)offs->elems[i].offset));
+    kc_herder_reply_ok(so->cb, so->arg, json_pack("{s:o}", "offsets", arr), false);
+  }
+  free(so);
+}
+
+void kc_herder_sink_offsets(kc_worker_t *wk, const char *name, const kc_config_t *config, kc_herder_cb cb,
+                            void *arg) {
+  const char *og = kc_config_get(config, "consumer.override.group.id");
+  size_t glen = strlen(name) + sizeof "connect-";
+  char *group = malloc(glen);
+  sink_offsets_t *so = calloc(1, sizeof *so);
+  char err[512] = "out of memory";
+  if (group && so) {
+    snprintf(group, glen, "connect-%s", name);
+    so->cb = cb;
+    so->arg = arg;
+    if (kc_worker_group_offsets(wk, config, og ? og : group, on_sink_offsets, so, err,
+                                sizeof err) == 0) {
+      free(group);
+      return;
+    }
+  }
+  free(group);
+  free(so);
+  kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "Failed to retrieve consumer group offsets: %s", err);
+}
+
+json_t *kc_herder_source_offsets_json(kc_worker_t *wk, const char *name) {
+  offsets_ctx_t ctx = {name, json_array()};
+  kc_offset_store_foreach(wk->offsets, offsets_one, &ctx);
+  return json_pack("{s:o}", "offsets", ctx.arr);
+}
