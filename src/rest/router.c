@@ -281,6 +281,8 @@ static int status_for(kc_herder_rc_t rc) {
     case KC_HERDER_R_CONFLICT: return 409;
     case KC_HERDER_R_UNAVAILABLE: return 503;
     case KC_HERDER_R_INTERNAL: return 500;
+    case KC_HERDER_R_FORBIDDEN: return 403;
+    case KC_HERDER_R_FORWARD: return 409; /* not forwarded yet: Connect's answer without a target */
   }
   return 500;
 }

@@ -39,7 +39,9 @@ typedef struct kc_herder_s kc_herder_t;
   XX(OFFSETS)          /* GET /connectors/{c}/offsets -> {"offsets":[...]} */               \
   XX(PLUGINS)          /* GET /connector-plugins[?connectorsOnly] -> [{"class","type","version"}] */ \
   XX(PLUGIN_CONFIG)    /* GET /connector-plugins/{p}/config -> [ConfigKeyInfo] */          \
-  XX(VALIDATE)         /* PUT /connector-plugins/{p}/config/validate body {k:v} -> ConfigInfos */
+  XX(VALIDATE)         /* PUT /connector-plugins/{p}/config/validate body {k:v} -> ConfigInfos */ \
+  XX(TASK_CONFIGS_PUT) /* POST /connectors/{c}/tasks (internal, 1.9) body [{k:v}] -> no body */ \
+  XX(FENCE)            /* PUT /connectors/{c}/fence (internal, 1.9) -> no body */
 
 typedef enum {
 #define XX(op) KC_HERDER_##op,
@@ -55,6 +57,10 @@ typedef enum {
   KC_HERDER_R_CONFLICT,       /* 409 (AlreadyExists, rebalance) */
   KC_HERDER_R_UNAVAILABLE,    /* 503 (health: starting) */
   KC_HERDER_R_INTERNAL,       /* 500 (anything else, as Connect maps it) */
+  KC_HERDER_R_FORBIDDEN,      /* 403 (an internal request with a bad signature) */
+  KC_HERDER_R_FORWARD,        /* the leader or the owner must run it (NotLeaderException /
+                                 NotAssignedException): REST forwards to res->forward_url, or
+                                 answers 409 (connect-runtime.md 6.6) */
 } kc_herder_rc_t;
 
 typedef struct kc_herder_req_s {
@@ -68,6 +74,11 @@ typedef struct kc_herder_req_s {
   bool expand_status;     /* list */
   bool expand_info;       /* list */
   bool connectors_only;   /* plugins; default true */
+  /* Internal requests (1.9) are signed over the exact body bytes (KIP-507). */
+  const char *raw_body;   /* the request body as received; NULL when none */
+  size_t raw_body_len;    /* bytes */
+  const char *signature;  /* X-Connect-Authorization, or NULL */
+  const char *signature_algorithm; /* X-Connect-Request-Signature-Algorithm, or NULL */
 } kc_herder_req_t;
 
 typedef struct kc_herder_res_s {
@@ -75,6 +86,9 @@ typedef struct kc_herder_res_s {
   const char *message;    /* error message (Connect's text); valid during the callback */
   json_t *body;           /* success body or NULL; the callback takes ownership */
   bool created;           /* CREATE / PUT_CONFIG created a connector: 201 + Location */
+  const char *forward_url; /* FORWARD: the target's base URL with its trailing slash
+                              ("http://10.0.0.5:8083/"), or NULL when no leader is known (409);
+                              valid during the callback */
 } kc_herder_res_t;
 
 /** Called exactly once per submitted request. @p res is valid only during the call. */

@@ -374,7 +374,7 @@ static void op_restart(kc_herder_t *h, kc_connector_t *c, const kc_herder_req_t 
 
 static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   kc_worker_t *wk = h->wk;
-  if ((unsigned)req->op > KC_HERDER_VALIDATE) return KC_EINVAL;
+  if ((unsigned)req->op > KC_HERDER_FENCE) return KC_EINVAL;
   kc_connector_t *c = req->connector ? kc_worker_connector(wk, req->connector) : NULL;
   const char *name = req->connector ? req->connector : "";
 
@@ -424,6 +424,15 @@ static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herd
       return 0;
     case KC_HERDER_VALIDATE:
       kc_herder_op_validate(wk, req, cb, arg);
+      return 0;
+    /* StandaloneHerder throws UnsupportedOperationException for both: Connect answers 500. */
+    case KC_HERDER_TASK_CONFIGS_PUT:
+      kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
+                      "Kafka Connect in standalone mode does not support externally setting task configurations.");
+      return 0;
+    case KC_HERDER_FENCE:
+      kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
+                      "Kafka Connect in standalone mode does not support exactly-once source connectors.");
       return 0;
     default:
       break;
