@@ -377,6 +377,7 @@ kc_worker_config_t *kc_worker_config_create(kc_config_t *props, char *errstr, si
   }
   pub->advertised_host = wc->advertised_host;
   pub->advertised_port = (int)long_or(props, "rest.advertised.port", adv_l->port);
+  pub->advertised_https = adv_https;
 
   /* Connector configs would keep their ${provider:path:key} text and send it as a password or
    * path: refuse rather than run with unresolved secrets. */

@@ -38,6 +38,7 @@ typedef struct kc_worker_config_s {
   int64_t rest_header_timeout_ms; /**< kconnect.rest.header.timeout.ms (10000) */
   const char *advertised_host;   /**< rest.advertised.host.name or the hostname */
   int advertised_port;
+  bool advertised_https;         /**< the advertised listener's scheme (rest.advertised.listener) */
   const char *plugin_path;       /**< accepted, unused */
   const char *client_id_prefix;
 } kc_worker_config_t;

@@ -40,14 +40,19 @@ kc_connector_t *kc_worker_connector(kc_worker_t *wk, const char *name) {
   return NULL;
 }
 
-static void set_state(kc_connector_t *c, kc_state_t st, const char *trace) {
-  if (c->state != st)
+void kc_connector_set_state(kc_connector_t *c, kc_state_t st, const char *trace) {
+  bool changed = c->state != st;
+  if (changed)
     kc_log_info("kc.worker", "[%s] connector %s -> %s", c->name, kc_state_name(c->state),
                 kc_state_name(st));
   c->state = st;
   free(c->trace);
   c->trace = trace ? strdup(trace) : NULL;
+  if (c->instance && c->wk->status_cb && (changed || st == KC_STATE_FAILED))
+    c->wk->status_cb(c->wk->status_arg, c, -1, st, trace);
 }
+
+#define set_state kc_connector_set_state
 
 /*
  * Tasks are created a few per loop turn: each one builds a Kafka client and
@@ -106,6 +111,31 @@ static int start_some_tasks(kc_connector_t *c) {
   return 0;
 }
 
+int kc_connector_generate_task_configs(kc_connector_t *c, kc_task_configs_t *out, char *errstr,
+                                       size_t n) {
+  kc_config_t *cfg = kc_config_copy(c->config);
+  if (!cfg) return KC_ENOMEM;
+  const kc_config_def_t *tables[4];
+  kc_plugins_tables(c->plugin, tables);
+  for (int i = 0; tables[i]; i++) kc_configdef_apply_defaults(tables[i], cfg);
+  int64_t max_tasks = 1;
+  kc_config_get_int(cfg, "tasks.max", &max_tasks);
+  memset(out, 0, sizeof *out);
+  int rc = c->plugin->task_configs(cfg, (int)max_tasks, out);
+  kc_config_destroy(cfg);
+  if (rc) {
+    for (int i = 0; i < out->n; i++) kc_config_destroy(out->cfgs[i]);
+    free(out->cfgs);
+    memset(out, 0, sizeof *out);
+    snprintf(errstr, n, "taskConfigs failed: %s", kc_strerror(rc));
+    return rc;
+  }
+  if (out->n > max_tasks)
+    kc_log_warn("kc.worker", "[%s] connector produced %d task configs, more than tasks.max=%lld",
+                c->name, out->n, (long long)max_tasks);
+  return 0;
+}
+
 int kc_connector_start_tasks(kc_connector_t *c, char *errstr, size_t n) {
   if (c->target == KC_TARGET_STOPPED) {
     set_state(c, KC_STATE_STOPPED, NULL);
@@ -138,6 +168,89 @@ int kc_connector_start_tasks(kc_connector_t *c, char *errstr, size_t n) {
   return start_some_tasks(c);
 }
 
+kc_connector_t *kc_connector_create_idle(kc_worker_t *wk, const char *name, const kc_config_t *config,
+                                         kc_target_t target, char *errstr, size_t n) {
+  const kc_connector_plugin_t *plugin;
+  if (kc_connector_validate(config, &plugin, errstr, n)) return NULL;
+  kc_connector_t *c = calloc(1, sizeof *c);
+  if (!c || !(c->name = strdup(name)) || !(c->config = kc_config_copy(config))) {
+    if (c) free(c->name);
+    free(c);
+    snprintf(errstr, n, "out of memory");
+    return NULL;
+  }
+  c->wk = wk;
+  c->plugin = plugin;
+  c->target = target;
+  c->state = KC_STATE_UNASSIGNED;
+  c->next = wk->connectors;
+  wk->connectors = c;
+  return c;
+}
+
+int kc_connector_set_task_configs(kc_connector_t *c, const kc_config_t *const *cfgs, int n) {
+  kc_config_t **copy = calloc((size_t)n + 1, sizeof *copy);
+  kc_task_t **tasks = calloc((size_t)n + 1, sizeof *tasks);
+  bool ok = copy && tasks;
+  for (int i = 0; ok && i < n; i++) ok = (copy[i] = kc_config_copy(cfgs[i])) != NULL;
+  if (!ok) {
+    for (int i = 0; copy && i < n; i++) kc_config_destroy(copy[i]);
+    free(copy);
+    free(tasks);
+    return KC_ENOMEM;
+  }
+  for (int i = 0; i < c->ntask_configs; i++) kc_config_destroy(c->task_configs[i]);
+  free(c->task_configs);
+  free(c->tasks);
+  c->task_configs = copy;
+  c->tasks = tasks;
+  c->ntask_configs = n;
+  return 0;
+}
+
+kc_task_t *kc_connector_start_task(kc_connector_t *c, int id) {
+  if (id < 0 || id >= c->ntask_configs || !c->tasks || c->tasks[id]) return NULL;
+  create_task(c, id);
+  return c->tasks[id];
+}
+
+typedef struct {
+  kc_connector_t *c;
+  void (*cb)(kc_connector_t *, void *);
+  void *arg;
+} one_stop_t;
+
+static void on_one_task_stopped(kc_task_t *task, void *arg) {
+  one_stop_t *os = arg;
+  kc_connector_t *c = os->c;
+  if (c->tasks && task->id < c->ntask_configs && c->tasks[task->id] == task) c->tasks[task->id] = NULL;
+  c->stopping_tasks--;
+  os->cb(c, os->arg);
+  free(os);
+}
+
+void kc_connector_stop_task(kc_connector_t *c, int id, void (*cb)(kc_connector_t *, void *), void *arg) {
+  kc_task_t *t = id >= 0 && id < c->ntask_configs && c->tasks ? c->tasks[id] : NULL;
+  one_stop_t *os = t ? calloc(1, sizeof *os) : NULL;
+  if (!os) {
+    if (t) kc_log_error("kc.worker", "[%s] out of memory stopping task %d", c->name, id);
+    cb(c, arg);
+    return;
+  }
+  os->c = c;
+  os->cb = cb;
+  os->arg = arg;
+  c->stopping_tasks++;
+  kc_task_stop(t, on_one_task_stopped, os);
+}
+
+int kc_connector_running_tasks(const kc_connector_t *c) {
+  int k = 0;
+  for (int i = 0; i < c->ntask_configs; i++)
+    if (c->tasks && c->tasks[i]) k++;
+  return k;
+}
+
 kc_connector_t *kc_connector_create(kc_worker_t *wk, const char *name, const kc_config_t *config,
                                     kc_target_t target, char *errstr, size_t n) {
   const kc_connector_plugin_t *plugin;
@@ -150,6 +263,7 @@ kc_connector_t *kc_connector_create(kc_worker_t *wk, const char *name, const kc_
   c->plugin = plugin;
   c->target = target;
   c->state = KC_STATE_UNASSIGNED;
+  c->instance = true;
   c->next = wk->connectors;
   wk->connectors = c;
   kc_log_info("kc.worker", "[%s] creating connector of type %s", name, plugin->class_name);

@@ -29,9 +29,13 @@ void kc_task_set_state(kc_task_t *task, kc_state_t st, const char *trace) {
   if (task->state != st)
     kc_log_info("kc.worker", "[%s] task %s -> %s%s%s", task->label, state_names[task->state],
                 state_names[st], trace ? ": " : "", trace ? trace : "");
+  bool changed = task->state != st;
   task->state = st;
   free(task->trace);
   task->trace = trace ? strdup(trace) : NULL;
+  kc_worker_t *wk = task->wk;
+  if (wk && wk->status_cb && (changed || st == KC_STATE_FAILED))
+    wk->status_cb(wk->status_arg, task->conn, task->id, st, trace);
 }
 
 void kc_task_set_phase(kc_task_t *task, kc_phase_t ph) {

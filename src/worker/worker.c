@@ -39,6 +39,11 @@ static void on_offsets_flushed(void *arg, int status) {
   }
 }
 
+void kc_worker_set_offset_store(kc_worker_t *wk, kc_offset_store_t *st) {
+  if (wk->offsets) kc_offset_store_close(wk->offsets);
+  wk->offsets = st;
+}
+
 void kc_worker_flush_offsets(kc_worker_t *wk) {
   if (wk->offset_flush_inflight) {
     wk->offset_flush_again = true;

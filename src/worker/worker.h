@@ -110,8 +110,19 @@ struct kc_connector_s {
   void (*all_stopped_cb)(kc_connector_t *c, void *arg);
   void *all_stopped_arg;
   struct kc_task_starter_s *starter; /* creates tasks a few per loop turn; NULL when done */
+  bool instance;             /* distributed: this worker runs the Connector instance itself
+                                (standalone: always); only then its state is published */
+  void *herder_data;         /* distributed herder's per-connector bookkeeping */
   kc_connector_t *next;
 };
+
+/*
+ * Status listener (distributed: the status store, connect-runtime.md 5.3):
+ * called after every state change of a connector instance (task -1) or a
+ * task. @p trace is borrowed for the call.
+ */
+typedef void (*kc_worker_status_cb)(void *arg, kc_connector_t *c, int task, kc_state_t st,
+                                    const char *trace);
 
 struct kc_worker_s {
   uv_loop_t *loop;
@@ -133,6 +144,8 @@ struct kc_worker_s {
   struct kc_cluster_waiter_s *cluster_waiters; /* GET / requests waiting for the id */
   bool shutting_down;
   int64_t started_ms;
+  kc_worker_status_cb status_cb; /* NULL in standalone */
+  void *status_arg;
 };
 
 /* ---- plugins (plugins.c) ---- */
@@ -150,6 +163,11 @@ kc_worker_t *kc_worker_create(uv_loop_t *loop, kc_worker_config_t *wc, char *err
 /** Stops the timers and the admin client; call after all connectors are gone. */
 void kc_worker_shutdown(kc_worker_t *wk, void (*cb)(void *arg), void *arg);
 void kc_worker_destroy(kc_worker_t *wk);
+/**
+ * Replaces the worker's offset store (distributed: the offsets topic, opened
+ * after the worker). Only before any task runs; the old store is closed.
+ */
+void kc_worker_set_offset_store(kc_worker_t *wk, kc_offset_store_t *st);
 /** Requests a source offset flush now (coalesced). @p cb may be NULL. */
 void kc_worker_flush_offsets(kc_worker_t *wk);
 int64_t kc_now_ms(void);
@@ -258,6 +276,31 @@ kc_connector_t *kc_connector_create(kc_worker_t *wk, const char *name, const kc_
                                     kc_target_t target, char *errstr, size_t n);
 /** Stops all tasks; @p cb when all are gone (maybe at once, synchronously). */
 void kc_connector_stop_tasks(kc_connector_t *c, void (*cb)(kc_connector_t *, void *), void *arg);
+/*
+ * Distributed mode: the herder decides which tasks run here (assignment) and
+ * where task configs come from (the config topic), so a connector may exist
+ * here only to hold some of its tasks.
+ */
+/** Creates a connector holder without generating task configs or starting tasks (state UNASSIGNED). */
+kc_connector_t *kc_connector_create_idle(kc_worker_t *wk, const char *name, const kc_config_t *config,
+                                         kc_target_t target, char *errstr, size_t n);
+/**
+ * Runs the Connector's taskConfigs(tasks.max) on its config with defaults
+ * applied. @p out receives the configs (caller frees each and out->cfgs).
+ * @returns 0 or the plugin's KC_E* with @p errstr.
+ */
+int kc_connector_generate_task_configs(kc_connector_t *c, kc_task_configs_t *out, char *errstr,
+                                       size_t n);
+/** Replaces the holder's task configs (copied). Only while none of its tasks runs. @returns 0 or KC_ENOMEM. */
+int kc_connector_set_task_configs(kc_connector_t *c, const kc_config_t *const *cfgs, int n);
+/** Starts task @p id with its current config (target PAUSED pauses it). @returns the task or NULL (bad id / already running). */
+kc_task_t *kc_connector_start_task(kc_connector_t *c, int id);
+/** Stops task @p id; @p cb once it is gone (at once when it is not running). */
+void kc_connector_stop_task(kc_connector_t *c, int id, void (*cb)(kc_connector_t *, void *), void *arg);
+/** The single state setter of the connector instance (logs; calls the worker's status listener). */
+void kc_connector_set_state(kc_connector_t *c, kc_state_t st, const char *trace);
+/** Number of tasks of @p c that run (or are stopping) on this worker. */
+int kc_connector_running_tasks(const kc_connector_t *c);
 /** (Re)computes task configs and starts tasks for the target state. */
 int kc_connector_start_tasks(kc_connector_t *c, char *errstr, size_t n);
 void kc_connector_set_target(kc_connector_t *c, kc_target_t target);
