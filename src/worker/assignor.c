@@ -159,6 +159,7 @@ static void il_free(il_t *l) {
   memset(l, 0, sizeof(*l));
 }
 static void il_sort(il_t *l) { /* TreeSet: sorted and distinct */
+  if (l->n < 2) return;
   qsort(l->v, (size_t)l->n, sizeof(item_t), item_cmp);
   int k = 0;
   for (int i = 0; i < l->n; i++)
@@ -170,6 +171,7 @@ static int il_hash_copy(const names_t *t, const il_t *l, il_t *out) {
   memset(out, 0, sizeof(*out));
   for (int i = 0; i < l->n; i++)
     if (il_add(out, l->v[i])) return KC_ENOMEM;
+  if (out->n < 2) return 0;
   int *idx = malloc(sizeof(int) * ((size_t)out->n + 1));
   int32_t *h = malloc(sizeof(int32_t) * ((size_t)out->n + 1));
   item_t *v = malloc(sizeof(item_t) * ((size_t)out->n + 1));
