@@ -11,7 +11,8 @@ of the config, offset and status topics.
 From another test (test/ is on PYTHONPATH under ctest; test/e2e is the script's own directory):
 
     import java_connect_ref
-    ref = java_connect_ref.run_reference(bootstrap=None, out_path=None, workdir=None, log=print)
+    ref = java_connect_ref.run_reference(bootstrap=None, out_path=None, workdir=None, log=print,
+                                         cleanup_topics=True)
 
 Result (also the --out JSON):
     rest_url, worker_id, group_id, bootstrap, java_connect_version,
@@ -178,10 +179,25 @@ def dump_topic(bootstrap, topic, partitions=None):
     return out
 
 
-def run_reference(bootstrap=None, out_path=None, workdir=None, log=print):
+def delete_topics(bootstrap, names, log=print):
+    """Best-effort removal of the run's topics from the shared broker (librdkafka admin via benchlib)."""
+    try:
+        import benchlib
+        admin = benchlib.Admin(bootstrap)
+        try:
+            for n in names:
+                admin.delete_topic(n)
+        finally:
+            admin.close()
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - benchlib reports admin errors as SystemExit
+        log("java-ref: could not delete topics %s: %s" % (names, e))
+
+
+def run_reference(bootstrap=None, out_path=None, workdir=None, log=print, cleanup_topics=True):
     """Runs the Java distributed reference script; returns the result dict (see module doc) and
     writes it as JSON to out_path when given. workdir (kept) holds the worker's files and log;
-    without it a temporary dir is used and removed. Raises JavaUnavailable without java/mvn."""
+    without it a temporary dir is used and removed. cleanup_topics deletes the four topics of the
+    run (three internal, one data) after the dump. Raises JavaUnavailable without java/mvn/kcat."""
     missing = [t for t in ("java", "mvn", "kcat") if not shutil.which(t)]
     if missing:
         raise JavaUnavailable("%s not installed" % ", ".join(missing))
@@ -319,6 +335,8 @@ def run_reference(bootstrap=None, out_path=None, workdir=None, log=print):
         if out_path:
             with open(out_path, "w") as f:
                 json.dump(ref, f, indent=1)
+        if cleanup_topics:
+            delete_topics(bootstrap, list(topics.values()) + [data_topic], log)
         return ref
     finally:
         if w.proc and w.proc.poll() is None:
@@ -353,9 +371,11 @@ def main():
     ap.add_argument("--bootstrap", help="broker (default KC_BOOTSTRAP or %s)" % DEFAULT_BOOTSTRAP)
     ap.add_argument("--keep", help="work dir to keep (worker.properties, log, source/sink files)")
     ap.add_argument("--print", action="store_true", help="also print the records")
+    ap.add_argument("--keep-topics", action="store_true", help="do not delete the run's topics afterwards")
     a = ap.parse_args()
     try:
-        ref = run_reference(a.bootstrap, a.out, a.keep, log=lambda m: print(m, file=sys.stderr, flush=True))
+        ref = run_reference(a.bootstrap, a.out, a.keep, log=lambda m: print(m, file=sys.stderr, flush=True),
+                            cleanup_topics=not a.keep_topics)
     except JavaUnavailable as e:
         print("SKIP: %s" % e)
         return 0
