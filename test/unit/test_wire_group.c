@@ -295,19 +295,82 @@ static void test_closed_port(void) {
   finish(&m);
 }
 
+typedef struct {
+  member_t *m;
+} fatal_w_t;
+
+static bool got_fatal(void *p) { return ((member_t *)p)->fatal > 0; }
+
+/* SASL towards the broker's PLAINTEXT listener: the broker refuses the SASL handshake there,
+ * which must stop the member (fatal) rather than retry forever. */
+static void test_sasl_on_plaintext_listener(void) {
+  kc_config_t *props = kc_config_new();
+  kc_config_set(props, "security.protocol", "SASL_PLAINTEXT");
+  kc_config_set(props, "sasl.mechanism", "SCRAM-SHA-512");
+  kc_config_set(props, "sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" "
+                "password=\"p\\\"q\";");
+  member_t m;
+  memset(&m, 0, sizeof m);
+  m.name = "S";
+  m.proto = "fake";
+  m.gen = -1;
+  kc_group_config_t cfg = {.bootstrap_servers = BROKER, .group_id = "kc-wire-sasl", .protocol_type = "connect",
+                           .client_id = "S", .security = props};
+  char es[256] = "";
+  m.g = kc_group_create(loop, &cfg, &cbs, &m, es, sizeof es);
+  kc_config_destroy(props); /* borrowed for the create call only */
+  if (!CHECKF(m.g != NULL, "create: %s", es)) return;
+  CHECK(kc_group_start(m.g) == 0);
+  CHECKF(run_until(got_fatal, &m, 10000), "state %s, lost %d: %s", kc_group_state_name(m.g), m.lost,
+         m.last_lost);
+  CHECKF(strstr(m.last_lost, "SCRAM-SHA-512") != NULL, "reason: %s", m.last_lost);
+  CHECK(m.joins == 0);
+  CHECK_STR(kc_group_state_name(m.g), "FATAL");
+  finish(&m);
+}
+
 static void test_refused_settings(void) {
-  static const char *const cases[][2] = {
+  /* {key, value named in the error, other settings...} */
+  static const char *const cases[][6] = {
       {"security.protocol", "BOGUS"},
+      {"sasl.mechanism", "GSSAPI", "security.protocol", "SASL_PLAINTEXT"}, /* Java's default */
+      {"sasl.mechanism", "OAUTHBEARER", "security.protocol", "SASL_SSL"},
+      {"sasl.jaas.config", "SCRAM-SHA-256", "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism",
+       "SCRAM-SHA-256"}, /* jaas missing: the error names the key and the mechanism */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     kc_config_t *props = kc_config_new();
-    kc_config_set(props, cases[i][0], cases[i][1]);
+    if (strcmp(cases[i][0], "sasl.jaas.config") != 0) kc_config_set(props, cases[i][0], cases[i][1]);
+    for (int k = 2; k < 6 && cases[i][k]; k += 2) kc_config_set(props, cases[i][k], cases[i][k + 1]);
     kc_group_config_t cfg = {.bootstrap_servers = BROKER, .group_id = "g", .protocol_type = "connect",
                              .security = props};
     char es[256] = "";
     kc_group_t *g = kc_group_create(loop, &cfg, &cbs, NULL, es, sizeof es);
     CHECKF(g == NULL, "%s=%s accepted", cases[i][0], cases[i][1]);
     CHECKF(strstr(es, cases[i][0]) && strstr(es, cases[i][1]), "error: %s", es);
+    kc_config_destroy(props);
+  }
+  /* login modules and JAAS syntax */
+  static const char *const jaas[][2] = {
+      {"com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true;", "Krb5LoginModule"},
+      {"org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\";", "password"},
+      {"org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=;",
+       "password"},
+      {"org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\"", "';'"},
+  };
+  for (size_t i = 0; i < sizeof jaas / sizeof jaas[0]; i++) {
+    kc_config_t *props = kc_config_new();
+    kc_config_set(props, "security.protocol", "SASL_PLAINTEXT");
+    kc_config_set(props, "sasl.mechanism", "PLAIN");
+    kc_config_set(props, "sasl.jaas.config", jaas[i][0]);
+    kc_group_config_t cfg = {.bootstrap_servers = BROKER, .group_id = "g", .protocol_type = "connect",
+                             .security = props};
+    char es[256] = "";
+    kc_group_t *g = kc_group_create(loop, &cfg, &cbs, NULL, es, sizeof es);
+    CHECKF(g == NULL, "accepted %s", jaas[i][0]);
+    CHECKF(strstr(es, "sasl.jaas.config") && strstr(es, jaas[i][1]), "error: %s", es);
+    CHECK(strstr(es, "\"u\"") == NULL); /* values are never quoted back */
     kc_config_destroy(props);
   }
   kc_group_config_t bad = {.bootstrap_servers = "nohostport", .group_id = "g", .protocol_type = "connect"};
@@ -327,6 +390,7 @@ int main(void) {
   loop = uv_default_loop();
   kc_test_run("refused_settings", test_refused_settings);
   kc_test_run("closed_port", test_closed_port);
+  kc_test_run("sasl_on_plaintext_listener", test_sasl_on_plaintext_listener);
   kc_test_run("members", test_members);
   kc_test_run("loop_closes", test_loop_closes);
   return kc_test_done();

@@ -16,6 +16,10 @@
  * once with the error, then the state callback once with it; the socket is
  * closed and the connection only waits for kc_wire_conn_close(). Java's
  * NetworkClient also drops the connection on a request timeout.
+ * Error codes: KC_EIO (resolve, connect, socket, malformed data), KC_ETIMEDOUT,
+ * KC_ENOTSUP (an API version or SASL mechanism the broker lacks) and KC_EINVAL
+ * (authentication failed: SASL, TLS handshake or certificate), the last two not
+ * worth retrying.
  */
 #ifndef KC_KAFKA_WIRE_CONN_H
 #define KC_KAFKA_WIRE_CONN_H

@@ -463,7 +463,7 @@ static void on_coord_state(kc_wire_conn_t *c, void *arg, int err, const char *re
   kc_group_t *g = arg;
   if (quiet(g) || c != g->coord) return;
   if (err) {
-    if (err == KC_ENOTSUP) {
+    if (err == KC_ENOTSUP || err == KC_EINVAL) {
       fatal(g, err, "%s", reason);
       return;
     }
@@ -540,7 +540,7 @@ static void on_boot_state(kc_wire_conn_t *c, void *arg, int err, const char *rea
   kc_group_t *g = arg;
   if (quiet(g) || c != g->boot) return;
   if (err) {
-    if (err == KC_ENOTSUP) fatal(g, err, "%s", reason);
+    if (err == KC_ENOTSUP || err == KC_EINVAL) fatal(g, err, "%s", reason);
     else boot_failed(g, err, reason);
     return;
   }

@@ -45,6 +45,15 @@ int kc_wire_security_init(kc_wire_security_t *s, const kc_config_t *props, char 
                           size_t errstr_size);
 /** Frees what kc_wire_security_init() allocated (safe on a zeroed struct). */
 void kc_wire_security_free(kc_wire_security_t *s);
+/**
+ * The TLS client context for SSL / SASL_SSL (tls.c): trust store, hostname check, and the
+ * refusal of ssl.* settings it cannot apply. @returns 0 or KC_EINVAL / KC_ENOTSUP with
+ * @p errstr naming the key.
+ */
+int kc_wire_tls_ctx_new(kc_wire_security_t *s, const kc_config_t *props, char *errstr,
+                        size_t errstr_size);
+/** Frees an SSL_CTX * from kc_wire_tls_ctx_new() (NULL is a no-op). */
+void kc_wire_tls_ctx_free(void *ctx);
 /** "SASL_SSL" etc. */
 const char *kc_wire_protocol_name(kc_wire_protocol_t p);
 /** "SCRAM-SHA-256" etc.; "" for none. */
