@@ -80,4 +80,34 @@ int kc_offset_codec_decode_ex(const void *data, size_t len,
                               int (*fn)(void *arg, const kc_offset_entry_t *e), void *arg,
                               int *complete, char *errstr, size_t errstr_size);
 
+/* ---- Kafka topic backend (KafkaOffsetBackingStore, 5.2; offset_store_kafka.c) ---- */
+struct kc_klog_config_s;
+typedef void (*kc_offset_ready_cb)(void *arg, int status, const char *errmsg);
+
+/**
+ * Opens the Kafka backend: creates or checks the offset topic (kafka_log.h), then reads the
+ * whole topic into the map; @p ready_cb (kc_store_done_cb) once that is done or failed. Until
+ * then get() sees a partial map. A flush sends one record per entry staged by
+ * kc_offset_store_set() since the last flush (a tombstone for a removed entry), keys and
+ * values exactly the bytes given to set (partitioned by Java's murmur2 of the key), and
+ * completes when all are acknowledged; entries read from the topic are never re-sent.
+ * Records other workers write keep updating the map.
+ * @param worker_props borrowed for the call. @param topic copied (role forced to "offset").
+ * @returns the store, or NULL with @p errstr (then ready_cb is never called).
+ */
+kc_offset_store_t *kc_offset_store_kafka_open(uv_loop_t *loop, const kc_config_t *worker_props,
+                                              const struct kc_klog_config_s *topic, kc_offset_ready_cb ready_cb,
+                                              void *arg, char *errstr, size_t n);
+/**
+ * Reads the topic to its current end, then @p cb (status 0 or KC_E*) once; memory and file
+ * stores: cb on the next loop turn. Used before a source task starts so it sees offsets
+ * another worker flushed. @returns 0 or KC_ENOMEM / KC_ESTATE (cb not called).
+ */
+int kc_offset_store_refresh(kc_offset_store_t *st, kc_offset_ready_cb cb, void *arg);
+/**
+ * Kafka backend: stops the log (pending sends get up to 10 s), then @p cb once; the store must
+ * then be freed with kc_offset_store_close(). Other backends: cb on the next loop turn.
+ */
+void kc_offset_store_stop(kc_offset_store_t *st, void (*cb)(void *arg), void *arg);
+
 #endif
