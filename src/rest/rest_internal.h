@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "rest/auth.h"
+#include "rest/client.h"
 #include "rest/rest.h"
 
 typedef struct kc_rest_conn_s kc_rest_conn_t;
@@ -38,6 +39,7 @@ struct kc_rest_s {
   void *close_arg;
   char *readbuf;         /* shared: every read is consumed before the next alloc */
   kc_rest_policy_t *policy; /* auth, CORS, response headers (auth.h); owned; NULL = none */
+  kc_rest_call_t *forwards; /* calls forwarded to another worker, in flight (forward.c) */
 };
 
 /** One parsed request; memory lives until its response has been written. */
@@ -48,14 +50,22 @@ typedef struct kc_rest_msg_s {
   kc_buf_t content_type; /* empty when the header is absent */
   bool has_content_type;
   kc_buf_t body;
-  /* Request headers the policy reads (router.c); has_hdr[i] false when absent. */
-  kc_buf_t hdr[4];       /* indexed by kc_rest_hdr_idx_t */
-  bool has_hdr[4];
+  /* Request headers the router reads; has_hdr[i] false when absent. */
+  kc_buf_t hdr[6];       /* indexed by kc_rest_hdr_idx_t */
+  bool has_hdr[6];
   kc_buf_t *cur_hdr;     /* the one being received, between field and value */
   kc_rest_hdrlist_t resp_headers; /* policy headers for the response (filled at dispatch) */
 } kc_rest_msg_t;
 
-typedef enum { KC_REST_HDR_AUTHORIZATION, KC_REST_HDR_ORIGIN, KC_REST_HDR_ACR_METHOD, KC_REST_HDR_ACR_HEADERS } kc_rest_hdr_idx_t;
+typedef enum {
+  KC_REST_HDR_AUTHORIZATION,
+  KC_REST_HDR_ORIGIN,
+  KC_REST_HDR_ACR_METHOD,
+  KC_REST_HDR_ACR_HEADERS,
+  KC_REST_HDR_SIGNATURE,           /* X-Connect-Authorization (KIP-507) */
+  KC_REST_HDR_SIGNATURE_ALGORITHM, /* X-Connect-Request-Signature-Algorithm */
+  KC_REST_HDR_COUNT
+} kc_rest_hdr_idx_t;
 
 /**
  * A request in the herder's hands. The herder callback owns and frees it; the
@@ -68,11 +78,21 @@ struct kc_rest_call_s {
   bool restart_with_params; /* restart: 202 + body instead of 204 */
   bool expand_any;          /* list: some expand parameter was given, known or not */
   char *location;           /* 201 Location for CREATE / PUT_CONFIG */
+  /* forwarding (forward.c) */
+  kc_rest_t *rest;
+  int forward;              /* kc_rest_fwd_flag_t: the request's ?forward= */
+  char *connector;          /* {c}, for the forwarded path */
+  int task;                 /* {t} */
+  bool include_tasks, only_failed; /* restart flags as parsed */
+  kc_rest_client_req_t *fwd;       /* the outbound request in flight, else NULL */
+  kc_rest_call_t *fwd_prev, *fwd_next; /* rest->forwards */
 };
 
 /* server.c */
 /** Marks @p call as the connection's outstanding herder request. */
 void kc__rest_conn_attach(kc_rest_conn_t *hc, kc_rest_call_t *call);
+/** The request being answered on @p hc (valid until its response has been written). */
+kc_rest_msg_t *kc__rest_conn_msg(kc_rest_conn_t *hc);
 /**
  * Queues the response for the current request. Takes @p body (NULL = none);
  * @p location and @p allow are copied (NULL = header not sent). 204 and 1xx
@@ -108,6 +128,16 @@ int kc__rest_msg_policy_emit(const kc_rest_msg_t *msg, bool has_type, bool has_l
 bool kc__rest_msg_has_date(const kc_rest_msg_t *msg);
 /** Routes the request now complete on @p hc; always ends in exactly one reply. */
 void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg);
+/**
+ * Answers @p call's request from a herder outcome (any rc but FORWARD, which
+ * the router hands to forward.c) on its connection, or drops it when the
+ * connection left; then frees @p call. Takes res->body.
+ */
+void kc__rest_call_done(kc_rest_call_t *call, kc_herder_res_t *res);
+/** Frees @p call (not attached to a connection any more). */
+void kc__rest_call_free(kc_rest_call_t *call);
+/** A request header the router keeps, trimmed as Jetty hands it over; NULL when absent. */
+const char *kc__rest_msg_hdr(kc_rest_msg_t *msg, kc_rest_hdr_idx_t i);
 /** Installs @p policy on @p rest (owned from now on; freed with the server). */
 void kc__rest_set_policy(kc_rest_t *rest, kc_rest_policy_t *policy);
 
@@ -117,6 +147,8 @@ typedef enum {
   KC_REST_BODY_CREATE, /* CreateConnectorRequest {"name","config","initial_state"} */
   KC_REST_BODY_CONFIG, /* Map<String,String>; null values kept for validation */
   KC_REST_BODY_PATCH,  /* Map<String,String>; null values mean "remove" */
+  KC_REST_BODY_TASK_CONFIGS, /* List<Map<String,String>> (POST /connectors/{c}/tasks); any Content-Type */
+  KC_REST_BODY_RAW,    /* byte[]: not parsed, any Content-Type (PUT /connectors/{c}/fence) */
 } kc_rest_body_kind_t;
 
 /**

@@ -24,7 +24,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "rest/forward.h"
 #include "rest/rest_internal.h"
+#include "rest/signature.h"
 #include "util/log.h"
 
 #define LOGGER "kc.rest"
@@ -56,6 +58,9 @@ static const route_t routes[] = {
   {HTTP_GET, "connectors/{c}/tasks/{t}/status", KC_HERDER_TASK_STATUS, KC_REST_BODY_NONE},
   {HTTP_POST, "connectors/{c}/tasks/{t}/restart", KC_HERDER_TASK_RESTART, KC_REST_BODY_NONE},
   {HTTP_GET, "connectors/{c}/offsets", KC_HERDER_OFFSETS, KC_REST_BODY_NONE},
+  /* InternalConnectResource (connect-runtime.md 1.9) */
+  {HTTP_POST, "connectors/{c}/tasks", KC_HERDER_TASK_CONFIGS_PUT, KC_REST_BODY_TASK_CONFIGS},
+  {HTTP_PUT, "connectors/{c}/fence", KC_HERDER_FENCE, KC_REST_BODY_RAW},
   {HTTP_GET, "connector-plugins", KC_HERDER_PLUGINS, KC_REST_BODY_NONE},
   {HTTP_GET, "connector-plugins/{p}/config", KC_HERDER_PLUGIN_CONFIG, KC_REST_BODY_NONE},
   {HTTP_PUT, "connector-plugins/{p}/config/validate", KC_HERDER_VALIDATE, KC_REST_BODY_CONFIG},
@@ -282,18 +287,30 @@ static int status_for(kc_herder_rc_t rc) {
     case KC_HERDER_R_UNAVAILABLE: return 503;
     case KC_HERDER_R_INTERNAL: return 500;
     case KC_HERDER_R_FORBIDDEN: return 403;
-    case KC_HERDER_R_FORWARD: return 409; /* not forwarded yet: Connect's answer without a target */
+    case KC_HERDER_R_FORWARD: return 409; /* only reached by a non-forwarding op (forward.c) */
   }
   return 500;
 }
 
-static void call_free(kc_rest_call_t *call) {
+void kc__rest_call_free(kc_rest_call_t *call) {
   free(call->location);
+  free(call->connector);
   free(call);
 }
 
+#define call_free kc__rest_call_free
+
 static void on_herder_done(void *arg, kc_herder_res_t *res) {
   kc_rest_call_t *call = arg;
+  if (res->rc == KC_HERDER_R_FORWARD && call->hc) {
+    json_decref(res->body);
+    kc__rest_forward(call->hc, call, res->forward_url);
+    return;
+  }
+  kc__rest_call_done(call, res);
+}
+
+void kc__rest_call_done(kc_rest_call_t *call, kc_herder_res_t *res) {
   kc_rest_conn_t *hc = call->hc;
   json_t *body = res->body;
   if (!hc) { /* the client left or the request timed out */
@@ -324,6 +341,8 @@ static void on_herder_done(void *arg, kc_herder_res_t *res) {
     case KC_HERDER_DELETE:
     case KC_HERDER_STOP:
     case KC_HERDER_TASK_RESTART:
+    case KC_HERDER_TASK_CONFIGS_PUT: /* void resource methods: 204 */
+    case KC_HERDER_FENCE:
       json_decref(body);
       kc__rest_reply(hc, 204, NULL, NULL, NULL);
       break;
@@ -371,17 +390,23 @@ static void allow_append(char *allow, size_t size, const char *m) {
 
 /* ------------------------------------------------------------- policy glue */
 
-static const char *const policy_hdr_names[] = {"authorization", "origin", "access-control-request-method",
-                                               "access-control-request-headers"};
+static const char *const policy_hdr_names[KC_REST_HDR_COUNT] = {
+  "authorization", "origin", "access-control-request-method", "access-control-request-headers",
+  "x-connect-authorization", "x-connect-request-signature-algorithm"};
+
+/* Read with JAX-RS getHeaderString (repeats joined with ','), not the servlet's getHeader. */
+static bool hdr_joined(int i) {
+  return i == KC_REST_HDR_AUTHORIZATION || i == KC_REST_HDR_SIGNATURE || i == KC_REST_HDR_SIGNATURE_ALGORITHM;
+}
 
 bool kc__rest_msg_header_begin(kc_rest_msg_t *m, const char *name) {
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < KC_REST_HDR_COUNT; i++) {
     if (strcasecmp(name, policy_hdr_names[i])) continue;
     m->cur_hdr = NULL;
     if (!m->has_hdr[i]) {
       m->has_hdr[i] = true;
       kc_buf_reset(&m->hdr[i]);
-    } else if (i != KC_REST_HDR_AUTHORIZATION || kc_buf_append(&m->hdr[i], ",", 1)) {
+    } else if (!hdr_joined(i) || kc_buf_append(&m->hdr[i], ",", 1)) {
       return false; /* getHeader: the first one counts */
     }
     m->cur_hdr = &m->hdr[i];
@@ -391,7 +416,7 @@ bool kc__rest_msg_header_begin(kc_rest_msg_t *m, const char *name) {
 }
 
 void kc__rest_msg_policy_free(kc_rest_msg_t *m) {
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < KC_REST_HDR_COUNT; i++) {
     kc_buf_free(&m->hdr[i]);
     m->has_hdr[i] = false;
   }
@@ -413,7 +438,7 @@ int kc__rest_msg_policy_emit(const kc_rest_msg_t *m, bool has_type, bool has_loc
 bool kc__rest_msg_has_date(const kc_rest_msg_t *m) { return kc_rest_hdrlist_get(&m->resp_headers, "Date") != NULL; }
 
 /* A header value as Jetty hands it over: trimmed; NULL when absent. */
-static const char *msg_hdr(kc_rest_msg_t *m, kc_rest_hdr_idx_t i) {
+const char *kc__rest_msg_hdr(kc_rest_msg_t *m, kc_rest_hdr_idx_t i) {
   if (!m->has_hdr[i]) return NULL;
   kc_buf_t *b = &m->hdr[i];
   if (!b->data) return "";
@@ -426,8 +451,8 @@ static const char *msg_hdr(kc_rest_msg_t *m, kc_rest_hdr_idx_t i) {
 /* CrossOriginFilter then HeaderFilter, which Connect puts in front of every routed request. @returns 0 or KC_ENOMEM. */
 static int policy_headers(const kc_rest_policy_t *p, kc_rest_msg_t *msg) {
   if (!p) return 0;
-  int rc = kc_rest_cors_apply(p->cors, llhttp_method_name(msg->method), msg_hdr(msg, KC_REST_HDR_ORIGIN),
-                              msg_hdr(msg, KC_REST_HDR_ACR_METHOD), msg_hdr(msg, KC_REST_HDR_ACR_HEADERS),
+  int rc = kc_rest_cors_apply(p->cors, llhttp_method_name(msg->method), kc__rest_msg_hdr(msg, KC_REST_HDR_ORIGIN),
+                              kc__rest_msg_hdr(msg, KC_REST_HDR_ACR_METHOD), kc__rest_msg_hdr(msg, KC_REST_HDR_ACR_HEADERS),
                               &msg->resp_headers);
   if (!rc && p->hdrs) {
     struct timespec ts;
@@ -439,17 +464,24 @@ static int policy_headers(const kc_rest_policy_t *p, kc_rest_msg_t *msg) {
 
 /*
  * Connect's worker-to-worker endpoints, which JaasBasicAuthFilter lets through
- * unauthenticated (its regexes run on the decoded path). A standalone herder
- * refuses both; @returns that message, or NULL for any other request.
+ * unauthenticated (its regexes run on the decoded path, so "a%2Fb" is not
+ * exempt). They are signed instead (KIP-507), which the herder checks.
  */
-static const char *internal_endpoint(llhttp_method_t method, const target_t *t) {
+static bool internal_endpoint(llhttp_method_t method, const target_t *t) {
   if (t->too_deep || t->nseg != 3 || strcmp(t->seg[0], "connectors") || !t->seg[1][0] || strchr(t->seg[1], '/'))
-    return NULL;
-  if (method == HTTP_POST && !strcmp(t->seg[2], "tasks"))
-    return "Kafka Connect in standalone mode does not support externally setting task configurations.";
-  if (method == HTTP_PUT && !strcmp(t->seg[2], "fence"))
-    return "Kafka Connect in standalone mode does not support exactly-once source connectors.";
-  return NULL;
+    return false;
+  return (method == HTTP_POST && !strcmp(t->seg[2], "tasks")) || (method == HTTP_PUT && !strcmp(t->seg[2], "fence"));
+}
+
+/* @QueryParam("forward") Boolean: Jersey gives null for an absent or blank value, else Boolean.valueOf. */
+static int forward_flag(const char *query) {
+  char *v = query_get(query, "forward", NULL, NULL);
+  if (!v) return KC_REST_FWD_ABSENT;
+  const char *p = v;
+  while (*p == ' ' || *p == '\t') p++;
+  int r = !*p ? KC_REST_FWD_ABSENT : !strcasecmp(v, "true") ? KC_REST_FWD_TRUE : KC_REST_FWD_FALSE;
+  free(v);
+  return r;
 }
 
 /* JaasBasicAuthFilter. @returns true when the request may go on; otherwise the answer is sent. */
@@ -458,7 +490,7 @@ static bool policy_authenticate(const kc_rest_policy_t *p, kc_rest_conn_t *hc, k
   const char *ctype = msg->method == HTTP_OPTIONS ? "text/plain" : "application/json";
   if (!p || !p->auth) return true;
   char why[256] = "";
-  int st = kc_rest_auth_check(p->auth, msg_hdr(msg, KC_REST_HDR_AUTHORIZATION), why, sizeof(why));
+  int st = kc_rest_auth_check(p->auth, kc__rest_msg_hdr(msg, KC_REST_HDR_AUTHORIZATION), why, sizeof(why));
   if (st == 0) return true;
   if (st == 401) {
     /* Connect's abortWith(401, "User cannot access the resource."): a bare string, no WWW-Authenticate. */
@@ -488,12 +520,7 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
     kc__rest_reply_error(hc, 500, "Out of memory");
     return;
   }
-  const char *internal = internal_endpoint(msg->method, &t);
-  if (internal) {
-    target_free(&t);
-    kc__rest_reply_error(hc, 500, "%s", internal);
-    return;
-  }
+  bool internal = internal_endpoint(msg->method, &t);
   llhttp_method_t method = msg->method == HTTP_HEAD ? HTTP_GET : msg->method;
   const route_t *route = NULL;
   const char *c = NULL, *task = NULL, *plugin = NULL;
@@ -529,13 +556,15 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
     return;
   }
   /* Jersey picks the method (404, 405, 415) before post-matching filters such as the auth filter run. */
-  if (route->body != KC_REST_BODY_NONE && msg->has_content_type &&
+  /* InternalConnectResource declares no @Consumes: its two routes take any type. */
+  if (route->body != KC_REST_BODY_NONE && route->body != KC_REST_BODY_TASK_CONFIGS && route->body != KC_REST_BODY_RAW &&
+      msg->has_content_type &&
       !json_compatible(msg->content_type.data ? msg->content_type.data : "")) {
     kc__rest_reply_error(hc, 415, "HTTP 415 Unsupported Media Type");
     target_free(&t);
     return;
   }
-  if (!policy_authenticate(rest->policy, hc, msg)) {
+  if (!internal && !policy_authenticate(rest->policy, hc, msg)) {
     target_free(&t);
     return;
   }
@@ -554,7 +583,16 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
     goto fail;
   }
   call->op = route->op;
-  if (route->body != KC_REST_BODY_NONE) {
+  call->rest = rest;
+  call->task = req.task;
+  if (kc__rest_op_forwards(route->op)) {
+    call->forward = forward_flag(t.query);
+    if (c && !(call->connector = strdup(c))) {
+      snprintf(err, sizeof(err), "Out of memory");
+      goto fail;
+    }
+  }
+  if (route->body != KC_REST_BODY_NONE && route->body != KC_REST_BODY_RAW) {
     body = kc__rest_body_bind(route->body, msg->body.data ? msg->body.data : "", msg->body.len, &status,
                               err, sizeof(err));
     if (!body) goto fail;
@@ -570,7 +608,18 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
       req.include_tasks = query_bool(t.query, "includeTasks", false);
       req.only_failed = query_bool(t.query, "onlyFailed", false);
       call->restart_with_params = req.include_tasks || req.only_failed;
+      call->include_tasks = req.include_tasks;
+      call->only_failed = req.only_failed;
       break;
+    case KC_HERDER_TASK_CONFIGS_PUT:
+    case KC_HERDER_FENCE: {
+      /* InternalRequestSignature.fromHeaders() runs in the resource, before the herder, on every worker. */
+      req.signature = kc__rest_msg_hdr(msg, KC_REST_HDR_SIGNATURE);
+      req.signature_algorithm = kc__rest_msg_hdr(msg, KC_REST_HDR_SIGNATURE_ALGORITHM);
+      status = kc_rest_signature_headers_check(req.signature, req.signature_algorithm, err, sizeof(err));
+      if (status) goto fail;
+      break;
+    }
     case KC_HERDER_CREATE: {
       const char *name = json_string_value(json_object_get(body, "name"));
       status = kc__rest_body_check_name(json_object_get(body, "config"), name, err, sizeof(err));
@@ -587,6 +636,10 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
       break;
   }
   req.body = body;
+  if (msg->body.len > 0) {
+    req.raw_body = msg->body.data;
+    req.raw_body_len = msg->body.len;
+  }
   call->hc = hc;
   kc__rest_conn_attach(hc, call);
   kc_log_debug(LOGGER, "%s %s -> herder", llhttp_method_name(msg->method), msg->url.data);

@@ -49,6 +49,7 @@
 
 #include <openssl/err.h>
 
+#include "rest/forward.h"
 #include "rest/listener.h"
 #include "util/log.h"
 
@@ -56,7 +57,7 @@
 #define READ_BUF_SIZE (64 * 1024)
 #define PLAIN_BUF_SIZE (16 * 1024)
 #define LINGER_MS 2000
-#define HEADER_NAME_MAX 32
+#define HEADER_NAME_MAX 40 /* x-connect-request-signature-algorithm is 37 */
 
 typedef enum { CONN_HANDSHAKE, CONN_IDLE, CONN_READING, CONN_WAITING, CONN_WRITING, CONN_LINGER } conn_state_t;
 typedef enum { HDR_OTHER, HDR_CONTENT_TYPE, HDR_EXPECT, HDR_USER_AGENT, HDR_POLICY /* auth: msg.cur_hdr */ } header_kind_t;
@@ -176,6 +177,8 @@ static void conn_set_state(kc_rest_conn_t *hc, conn_state_t st) {
 }
 
 void kc__rest_conn_attach(kc_rest_conn_t *hc, kc_rest_call_t *call) { hc->call = call; }
+
+kc_rest_msg_t *kc__rest_conn_msg(kc_rest_conn_t *hc) { return &hc->msg; }
 
 static void detach_call(kc_rest_conn_t *hc) {
   if (hc->call) {
@@ -842,4 +845,5 @@ void kc__rest_conn_accept(kc_rest_lsn_t *l) {
 
 void kc__rest_conns_close_all(kc_rest_t *rest) {
   while (rest->conns) conn_close(rest->conns);
+  kc__rest_forwards_cancel_all(rest); /* their calls are detached now: each ends dropping its answer */
 }
