@@ -5,7 +5,8 @@
  * byte vectors that test/unit/test_connect_protocol.c holds.
  *
  *   java AssignorHarness vectors          hex of fixed encodings, one "name hex" per line
- *   java AssignorHarness scenario FILE    runs a scenario (format: test/e2e/test_assignor_java.py)
+ *   java AssignorHarness scenario FILE... runs scenarios (format: test/e2e/test_assignor_java.py),
+ *                                         printing "S FILE" before each one's lines
  *
  * It lives in Connect's package to reach the package-private API; the WorkerCoordinator is a
  * real one (no network client: the assignors only read its config snapshot and generations)
@@ -101,7 +102,12 @@ public class AssignorHarness {
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, true, "UTF-8");
         if (args.length == 1 && args[0].equals("vectors")) vectors(out);
-        else if (args.length == 2 && args[0].equals("scenario")) scenario(args[1], out);
+        else if (args.length >= 2 && args[0].equals("scenario")) {
+            for (int i = 1; i < args.length; i++) {
+                out.println("S " + args[i]);
+                scenario(args[i], out);
+            }
+        }
         else throw new IllegalArgumentException("usage: vectors | scenario FILE");
     }
 
