@@ -197,7 +197,9 @@ public class AssignorHarness {
     static void runRound(PrintStream out, int round, String protocol, FixedTime time, Map<String, Worker> workers,
                          List<String> joined, List<String> dropped, String leader, long leaderOffset,
                          Map<String, Integer> conns) {
-        workers.keySet().retainAll(joined); // members that did not rejoin left the group
+        // Members that did not rejoin are out of this generation but keep their state: one that
+        // comes back with FRESH 0 still runs its old assignment (a worker kicked out for a late
+        // JoinGroup), which is how duplicated assignments happen.
         boolean eager = protocol.equals("default");
         boolean sessioned = protocol.equals("sessioned");
         List<JoinGroupResponseMember> members = new ArrayList<>();
