@@ -18,47 +18,7 @@
 
 #define LOGGER "kc.offsets"
 
-typedef struct entry_s {
-  struct entry_s *next;
-  uint64_t hash;
-  uint8_t *val;
-  size_t vlen, klen;
-  uint8_t key[];
-} entry_t;
-
-typedef struct flush_req_s {
-  struct flush_req_s *next;
-  kc_offset_flush_cb cb;
-  void *arg;
-} flush_req_t;
-
-/*
- * A backend writes the store's current map (a snapshot taken when write() is
- * called) and reports through store_write_done(), never from inside write().
- * write() returns 0 or a KC_E* for a failure that happened before any I/O.
- */
-typedef struct {
-  const char *name;
-  int (*write)(kc_offset_store_t *st);
-  void (*destroy)(kc_offset_store_t *st);
-} backend_ops_t;
-
-struct kc_offset_store_s {
-  uv_loop_t *loop;
-  const backend_ops_t *ops;
-  void *impl; /* backend state */
-
-  entry_t **buckets;
-  size_t nbuckets, count;
-
-  flush_req_t *inflight;                /* answered by the running write */
-  flush_req_t *pending, **pending_tail; /* requested during it: one more write */
-  int writing;
-  int in_callbacks; /* flush callbacks are running: close and flush are deferred */
-  int closing;
-  unsigned long writes;
-  char last_error[512];
-};
+#include "worker/offset_store_internal.h"
 
 /* ---- the map ---------------------------------------------------------------- */
 
@@ -119,10 +79,43 @@ int kc_offset_store_get(kc_offset_store_t *st, const void *key, size_t klen, con
   return 0;
 }
 
-int kc_offset_store_set(kc_offset_store_t *st, const void *key, size_t klen, const void *val,
-                        size_t vlen) {
+/* A staged tombstone of the Kafka backend: a removed key to send at the next flush. */
+static void tombstone_forget(kc_offset_store_t *st, const void *key, size_t klen) {
+  for (kc__offset_tomb_t **pp = &st->tombs; *pp; pp = &(*pp)->next)
+    if ((*pp)->klen == klen && memcmp((*pp)->key, key, klen) == 0) {
+      kc__offset_tomb_t *t = *pp;
+      *pp = t->next;
+      free(t);
+      return;
+    }
+}
+
+int kc__offset_store_tombstone_add(kc_offset_store_t *st, const void *key, size_t klen) {
+  tombstone_forget(st, key, klen);
+  kc__offset_tomb_t *t = malloc(sizeof *t + klen);
+  if (!t) return KC_ENOMEM;
+  memcpy(t->key, key, klen);
+  t->klen = klen;
+  t->next = st->tombs;
+  st->tombs = t;
+  return 0;
+}
+
+/* @p staged: a kc_offset_store_set() (the Kafka backend sends it at the next flush) rather
+ * than a record read from the offset topic, which never replaces a staged, unflushed value. */
+int kc__offset_store_put(kc_offset_store_t *st, const void *key, size_t klen, const void *val,
+                         size_t vlen, bool staged) {
   uint64_t h = hash_bytes(key, klen);
   entry_t **pp = find_slot(st, key, klen, h);
+  if (!staged && *pp && (*pp)->dirty) return 0;
+  if (staged && st->track_dirty) {
+    if (!val) {
+      int rc = kc__offset_store_tombstone_add(st, key, klen);
+      if (rc) return rc;
+    } else {
+      tombstone_forget(st, key, klen);
+    }
+  }
   if (!val) { /* tombstone: MemoryOffsetBackingStore.set() removes the key */
     entry_t *e = *pp;
     if (e) {
@@ -140,6 +133,7 @@ int kc_offset_store_set(kc_offset_store_t *st, const void *key, size_t klen, con
     free((*pp)->val);
     (*pp)->val = copy;
     (*pp)->vlen = vlen;
+    (*pp)->dirty = staged && st->track_dirty;
     return 0;
   }
   entry_t *e = malloc(sizeof *e + klen);
@@ -152,11 +146,26 @@ int kc_offset_store_set(kc_offset_store_t *st, const void *key, size_t klen, con
   e->hash = h;
   e->val = copy;
   e->vlen = vlen;
+  e->dirty = staged && st->track_dirty;
   e->next = NULL;
   *pp = e;
   st->count++;
   if (st->count > st->nbuckets) (void)grow(st); /* longer chains still work if this fails */
   return 0;
+}
+
+int kc_offset_store_set(kc_offset_store_t *st, const void *key, size_t klen, const void *val,
+                        size_t vlen) {
+  return kc__offset_store_put(st, key, klen, val, vlen, true);
+}
+
+entry_t *kc__offset_store_find(kc_offset_store_t *st, const void *key, size_t klen) {
+  return *find_slot(st, key, klen, hash_bytes(key, klen));
+}
+
+void kc__offset_store_each_entry(kc_offset_store_t *st, void (*fn)(void *arg, entry_t *e), void *arg) {
+  for (size_t i = 0; i < st->nbuckets; i++)
+    for (entry_t *e = st->buckets[i]; e; e = e->next) fn(arg, e);
 }
 
 void kc_offset_store_foreach(kc_offset_store_t *st,
@@ -174,7 +183,7 @@ unsigned long kc_offset_store_write_count(const kc_offset_store_t *st) { return 
 
 const char *kc_offset_store_last_error(const kc_offset_store_t *st) { return st->last_error; }
 
-static kc_offset_store_t *store_new(uv_loop_t *loop, const backend_ops_t *ops) {
+kc_offset_store_t *kc__offset_store_new(uv_loop_t *loop, const backend_ops_t *ops) {
   kc_offset_store_t *st = calloc(1, sizeof *st);
   if (!st) return NULL;
   st->nbuckets = 16;
@@ -209,6 +218,11 @@ static void finish_close(kc_offset_store_t *st) {
   answer(st, reqs, KC_ESTATE);
   if (st->ops->destroy) st->ops->destroy(st);
   clear_map(st);
+  while (st->tombs) {
+    kc__offset_tomb_t *t = st->tombs;
+    st->tombs = t->next;
+    free(t);
+  }
   free(st->buckets);
   free(st);
 }
@@ -231,7 +245,7 @@ static void run_pending(kc_offset_store_t *st) {
 }
 
 /* Called by backends when the write started by ops->write() has finished. */
-static void store_write_done(kc_offset_store_t *st, int status) {
+void kc__offset_store_write_done(kc_offset_store_t *st, int status) {
   st->writing = 0;
   st->writes++;
   if (!status) st->last_error[0] = '\0';
@@ -290,11 +304,11 @@ static void mem_timer_fired(uv_timer_t *t) {
   kc_offset_store_t *st = w->st;
   /* The timer is the write's own allocation, so the store may be freed in the callbacks. */
   uv_close((uv_handle_t *)&w->timer, mem_timer_closed);
-  store_write_done(st, 0);
+  kc__offset_store_write_done(st, 0);
 }
 
 /* Nothing to write, but the callbacks still run from the loop, never inside flush(). */
-static int mem_write(kc_offset_store_t *st) {
+int kc__offset_store_mem_write(kc_offset_store_t *st) {
   mem_write_t *w = calloc(1, sizeof *w);
   if (!w) return KC_ENOMEM;
   w->st = st;
@@ -308,10 +322,10 @@ static int mem_write(kc_offset_store_t *st) {
   return 0;
 }
 
-static const backend_ops_t memory_ops = {"memory", mem_write, NULL};
+static const backend_ops_t memory_ops = {"memory", kc__offset_store_mem_write, NULL};
 
 kc_offset_store_t *kc_offset_store_memory_open(uv_loop_t *loop) {
-  return store_new(loop, &memory_ops);
+  return kc__offset_store_new(loop, &memory_ops);
 }
 
 /* ---- file backend -------------------------------------------------------------- */
@@ -448,7 +462,7 @@ static void file_next(file_impl_t *f, file_step_t step) {
       break;
     case S_DONE:
       kc_buf_reset(&f->data);
-      store_write_done(f->st, f->status);
+      kc__offset_store_write_done(f->st, f->status);
       return;
   }
   if (rc < 0) {
@@ -592,7 +606,7 @@ kc_offset_store_t *kc_offset_store_file_open(uv_loop_t *loop, const char *path, 
     snprintf(errstr, errstr_size, "offset.storage.file.filename is empty");
     return NULL;
   }
-  kc_offset_store_t *st = store_new(loop, &file_ops);
+  kc_offset_store_t *st = kc__offset_store_new(loop, &file_ops);
   file_impl_t *f = st ? calloc(1, sizeof *f) : NULL;
   if (f) {
     st->impl = f;

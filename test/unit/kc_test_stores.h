@@ -196,9 +196,8 @@ static inline void kct_records_free(kct_records_t *rs) {
   rs->n = 0;
 }
 
-/* Java's murmur2 (Utils.murmur2) and DefaultPartitioner/BuiltInPartitioner for a keyed record:
- * toPositive(murmur2(key)) % partitions, written out independently of librdkafka. */
-static inline int32_t kct_java_partition(const void *key, size_t len, int32_t partitions) {
+/* Java's Utils.murmur2, written out independently of librdkafka. */
+static inline int32_t kct_murmur2(const void *key, size_t len) {
   const uint8_t *d = key;
   const uint32_t seed = 0x9747b28c, m = 0x5bd1e995;
   const int r = 24;
@@ -222,7 +221,12 @@ static inline int32_t kct_java_partition(const void *key, size_t len, int32_t pa
   h ^= h >> 13;
   h *= m;
   h ^= h >> 15;
-  return (int32_t)((h & 0x7fffffff) % (uint32_t)partitions);
+  return (int32_t)h;
+}
+
+/* BuiltInPartitioner.partitionForKey: toPositive(murmur2(key)) % partitions. */
+static inline int32_t kct_java_partition(const void *key, size_t len, int32_t partitions) {
+  return (int32_t)(((uint32_t)kct_murmur2(key, len) & 0x7fffffffu) % (uint32_t)partitions);
 }
 
 #endif
