@@ -120,7 +120,42 @@ static int item_cmp(const void *a, const void *b) { /* TreeSet order: name, then
 
 /* ---- Ordered item lists: ArrayList / LinkedHashSet / TreeSet ------------------------------- */
 
-typedef struct { item_t *v; int n, cap; } il_t;
+/* Membership over big lists goes through a hash index (built from IX_MIN items on), so a round
+ * stays O(items) rather than O(items^2); the index only speeds up lookups, and without memory
+ * for it lookups fall back to scanning. */
+typedef struct {
+  item_t *v;
+  int n, cap;
+  item_t *ix; /* open addressing, IX_EMPTY = free; NULL = no index */
+  int ixcap;  /* power of 2 */
+} il_t;
+
+#define IX_MIN 16
+#define IX_EMPTY INT64_MIN /* never an item: name indices are >= 0 */
+
+static unsigned ix_slot(item_t x, int cap) {
+  uint64_t h = (uint64_t)x * 0x9E3779B97F4A7C15ull;
+  return (unsigned)(h >> 33) & (unsigned)(cap - 1);
+}
+static void ix_put(il_t *l, item_t x) {
+  unsigned s = ix_slot(x, l->ixcap);
+  while (l->ix[s] != IX_EMPTY && l->ix[s] != x) s = (s + 1) & (unsigned)(l->ixcap - 1);
+  l->ix[s] = x;
+}
+/* (Re)builds the index for the current items, sized for twice the list's capacity. */
+static void ix_rebuild(il_t *l) {
+  free(l->ix);
+  l->ix = NULL;
+  l->ixcap = 0;
+  if (l->n < IX_MIN) return;
+  int cap = 64;
+  while (cap < l->cap * 2) cap <<= 1;
+  l->ix = malloc(sizeof(item_t) * (size_t)cap);
+  if (!l->ix) return;
+  l->ixcap = cap;
+  for (int i = 0; i < cap; i++) l->ix[i] = IX_EMPTY;
+  for (int i = 0; i < l->n; i++) ix_put(l, l->v[i]);
+}
 
 static int il_push(il_t *l, item_t x) {
   if (l->n == l->cap) {
@@ -131,9 +166,19 @@ static int il_push(il_t *l, item_t x) {
     l->cap = nc;
   }
   l->v[l->n++] = x;
+  if (l->ix && l->ixcap >= l->cap * 2) ix_put(l, x);
+  else if (l->n >= IX_MIN) ix_rebuild(l);
   return 0;
 }
 static int il_has(const il_t *l, item_t x) {
+  if (l->ix) {
+    unsigned s = ix_slot(x, l->ixcap);
+    while (l->ix[s] != IX_EMPTY) {
+      if (l->ix[s] == x) return 1;
+      s = (s + 1) & (unsigned)(l->ixcap - 1);
+    }
+    return 0;
+  }
   for (int i = 0; i < l->n; i++)
     if (l->v[i] == x) return 1;
   return 0;
@@ -152,10 +197,17 @@ static void il_remove_all(il_t *l, const il_t *o) {
   int k = 0;
   for (int i = 0; i < l->n; i++)
     if (!il_has(o, l->v[i])) l->v[k++] = l->v[i];
+  if (k == l->n) return;
   l->n = k;
+  ix_rebuild(l);
+}
+static void il_clear(il_t *l) {
+  l->n = 0;
+  ix_rebuild(l);
 }
 static void il_free(il_t *l) {
   free(l->v);
+  free(l->ix);
   memset(l, 0, sizeof(*l));
 }
 static void il_sort(il_t *l) { /* TreeSet: sorted and distinct */
@@ -164,7 +216,7 @@ static void il_sort(il_t *l) { /* TreeSet: sorted and distinct */
   int k = 0;
   for (int i = 0; i < l->n; i++)
     if (!k || l->v[k - 1] != l->v[i]) l->v[k++] = l->v[i];
-  l->n = k;
+  l->n = k; /* the same items: the index holds */
 }
 /* new HashSet<>(l) iterated: distinct items of l in Java HashSet order. */
 static int il_hash_copy(const names_t *t, const il_t *l, il_t *out) {
@@ -595,11 +647,13 @@ static int coop_assign(kc_cp_assignor_t *a, ctx_t *c, int16_t version, const cha
     for (int i = 0; i < w.prevrev_c.n && !again; i++) again = il_has(&w.act_c, w.prevrev_c.v[i]);
     for (int i = 0; i < w.prevrev_t.n && !again; i++) again = il_has(&w.act_t, w.prevrev_t.v[i]);
     if (again) {
-      w.prev_c.n = w.prev_t.n = 0;
+      il_clear(&w.prev_c);
+      il_clear(&w.prev_t);
       TRY(il_add_all(&w.prev_c, &w.act_c));
       TRY(il_add_all(&w.prev_t, &w.act_t));
     }
-    w.prevrev_c.n = w.prevrev_t.n = 0;
+    il_clear(&w.prevrev_c);
+    il_clear(&w.prevrev_t);
   }
   TRY(diff_sorted(&w.prev_c, &w.cfg_c, NULL, &w.del_c));
   TRY(diff_sorted(&w.prev_t, &w.cfg_t, NULL, &w.del_t));
@@ -740,7 +794,8 @@ static int coop_assign(kc_cp_assignor_t *a, ctx_t *c, int16_t version, const cha
 
   /* computePreviousAssignment: everything assigned now, minus revocations, plus the lost items
    * still waiting for their workers; the revocations are remembered. */
-  w.prev_c.n = w.prev_t.n = 0;
+  il_clear(&w.prev_c);
+  il_clear(&w.prev_t);
   for (int i = 0; i < n; i++) {
     mem_t *m = &c->m[i];
     for (int k = 0; k < m->conns.n; k++)

@@ -1,6 +1,7 @@
 """kconnect's group assignors against Java's own (connect-runtime 3.9.1 from Maven Central).
 
-Generates a few hundred seeded random multi-round group histories, runs each through
+Generates a few hundred seeded random multi-round group histories (and 3 big ones: 30-60
+workers, thousands of tasks), runs each through
 test/java/AssignorHarness.java (the real EagerAssignor, IncrementalCooperativeAssignor and
 protocol serializers) and through the C test program `test_assignor --scenario`, and asserts the
 same answer for every member in every round: error, config offset, delay, the assigned and the
@@ -89,14 +90,18 @@ class Gen:
         self.next_conn += 1
         return "%s-%d" % (self.r.choice(NAME_STEMS), self.next_conn)
 
-    def scenario(self):
+    def scenario(self, big=False):
         r = self.r
         protocol = r.choice(["sessioned", "sessioned", "compatible", "compatible", "default"])
         maxdelay = r.choice([0, 1000, 5000, 300000, r.randint(1, 20000)])
         lines = ["protocol " + protocol, "maxdelay %d" % maxdelay]
-        conns = {self.conn_name(): r.randint(0, 6) for _ in range(r.randint(0, 6))}
-        # some big groups: past 12 members a HashMap of member ids has 32 buckets
-        live = [self.worker_id() for _ in range(r.randint(1, 5) if r.random() < 0.85 else r.randint(10, 20))]
+        if big:  # thousands of tasks, tables of 64+ buckets everywhere
+            conns = {self.conn_name(): r.randint(0, 30) for _ in range(r.randint(100, 300))}
+            live = [self.worker_id() for _ in range(r.randint(30, 60))]
+        else:
+            conns = {self.conn_name(): r.randint(0, 6) for _ in range(r.randint(0, 6))}
+            # some big groups: past 12 members a HashMap of member ids has 32 buckets
+            live = [self.worker_id() for _ in range(r.randint(1, 5) if r.random() < 0.85 else r.randint(10, 20))]
         gone = []
         leader = live[0]
         now = r.randint(0, 10 ** 6)
@@ -201,10 +206,10 @@ def test_assignors_match_java():
     work = tempfile.mkdtemp(prefix="kc-assignor-")
     try:
         files = []
-        for seed in range(SCENARIOS):
+        for seed in range(SCENARIOS + 3):
             p = os.path.join(work, "s%03d.txt" % seed)
             with open(p, "w", encoding="utf-8") as f:
-                f.write(Gen(seed).scenario())
+                f.write(Gen(seed).scenario(big=seed >= SCENARIOS))
             files.append(p)
         java = subprocess.run(["java", "-Dlog4j.configuration=none", "-cp", cp, MAIN_CLASS, "scenario"] + files,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)

@@ -17,8 +17,8 @@
 
 /* ---- A simulated group -------------------------------------------------------------------- */
 
-#define MAXW 64
-#define MAXC 256
+#define MAXW 256  /* members per scenario */
+#define MAXC 4096 /* connectors per round */
 
 typedef struct {
   char id[256], url[256];
@@ -78,6 +78,10 @@ static void round_begin(group_t *g, int64_t now, int64_t leader_offset) {
 }
 
 static void add_conn(group_t *g, const char *name, int ntasks) {
+  if (g->nconns == MAXC) {
+    fprintf(stderr, "more than %d connectors\n", MAXC);
+    exit(2);
+  }
   snprintf(g->conn_names[g->nconns], sizeof g->conn_names[0], "%s", name);
   g->conns[g->nconns].name = g->conn_names[g->nconns];
   g->conns[g->nconns].ntasks = ntasks;
@@ -93,6 +97,10 @@ static int find_worker(group_t *g, const char *id) {
 /* A member joins this round; fresh: a restarted worker (no assignment, new assignor state). */
 static void add_member(group_t *g, const char *id, const char *url, int64_t offset, int fresh) {
   int i = find_worker(g, id);
+  if (i < 0 && g->nw == MAXW) {
+    fprintf(stderr, "more than %d members\n", MAXW);
+    exit(2);
+  }
   if (i < 0) {
     i = g->nw++;
     memset(&g->w[i], 0, sizeof(g->w[i]));
