@@ -4,6 +4,7 @@
  * so that when it runs nothing of the request is left on the loop and the
  * caller may close its own handles (or the loop) at once.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,21 @@ int kc_rest_client_request(uv_loop_t *loop, const char *method, const char *url,
   r->notify = true;
   if (out) *out = r;
   return 0;
+}
+
+int kc_rest_client_url(kc_buf_t *out, const char *base, const char *const *segments) {
+  static const char keep[] = "-._~!$&'()*+,;=:@";
+  size_t n = strlen(base);
+  while (n > 0 && base[n - 1] == '/') n--;
+  int rc = kc_buf_append(out, base, n);
+  for (size_t i = 0; !rc && segments && segments[i]; i++) {
+    rc = kc_buf_append(out, "/", 1);
+    for (const unsigned char *p = (const unsigned char *)segments[i]; *p && !rc; p++) {
+      if (isalnum(*p) || (*p < 0x80 && strchr(keep, *p))) rc = kc_buf_append(out, p, 1);
+      else rc = kc_buf_printf(out, "%%%02X", *p);
+    }
+  }
+  return rc;
 }
 
 void kc_rest_client_cancel(kc_rest_client_req_t *r) {

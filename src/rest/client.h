@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "kconnect/connector.h"
+
 /** Bytes of a response body kept; a longer one fails the request with KC_ENOSPC. */
 #define KC_REST_CLIENT_MAX_RESPONSE (8u * 1024 * 1024)
 
@@ -53,6 +55,17 @@ typedef void (*kc_rest_client_cb)(void *arg, int status, const char *body, size_
 int kc_rest_client_request(uv_loop_t *loop, const char *method, const char *url, const void *body, size_t len,
                            const char *const *headers, uint64_t timeout_ms, kc_rest_client_cb cb, void *arg,
                            kc_rest_client_req_t **out);
+
+/**
+ * Appends to @p out (initialised by the caller) the URL of a worker endpoint:
+ * @p base (a worker URL as advertised, "http://10.0.0.5:8083/", with or
+ * without its trailing slash) then each of the NULL-terminated @p segments as
+ * one percent-encoded path segment (RFC 3986 pchar kept, '/' and everything
+ * else %XX), e.g. {"connectors", "a/b", "tasks", NULL} gives
+ * "http://10.0.0.5:8083/connectors/a%2Fb/tasks". No query.
+ * @returns 0 or a kc_buf error (KC_ENOMEM, KC_ENOSPC).
+ */
+int kc_rest_client_url(kc_buf_t *out, const char *base, const char *const *segments);
 
 /**
  * Aborts a request whose callback has not run yet: it still runs once, soon,

@@ -24,7 +24,6 @@
  * the name as one segment, so a name holding '/' or '?' reaches the target
  * intact (Connect's UriBuilder would send it raw and miss the route).
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,27 +53,11 @@ bool kc__rest_op_forwards(kc_herder_op_t op) {
   }
 }
 
-/* One path segment: RFC 3986 pchar kept, everything else (including '/') %XX. */
-static int append_segment(kc_buf_t *out, const char *s) {
-  static const char keep[] = "-._~!$&'()*+,;=:@";
-  int rc = 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-    if (isalnum(*p) || (*p < 0x80 && strchr(keep, *p))) rc = kc_buf_append(out, p, 1);
-    else rc = kc_buf_printf(out, "%%%02X", *p);
-  }
-  return rc;
-}
-
 int kc__rest_forward_url(const char *base, const kc_rest_call_t *call, bool recursive, kc_buf_t *out) {
   if (!kc__rest_op_forwards(call->op) || !base) return KC_EINVAL;
-  size_t n = strlen(base);
-  while (n > 0 && base[n - 1] == '/') n--;
-  int rc = kc_buf_append(out, base, n);
-  if (!rc) rc = kc_buf_puts(out, "/connectors");
-  if (!rc && call->op != KC_HERDER_CREATE) {
-    rc = kc_buf_puts(out, "/");
-    if (!rc) rc = append_segment(out, call->connector ? call->connector : "");
-  }
+  const char *segs[] = {"connectors", call->connector ? call->connector : "", NULL};
+  if (call->op == KC_HERDER_CREATE) segs[1] = NULL;
+  int rc = kc_rest_client_url(out, base, segs);
   if (!rc) {
     switch (call->op) {
       case KC_HERDER_PUT_CONFIG:

@@ -669,7 +669,16 @@ static void t_client(void) {
   herder_b.rc = KC_HERDER_R_NOT_FOUND;
   herder_b.message = "Connector x not found";
   char url[128];
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/connectors/x/tasks", kc_rest_port(srv_b));
+  char base[64];
+  snprintf(base, sizeof(base), "http://127.0.0.1:%d/", kc_rest_port(srv_b));
+  kc_buf_t ub;
+  kc_buf_init(&ub, 0);
+  CHECK(kc_rest_client_url(&ub, base, (const char *const[]){"connectors", "x", "tasks", NULL}) == 0);
+  snprintf(url, sizeof(url), "%s", ub.data);
+  kc_buf_reset(&ub);
+  CHECK(kc_rest_client_url(&ub, "https://h:1//", (const char *const[]){"connectors", "a/b c?%\xc3\xa9+:@", NULL}) == 0);
+  CHECK_STR(ub.data, "https://h:1/connectors/a%2Fb%20c%3F%25%C3%A9+:@");
+  kc_buf_free(&ub);
   const char *const hs[] = {"X-Connect-Authorization: QUJD", "X-Connect-Request-Signature-Algorithm: HmacSHA512",
                             "Content-Type: application/json", NULL};
   cres_t c = {0};
