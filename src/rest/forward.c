@@ -185,13 +185,14 @@ static void reply_now(kc_rest_conn_t *hc, kc_rest_call_t *call, int status, cons
   kc__rest_call_free(call);
 }
 
-void kc__rest_forward(kc_rest_conn_t *hc, kc_rest_call_t *call, const char *forward_url) {
+void kc__rest_forward(kc_rest_conn_t *hc, kc_rest_call_t *call, const char *forward_url, const char *message) {
   kc_rest_t *rest = call->rest;
   kc_rest_msg_t *msg = kc__rest_conn_msg(hc);
   const char *method = llhttp_method_name(msg->method);
   if (!kc__rest_op_forwards(call->op)) {
-    /* completeRequest() does not catch RequestTargetException: a plain ConnectException, 500. */
-    reply_now(hc, call, 500, "The request must run on another worker, and this endpoint is not forwarded");
+    /* completeRequest() does not catch RequestTargetException: a plain ConnectException, 500 with its message. */
+    reply_now(hc, call, 500,
+              message ? message : "The request must run on another worker, and this endpoint is not forwarded");
     return;
   }
   if (call->forward == KC_REST_FWD_FALSE) {

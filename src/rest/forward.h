@@ -27,12 +27,13 @@ int kc__rest_forward_url(const char *base, const kc_rest_call_t *call, bool recu
 
 /**
  * Finishes @p call (attached to @p hc, its request still in hc's msg) whose
- * herder answered FORWARD with @p forward_url (NULL = no known leader):
+ * herder answered FORWARD with @p forward_url (NULL = no known leader) and
+ * @p message (NotLeaderException's text; may be NULL):
  * 409 (no URL, or already forwarded twice), or an outbound request whose
  * answer is replied later. The call is freed here or when the forward ends;
  * exactly one reply goes out unless the connection left meanwhile.
  */
-void kc__rest_forward(kc_rest_conn_t *hc, kc_rest_call_t *call, const char *forward_url);
+void kc__rest_forward(kc_rest_conn_t *hc, kc_rest_call_t *call, const char *forward_url, const char *message);
 
 /** Server shutdown: cancels every forward in flight (each still ends through its callback). */
 void kc__rest_forwards_cancel_all(kc_rest_t *rest);

@@ -304,7 +304,7 @@ static void on_herder_done(void *arg, kc_herder_res_t *res) {
   kc_rest_call_t *call = arg;
   if (res->rc == KC_HERDER_R_FORWARD && call->hc) {
     json_decref(res->body);
-    kc__rest_forward(call->hc, call, res->forward_url);
+    kc__rest_forward(call->hc, call, res->forward_url, res->message);
     return;
   }
   kc__rest_call_done(call, res);
@@ -452,7 +452,8 @@ const char *kc__rest_msg_hdr(kc_rest_msg_t *m, kc_rest_hdr_idx_t i) {
 static int policy_headers(const kc_rest_policy_t *p, kc_rest_msg_t *msg) {
   if (!p) return 0;
   int rc = kc_rest_cors_apply(p->cors, llhttp_method_name(msg->method), kc__rest_msg_hdr(msg, KC_REST_HDR_ORIGIN),
-                              kc__rest_msg_hdr(msg, KC_REST_HDR_ACR_METHOD), kc__rest_msg_hdr(msg, KC_REST_HDR_ACR_HEADERS),
+                              kc__rest_msg_hdr(msg, KC_REST_HDR_ACR_METHOD),
+                              kc__rest_msg_hdr(msg, KC_REST_HDR_ACR_HEADERS),
                               &msg->resp_headers);
   if (!rc && p->hdrs) {
     struct timespec ts;

@@ -218,7 +218,8 @@ static int peer_start(void) {
   struct sockaddr_in sa;
   uv_ip4_addr("127.0.0.1", 0, &sa);
   uv_tcp_init(loop, &peer.server);
-  if (uv_tcp_bind(&peer.server, (struct sockaddr *)&sa, 0) || uv_listen((uv_stream_t *)&peer.server, 16, peer_connection))
+  if (uv_tcp_bind(&peer.server, (struct sockaddr *)&sa, 0) ||
+      uv_listen((uv_stream_t *)&peer.server, 16, peer_connection))
     return -1;
   struct sockaddr_storage ss;
   int sl = sizeof(ss);
@@ -625,7 +626,8 @@ static void t_internal_signed(void) {
   uresp_free(&r);
 }
 
-/* Forwarded internal request: body bytes as received, the signature headers not copied (RestClient copies Authorization only). */
+/* Forwarded internal request: body bytes as received; the signature headers are not copied
+ * (RestClient copies Authorization only). */
 static void t_internal_forwarded(void) {
   reset_all();
   stub_forward_to(&herder_a, peer.port);

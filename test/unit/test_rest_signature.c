@@ -15,7 +15,8 @@
 
 static const char KEY[] = "kconnect-session-key-0123456789";
 /* UTF-8: the 'é' is two bytes, signed as sent */
-static const char BODY[] = "[{\"connector.class\":\"FileStreamSource\",\"task.class\":\"x\",\"file\":\"/tmp/\xc3\xa9\"}]";
+static const char BODY[] =
+    "[{\"connector.class\":\"FileStreamSource\",\"task.class\":\"x\",\"file\":\"/tmp/\xc3\xa9\"}]";
 
 static const struct {
   const char *alg, *b64;
