@@ -55,6 +55,7 @@ typedef struct {
   const uint8_t *key;    /* set: TASK_CONFIGS_PUT/FENCE go through kc_rest_signature_check */
   size_t klen;
   bool key_missing;      /* check with key NULL (no session key read yet) */
+  bool async;            /* answer from a timer 10 ms later, as a herder on its own tick would */
   /* what the last request carried */
   int calls;
   kc_herder_op_t op;
@@ -68,6 +69,23 @@ typedef struct {
   bool has_sig, has_alg;
   char *body_dump;
 } stub_t;
+
+typedef struct {
+  uv_timer_t timer;
+  kc_herder_cb cb;
+  void *arg;
+  kc_herder_res_t res;
+  char url[128];
+} late_t;
+
+static void late_closed(uv_handle_t *h) { free(h->data); }
+
+static void on_late(uv_timer_t *t) {
+  late_t *l = t->data;
+  if (l->res.forward_url) l->res.forward_url = l->url;
+  l->cb(l->arg, &l->res);
+  uv_close((uv_handle_t *)t, late_closed);
+}
 
 static int stub_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   stub_t *s = (stub_t *)h;
@@ -102,6 +120,17 @@ static int stub_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb 
   }
   if (res.rc == KC_HERDER_R_FORWARD) res.forward_url = s->forward_null ? NULL : s->forward_url;
   if (res.rc == KC_HERDER_R_OK && s->body_json) res.body = json_loads(s->body_json, JSON_DECODE_ANY, NULL);
+  if (s->async && !res.message) {
+    late_t *l = calloc(1, sizeof(*l));
+    l->cb = cb;
+    l->arg = arg;
+    l->res = res;
+    snprintf(l->url, sizeof(l->url), "%s", s->forward_url);
+    uv_timer_init(loop, &l->timer);
+    l->timer.data = l;
+    uv_timer_start(&l->timer, on_late, 10, 0);
+    return 0;
+  }
   cb(arg, &res);
   return 0;
 }
@@ -124,6 +153,7 @@ static void stub_reset(stub_t *s) {
   s->key = NULL;
   s->klen = 0;
   s->key_missing = false;
+  s->async = false;
   s->calls = 0;
   s->has_raw = s->has_sig = s->has_alg = false;
   free(s->raw);
@@ -717,6 +747,7 @@ static void t_client(void) {
 /* Closing a server with a forward in flight: the forward is cancelled and the close completes. */
 static bool a_closed;
 static void on_a_closed(void *arg) { a_closed = true; }
+static void on_a_closed_flag(void *arg) { *(bool *)arg = true; }
 
 static void on_user_late(kc_http_req_t *req, int status, void *arg) {
   uresp_t *r = arg;
@@ -748,6 +779,61 @@ static void t_close_with_forward_in_flight(void) {
   CHECK(r.done && r.status == 0 && r.transport != 0); /* the user's connection was closed without an answer */
   if (peer.conn) uv_close((uv_handle_t *)peer.conn, peer_conn_closed);
   peer.hold = false;
+}
+
+/* Herders answering on a later tick (both hops), and a second forward on a kept-alive connection. */
+static void t_async_herders(void) {
+  reset_all();
+  herder_a.async = herder_b.async = herder_c.async = true;
+  stub_forward_to(&herder_a, kc_rest_port(srv_b));
+  stub_forward_to(&herder_b, kc_rest_port(srv_c));
+  herder_c.body_json = "{\"message\":\"done\"}";
+  uresp_t r;
+  for (int i = 0; i < 3; i++) {
+    user_call("PATCH", kc_rest_port(srv_a), "/connectors/c11/config", "{\"k\":null}", CT_JSON, &r);
+    CHECKF(r.status == 200, "status %ld body %s", r.status, r.body);
+    CHECK_STR(jstr(r.json, "message"), "done");
+    uresp_free(&r);
+  }
+  CHECK(herder_a.calls == 3 && herder_b.calls == 3 && herder_c.calls == 3);
+  CHECK_STR(herder_c.body_dump, "{\"k\":null}");
+}
+
+/* A target slower than the request timeout: 500 "Request timed out" at once; the late forward is dropped. */
+static stub_t herder_d = {.base = {&stub_ops}, .name = "D"};
+
+static void t_slow_target(void) {
+  reset_all();
+  stub_reset(&herder_d);
+  char err[256];
+  kc_worker_listener_t l = {.url = "http://test", .host = "127.0.0.1", .port = 0};
+  kc_config_t *props = kc_config_new();
+  kc_rest_options_t o = {.listeners = &l, .nlisteners = 1, .ssl_props = props, .limits = {.request_timeout_ms = 300}};
+  kc_rest_t *srv_d = kc_rest_start(loop, (kc_herder_t *)&herder_d, &o, err, sizeof(err));
+  kc_config_destroy(props);
+  if (!CHECKF(srv_d != NULL, "%s", err)) return;
+  stub_forward_to(&herder_d, peer.port);
+  peer_respond(204, NULL, NULL);
+  peer.hold = true;
+  uresp_t r;
+  uint64_t t0 = uv_now(loop);
+  user_call("PUT", kc_rest_port(srv_d), "/connectors/c12/stop", NULL, NULL, &r);
+  uint64_t took = uv_now(loop) - t0;
+  CHECKF(r.status == 500 && took >= 250 && took < 3000, "status %ld after %llu ms", r.status,
+         (unsigned long long)took);
+  CHECK_STR(jstr(r.json, "message"), "Request timed out");
+  CHECK(peer.requests == 1);
+  uresp_free(&r);
+  /* the forward's own deadline (the same 300 ms) ends it; then the server closes cleanly */
+  bool never = false;
+  run_until(&never, 400);
+  bool closed = false;
+  kc_rest_close(srv_d, on_a_closed_flag, &closed);
+  run_until(&closed, 3000);
+  CHECK(closed);
+  if (peer.conn) uv_close((uv_handle_t *)peer.conn, peer_conn_closed);
+  peer.hold = false;
+  stub_reset(&herder_d);
 }
 
 /* ------------------------------------------------------------------------- main */
@@ -788,6 +874,8 @@ int main(void) {
   kc_test_run("internal_signed", t_internal_signed);
   kc_test_run("internal_forwarded", t_internal_forwarded);
   kc_test_run("client", t_client);
+  kc_test_run("async_herders", t_async_herders);
+  kc_test_run("slow_target", t_slow_target);
   kc_test_run("close_with_forward_in_flight", t_close_with_forward_in_flight);
 
   kc_rest_close(srv_b, on_closed, NULL);
