@@ -360,19 +360,19 @@ static int get_n(rd_t *r, size_t k, uint64_t *v, const char *field) {
   return 0;
 }
 static int get16(rd_t *r, int16_t *v, const char *f) {
-  uint64_t x;
+  uint64_t x = 0;
   int rc = get_n(r, 2, &x, f);
   if (!rc) *v = (int16_t)(uint16_t)x;
   return rc;
 }
 static int get32(rd_t *r, int32_t *v, const char *f) {
-  uint64_t x;
+  uint64_t x = 0;
   int rc = get_n(r, 4, &x, f);
   if (!rc) *v = (int32_t)(uint32_t)x;
   return rc;
 }
 static int get64(rd_t *r, int64_t *v, const char *f) {
-  uint64_t x;
+  uint64_t x = 0;
   int rc = get_n(r, 8, &x, f);
   if (!rc) *v = (int64_t)x;
   return rc;

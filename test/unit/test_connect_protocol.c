@@ -163,7 +163,7 @@ static void test_java_vectors(void) {
 
   /* 40 connectors: a HashSet table of 64, so the bucket order differs from the insertion order */
   it_t many[40];
-  char names[40][16];
+  char names[40][24];
   int32_t mids[40];
   for (int i = 0; i < 40; i++) {
     snprintf(names[i], sizeof names[i], "connector-%d", i);
