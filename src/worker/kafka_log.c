@@ -427,6 +427,27 @@ int kc__klog_assign(kc_klog_t *l, char *errstr, size_t n) {
 
 /* ---- producing --------------------------------------------------------------- */
 
+/* What Java's producer reports as a RetriableException (or its TimeoutException). */
+bool kc__klog_retriable(rd_kafka_resp_err_t e) {
+  switch (e) {
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
 static void send_unlink(kc_klog_t *l, send_t *s) {
   if (s->prev) s->prev->next = s->next;
   else l->send_head = s->next;
@@ -453,7 +474,7 @@ static void on_producer(kc_kqueue_t *kq) {
                    rd_kafka_err2str(m->err));
           kc_log_error(LOGGER, "%s", msg);
         }
-        if (s->cb) s->cb(s->arg, m->err ? KC_EIO : 0, m->err ? msg : NULL);
+        if (s->cb) s->cb(s->arg, m->err ? (kc__klog_retriable(m->err) ? KC_EBUSY : KC_EIO) : 0, m->err ? msg : NULL);
         free(s);
       }
     } else {

@@ -76,8 +76,9 @@ int kc_klog_read_to_end(kc_klog_t *l, kc_store_done_cb cb, void *arg);
 
 /**
  * Produces key/value (both copied; @p val NULL = tombstone; @p key may be NULL). Partition: Java's
- * murmur2 of the key bytes (librdkafka "murmur2_random"). @p cb (may be NULL) once on delivery,
- * status != 0 on failure. Records sent in one call order are delivered in that order
+ * murmur2 of the key bytes (librdkafka "murmur2_random"). @p cb (may be NULL) once on delivery:
+ * 0, KC_EBUSY for a retriable broker error (Java's RetriableException, a delivery timeout
+ * included), KC_EIO for other errors, KC_ETIMEDOUT when stop gave up waiting. Records sent in one call order are delivered in that order
  * (idempotence off, max.in.flight 1, acks=all as Java's settings for these logs).
  * @returns 0, KC_ESTATE (not started, or stopping), KC_ENOSPC (producer queue full), KC_EIO.
  */

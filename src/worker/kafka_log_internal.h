@@ -66,6 +66,7 @@ int kc__klog_read_to_end_any(kc_klog_t *l, kc_store_done_cb cb, void *arg);
 int kc__klog_assign(kc_klog_t *l, char *errstr, size_t n);
 int kc__klog_producer_start(kc_klog_t *l, char *errstr, size_t n);
 void kc__klog_stop_continue(kc_klog_t *l);
+bool kc__klog_retriable(rd_kafka_resp_err_t e);
 /* kafka_log_start.c */
 void kc__klog_start_finish(kc_klog_t *l, int status, const char *errmsg);
 void kc__klog_admin_detach(kc_klog_t *l);
