@@ -443,6 +443,36 @@ static void test_fourth_worker_rebalance(void) {
   group_free(&g);
 }
 
+static void test_errors(void) {
+  kc_cp_assignor_t *a = kc_cp_assignor_create(1000);
+  kc_buf_t md, out[2];
+  kc_buf_init(&md, 0);
+  kc_buf_init(&out[0], 0);
+  kc_buf_init(&out[1], 0);
+  CHECK(kc_cp_metadata_encode(2, "http://w1/", 3, NULL, &md) == 0);
+  static const unsigned char junk[] = {0, 2, 0, 9, 'h'};
+  kc_cp_member_t m[2] = {{"w1", md.data, md.len}, {"w2", junk, sizeof junk}};
+  kc_cp_connector_t c = {"c", 1};
+  char err[256] = "";
+  CHECK(kc_cp_assign(a, "sessioned", "w1", "", 3, &c, 1, m, 2, 1, -1, 0, out, err, sizeof err) == KC_EINVAL);
+  CHECKF(strstr(err, "member w2") && strstr(err, "url"), "errstr: %s", err);
+  CHECK(kc_cp_assign(a, "cooperative", "w1", "", 3, &c, 1, m, 1, 1, -1, 0, out, err, sizeof err) == KC_EINVAL);
+  CHECK(strstr(err, "Unknown Connect protocol: cooperative") != NULL);
+  CHECK(kc_cp_assign(a, "sessioned", "w1", "", 3, &c, 1, m, 0, 1, -1, 0, out, err, sizeof err) == KC_EINVAL);
+  CHECK(out[0].len == 0 && out[1].len == 0);
+  /* the failed calls left the state alone: a first round still assigns everything to w1 */
+  CHECK(kc_cp_assign(a, "sessioned", "w1", "", 3, &c, 1, m, 1, 1, -1, 0, out, err, sizeof err) == 0);
+  kc_cp_assignment_t got;
+  CHECK(kc_cp_assignment_decode(out[0].data, out[0].len, &got, err, sizeof err) == 0);
+  CHECK(got.nassigned == 1 && got.assigned[0].ntasks == 2 && got.delay_ms == 0);
+  CHECK_STR(got.leader_url, "http://w1/");
+  kc_cp_assignment_clear(&got);
+  kc_buf_free(&md);
+  kc_buf_free(&out[0]);
+  kc_buf_free(&out[1]);
+  kc_cp_assignor_destroy(a);
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "--scenario")) return scenario(argv[2]);
   kc_test_run("eager_round_robin", test_eager_round_robin);
@@ -452,5 +482,6 @@ int main(int argc, char **argv) {
   kc_test_run("lost_worker_expiry", test_lost_worker_expiry);
   kc_test_run("lost_worker_no_delay", test_lost_worker_no_delay);
   kc_test_run("fourth_worker_rebalance", test_fourth_worker_rebalance);
+  kc_test_run("errors", test_errors);
   return kc_test_done();
 }
