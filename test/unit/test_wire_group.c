@@ -198,7 +198,37 @@ static void test_members(void) {
   CHECK(has_meta(l, "meta-A") && has_meta(l, "meta-B"));
   CHECK(strcmp(a.member_id, b.member_id) != 0);
   CHECK(a.lost == 0 && b.lost == 0);
+  int32_t g0 = a.gen;
+
+  /* a scheduled rejoin that is cancelled changes nothing; one that fires rebalances */
+  kc_group_rejoin_after(a.g, 200, "test: cancelled");
+  kc_group_rejoin_cancel(a.g);
+  member_t *none[] = {&a};
+  all_t never = {none, 1, 1 << 30};
+  run_until(all_stable, &never, 1000);
+  CHECK(a.gen == g0 && a.prepares == 1 && kc_group_stable(a.g));
+  /* by the leader: the coordinator answers a follower rejoining with unchanged metadata with
+   * the current generation, without a rebalance (GroupCoordinator's Stable-state join) */
+  kc_group_rejoin_after(l->g, 200, "test: scheduled");
+  all_t wr = {two, 2, g0};
+  CHECKF(run_until(all_stable, &wr, 10000), "A %s gen %d, B %s gen %d", kc_group_state_name(a.g),
+         (int)a.gen, kc_group_state_name(b.g), (int)b.gen);
+  CHECK(a.prepares == 2 && b.prepares == 2);
   int32_t g1 = a.gen;
+
+  /* a follower's own rejoin with unchanged metadata: join_prepare and joined again, same
+   * generation, the leader undisturbed */
+  member_t *f = l == &a ? &b : &a;
+  int f_joins = f->joins, l_prepares = l->prepares;
+  kc_group_request_rejoin(f->g, "test: follower");
+  bool rejoined = false;
+  for (uint64_t end = uv_now(loop) + 5000; !rejoined && uv_now(loop) < end;) {
+    all_t one_f = {&f, 1, -1};
+    run_until(all_stable, &one_f, 100);
+    rejoined = f->joins > f_joins && kc_group_stable(f->g);
+  }
+  CHECKF(rejoined, "follower %s", kc_group_state_name(f->g));
+  CHECK(f->gen == g1 && f->prepares == 3 && l->prepares == l_prepares);
 
   /* a third member: the others see REBALANCE_IN_PROGRESS in a heartbeat and rejoin */
   make(&c, "C", BROKER, group, "fake");
@@ -209,8 +239,10 @@ static void test_members(void) {
               kc_group_state_name(c.g), (int)c.gen))
     goto out;
   CHECKF(a.gen > g1, "generation %d after %d", (int)a.gen, (int)g1);
-  CHECK(a.prepares == 2 && b.prepares == 2 && c.prepares == 1);
-  l = leader_of(three, 3);
+  CHECK(l->prepares == 3 && f->prepares == 4 && c.prepares == 1);
+  member_t *l3 = leader_of(three, 3);
+  CHECK(l3 == l); /* the leader keeps its role */
+  l = l3;
   if (!CHECK(l != NULL)) goto out;
   CHECKF(l->seen_members == 3, "leader saw %d members", l->seen_members);
   CHECK(has_meta(l, "meta-A") && has_meta(l, "meta-B") && has_meta(l, "meta-C"));

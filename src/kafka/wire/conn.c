@@ -58,8 +58,10 @@ struct kc_wire_conn_s {
   uv_getaddrinfo_t gai;
   uv_connect_t connect;
   int pending;        /* handles and requests whose libuv callbacks have not run yet */
-  bool tcp_closing, released, ready, failed, gai_pending;
+  bool tcp_closing, released, ready, failed, gai_pending, resolve_failed;
   uint64_t setup_deadline;
+  struct addrinfo *addrs, *next_addr; /* resolved addresses; the next one to try */
+  int last_error;                     /* libuv error of the last failed resolve/connect */
   void (*closed)(void *arg);
   void *closed_arg;
   req_t *head, *tail;
@@ -93,6 +95,7 @@ static void maybe_free(kc_wire_conn_t *c) {
     free(r);
     r = next;
   }
+  uv_freeaddrinfo(c->addrs);
   kc_wire_tls_free(c->tls);
   kc_wire_sasl_free(c->sasl);
   kc_buf_free(&c->in);
@@ -241,8 +244,11 @@ static void on_timer(uv_timer_t *t) {
   kc_wire_conn_t *c = t->data;
   uint64_t now = uv_now(c->loop);
   if (!c->ready && now >= c->setup_deadline) {
-    kc_wire_conn_fail(c, KC_ETIMEDOUT, "%s: connection set-up timed out after %d ms", c->name,
-                      (int)c->timeout_ms);
+    if (c->resolve_failed)
+      kc_wire_conn_fail(c, KC_EIO, "resolve %s: %s", c->name, uv_strerror(c->last_error));
+    else
+      kc_wire_conn_fail(c, KC_ETIMEDOUT, "%s: connection set-up timed out after %d ms", c->name,
+                        (int)c->timeout_ms);
     return;
   }
   for (req_t *r = c->head; r; r = r->next) {
@@ -395,16 +401,42 @@ static void on_api_versions(kc_wire_conn_t *c, void *arg, int err, kc_wire_reade
   kc_wire_conn_set_ready(c);
 }
 
-static void on_connected(uv_connect_t *req, int status) {
-  kc_wire_conn_t *c = req->data;
-  c->pending--;
-  if (status < 0) {
-    if (status != UV_ECANCELED)
-      kc_wire_conn_fail(c, KC_EIO, "connect %s: %s", c->name, uv_strerror(status));
+static void try_connect(kc_wire_conn_t *c, int last_error);
+
+/* The socket of a failed attempt is closed; a new one tries the next address. */
+static void on_tcp_recycled(uv_handle_t *h) {
+  kc_wire_conn_t *c = h->data;
+  if (c->failed) { /* released or timed out meanwhile: the handle is gone for good */
+    c->pending--;
     maybe_free(c);
     return;
   }
-  if (c->failed) return;
+  uv_tcp_init(c->loop, &c->tcp);
+  c->tcp.data = c;
+  c->tcp_closing = false;
+  try_connect(c, c->last_error);
+}
+
+static void on_connected(uv_connect_t *req, int status) {
+  kc_wire_conn_t *c = req->data;
+  c->pending--;
+  if (status == UV_ECANCELED || c->failed) {
+    maybe_free(c);
+    return;
+  }
+  if (status < 0) {
+    /* Java's client.dns.lookup=use_all_dns_ips: every resolved address in turn. */
+    if (c->next_addr && !c->tcp_closing) {
+      c->last_error = status;
+      c->tcp_closing = true;
+      uv_close((uv_handle_t *)&c->tcp, on_tcp_recycled);
+      return;
+    }
+    kc_wire_conn_fail(c, KC_EIO, "connect %s: %s", c->name, uv_strerror(status));
+    return;
+  }
+  uv_freeaddrinfo(c->addrs);
+  c->addrs = c->next_addr = NULL;
   uv_tcp_nodelay(&c->tcp, 1);
   int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
   if (rc < 0) {
@@ -419,6 +451,21 @@ static void on_connected(uv_connect_t *req, int status) {
   kc_wire_conn_transport_up(c);
 }
 
+static void try_connect(kc_wire_conn_t *c, int last_error) {
+  while (c->next_addr) {
+    struct addrinfo *ai = c->next_addr;
+    c->next_addr = ai->ai_next;
+    c->connect.data = c;
+    int rc = uv_tcp_connect(&c->connect, &c->tcp, ai->ai_addr, on_connected);
+    if (rc == 0) {
+      c->pending++;
+      return;
+    }
+    last_error = rc;
+  }
+  kc_wire_conn_fail(c, KC_EIO, "connect %s: %s", c->name, uv_strerror(last_error));
+}
+
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
   kc_wire_conn_t *c = req->data;
   c->pending--;
@@ -430,14 +477,8 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     maybe_free(c);
     return;
   }
-  c->connect.data = c;
-  int rc = uv_tcp_connect(&c->connect, &c->tcp, res->ai_addr, on_connected);
-  uv_freeaddrinfo(res);
-  if (rc < 0) {
-    kc_wire_conn_fail(c, KC_EIO, "connect %s: %s", c->name, uv_strerror(rc));
-    return;
-  }
-  c->pending++;
+  c->addrs = c->next_addr = res;
+  try_connect(c, UV_EAI_NONAME);
 }
 
 kc_wire_conn_t *kc_wire_conn_open(uv_loop_t *loop, const char *host, int port,
@@ -484,7 +525,8 @@ kc_wire_conn_t *kc_wire_conn_open(uv_loop_t *loop, const char *host, int port,
   if (rc < 0) {
     /* Reported from the loop, as promised: the timer fires at once. */
     c->setup_deadline = uv_now(loop);
-    kc_log_debug(LOGGER, "resolve %s: %s", c->name, uv_strerror(rc));
+    c->last_error = rc;
+    c->resolve_failed = true;
     rearm(c);
   } else {
     c->pending++;

@@ -101,6 +101,9 @@ void kc_group_join_ready(kc_group_t *g);
 void kc_group_request_rejoin(kc_group_t *g, const char *reason);
 /** Scheduled rejoin after @p delay_ms (KIP-415 delay); a later call replaces an earlier one. */
 void kc_group_rejoin_after(kc_group_t *g, uint64_t delay_ms, const char *reason);
+/** Cancels a kc_group_rejoin_after() timer that has not fired (Connect clears its scheduled
+ *  rebalance when a new assignment carries no delay). */
+void kc_group_rejoin_cancel(kc_group_t *g);
 /** The current generation; -1 before the first join and after a reset. */
 int32_t kc_group_generation(const kc_group_t *g);
 /** The member id ("" before the coordinator gave one); owned by the group, valid until the next callback. */
