@@ -2,8 +2,10 @@
  * kconnect: Apache Kafka Connect as one libuv reactor.
  *
  *   kconnect standalone WORKER.properties [CONNECTOR.properties ...]
+ *   kconnect distributed WORKER.properties
  *
- * Invoked as "connect-standalone" (a symlink) it behaves the same.
+ * Invoked as "connect-standalone" or "connect-distributed" (symlinks) it
+ * behaves the same.
  */
 #include <libgen.h>
 #include <malloc.h>
@@ -16,6 +18,8 @@
 #include "config/worker_config.h"
 #include "rest/rest.h"
 #include "util/log.h"
+#include "config/distributed_config.h"
+#include "worker/herder_distributed.h"
 #include "worker/herder_standalone.h"
 
 typedef struct {
@@ -32,10 +36,15 @@ typedef struct {
 static void usage(FILE *f) {
   fprintf(f,
           "Usage: kconnect standalone WORKER.properties [CONNECTOR.properties ...]\n"
+          "       kconnect distributed WORKER.properties\n"
           "       connect-standalone WORKER.properties [CONNECTOR.properties ...]\n"
+          "       connect-distributed WORKER.properties\n"
           "       kconnect --version | --help\n\n"
-          "Runs Kafka Connect's standalone worker: the connectors given as files start at once;\n"
-          "more are managed through the REST API (listeners, default http://:8083).\n"
+          "standalone: the connectors given as files start at once; more are managed through the\n"
+          "REST API (listeners, default http://:8083); source offsets go to offset.storage.file.filename.\n"
+          "distributed: workers with the same group.id form one cluster through Kafka's group\n"
+          "coordinator; connectors are managed through the REST API of any worker and kept in the\n"
+          "config.storage.topic, offset.storage.topic and status.storage.topic topics.\n"
           "Signals: SIGTERM/SIGINT stop tasks gracefully, commit offsets and exit.\n");
 }
 
@@ -69,6 +78,15 @@ static void on_deadline(uv_timer_t *t) {
   _exit(1);
 }
 
+static void begin_stop(kc_main_t *m) {
+  uv_timer_start(&m->deadline, on_deadline,
+                 (uint64_t)m->wk->wc->task_shutdown_graceful_timeout_ms + 10000, 0);
+  if (m->rest)
+    kc_rest_close(m->rest, on_rest_down, m);
+  else
+    on_rest_down(m);
+}
+
 static void on_signal(uv_signal_t *s, int signum) {
   kc_main_t *m = s->data;
   if (m->stopping++) {
@@ -76,12 +94,16 @@ static void on_signal(uv_signal_t *s, int signum) {
     _exit(1);
   }
   kc_log_info("kc.main", "Kafka Connect stopping (signal %d)", signum);
-  uv_timer_start(&m->deadline, on_deadline,
-                 (uint64_t)m->wk->wc->task_shutdown_graceful_timeout_ms + 10000, 0);
-  if (m->rest)
-    kc_rest_close(m->rest, on_rest_down, m);
-  else
-    on_rest_down(m);
+  begin_stop(m);
+}
+
+/* The distributed herder cannot go on (an unusable internal topic, a refused group): stop. */
+static void on_herder_fatal(void *arg, const char *message) {
+  kc_main_t *m = arg;
+  m->exit_code = 1;
+  if (m->stopping++) return;
+  kc_log_error("kc.main", "Stopping due to an error: %s", message);
+  begin_stop(m);
 }
 
 /* The JVM runs its shutdown hooks on SIGHUP (a graceful stop). A daemon whose terminal or
@@ -92,7 +114,7 @@ static void on_sighup(uv_signal_t *s, int signum) {
               "so there is no log file to reopen; use SIGTERM to stop)");
 }
 
-static int run_standalone(int argc, char **argv) {
+static int run(bool distributed, int argc, char **argv) {
   char err[2048] = "";
   kc_config_t *props = kc_props_load_file(argv[0], err, sizeof err);
   if (!props) {
@@ -104,7 +126,22 @@ static int run_standalone(int argc, char **argv) {
     kc_log_error("kc.main", "invalid worker config %s: %s", argv[0], err);
     return 1;
   }
-  if (!wc->offset_storage_file || !*wc->offset_storage_file) {
+  kc_distributed_config_t dc;
+  if (distributed) {
+    if (kc_distributed_config_parse(wc, &dc, err, sizeof err)) {
+      kc_log_error("kc.main", "invalid worker config %s: %s", argv[0], err);
+      kc_worker_config_destroy(wc);
+      return 1;
+    }
+    /* ConnectDistributed has no offsets file: source offsets live in offset.storage.topic. */
+    if (wc->offset_storage_file)
+      kc_log_warn("kc.config", "The configuration 'offset.storage.file.filename' was supplied but isn't a known "
+                  "config (distributed workers keep source offsets in %s).", dc.offset_topic.name);
+    wc->offset_storage_file = NULL;
+    if (argc > 1)
+      kc_log_warn("kc.main", "distributed mode takes only the worker config; %d more argument(s) ignored "
+                  "(create connectors through the REST API)", argc - 1);
+  } else if (!wc->offset_storage_file || !*wc->offset_storage_file) {
     kc_log_error("kc.main", "invalid worker config %s: Missing required configuration "
                  "\"offset.storage.file.filename\" which has no default value.", argv[0]);
     kc_worker_config_destroy(wc);
@@ -124,7 +161,30 @@ static int run_standalone(int argc, char **argv) {
     kc_worker_config_destroy(wc);
     return 1;
   }
-  m.herder = kc_herder_standalone_create(m.wk);
+  if (distributed) {
+    m.herder = kc_herder_distributed_create(m.wk, &dc, on_herder_fatal, &m, err, sizeof err);
+    if (!m.herder || kc_herder_distributed_start(m.herder, err, sizeof err)) {
+      kc_log_error("kc.main", "cannot start the distributed herder: %s", err);
+      if (!m.herder) kc_distributed_config_clear(&dc);
+      m.exit_code = 1;
+      m.stopping = 1;
+      /* The herder (if any) shuts down its half-started stores, then the worker stops. */
+      if (m.herder)
+        kc_herder_shutdown(m.herder, on_herder_down, &m);
+      else
+        kc_worker_shutdown(m.wk, on_worker_down, &m);
+      uv_signal_init(m.loop, &m.sigterm);
+      uv_signal_init(m.loop, &m.sigint);
+      uv_run(m.loop, UV_RUN_DEFAULT);
+      kc_herder_destroy(m.herder);
+      kc_worker_destroy(m.wk);
+      kc_worker_config_destroy(wc);
+      uv_loop_close(m.loop);
+      return 1;
+    }
+  } else {
+    m.herder = kc_herder_standalone_create(m.wk);
+  }
   kc_rest_options_t ro = {
       .listeners = wc->rest_listeners,
       .nlisteners = wc->rest_listener_count,
@@ -154,7 +214,7 @@ static int run_standalone(int argc, char **argv) {
     uv_signal_start(&m.sigint, on_signal, SIGINT);
     uv_signal_start(&m.sighup, on_sighup, SIGHUP);
     uv_unref((uv_handle_t *)&m.sighup); /* it must not keep a finished loop alive */
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; !distributed && i < argc; i++) {
       kc_config_t *cp = kc_props_load_file(argv[i], err, sizeof err);
       if (!cp) {
         kc_log_error("kc.main", "cannot load connector config: %s", err);
@@ -186,7 +246,9 @@ int main(int argc, char **argv) {
   const char *lvl = getenv("KC_LOG_LEVEL");
   if (lvl) kc_log_level_parse(lvl, &kc_log_level);
   int first = 1;
-  if (strcmp(prog, "connect-standalone") && strcmp(prog, "connect-standalone.sh")) {
+  bool distributed = !strcmp(prog, "connect-distributed") || !strcmp(prog, "connect-distributed.sh");
+  bool alias = distributed || !strcmp(prog, "connect-standalone") || !strcmp(prog, "connect-standalone.sh");
+  if (!alias) {
     if (argc < 2) {
       usage(stderr);
       return 2;
@@ -200,8 +262,9 @@ int main(int argc, char **argv) {
              KC_CONNECT_COMPAT_VERSION, rd_kafka_version_str(), uv_version_string());
       return 0;
     }
-    if (strcmp(argv[1], "standalone")) {
-      fprintf(stderr, "kconnect: unknown mode '%s' (only 'standalone' exists yet)\n\n", argv[1]);
+    distributed = !strcmp(argv[1], "distributed");
+    if (strcmp(argv[1], "standalone") && !distributed) {
+      fprintf(stderr, "kconnect: unknown mode '%s' (standalone or distributed)\n\n", argv[1]);
       usage(stderr);
       return 2;
     }
@@ -214,5 +277,5 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  return run_standalone(argc - first, argv + first);
+  return run(distributed, argc - first, argv + first);
 }

@@ -120,21 +120,27 @@ def write_props(path, props):
 
 
 class Worker:
-    """A kconnect standalone worker process started by a test."""
+    """A kconnect worker process started by a test: standalone, or distributed (mode="distributed",
+    then worker_props must carry group.id and the three storage topics, see distributed_props)."""
 
-    def __init__(self, workdir, worker_props=None, connectors=(), extra_args=()):
+    def __init__(self, workdir, worker_props=None, connectors=(), extra_args=(), mode="standalone", port=None):
         self.workdir = workdir
-        self.port = free_port()
+        self.mode = mode
+        self.port = port or free_port()
         props = {
             "bootstrap.servers": BOOTSTRAP,
             "key.converter": "org.apache.kafka.connect.storage.StringConverter",
             "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-            "offset.storage.file.filename": os.path.join(workdir, "connect.offsets"),
             "offset.flush.interval.ms": "1000",
             "listeners": "http://127.0.0.1:%d" % self.port,
         }
+        if mode == "standalone":
+            props["offset.storage.file.filename"] = os.path.join(workdir, "connect.offsets")
+        else:
+            props["rest.advertised.host.name"] = "127.0.0.1"
         props.update(worker_props or {})
-        self.worker_file = write_props(os.path.join(workdir, "worker.properties"), props)
+        self.worker_id = "127.0.0.1:%d" % self.port
+        self.worker_file = write_props(os.path.join(workdir, "worker-%d.properties" % self.port), props)
         self.connector_files = []
         for i, c in enumerate(connectors):
             self.connector_files.append(write_props(os.path.join(workdir, "connector-%d.properties" % i), c))
@@ -144,7 +150,7 @@ class Worker:
 
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([BIN, "standalone", self.worker_file] + self.connector_files + self.extra_args,
+        self.proc = subprocess.Popen([BIN, self.mode, self.worker_file] + self.connector_files + self.extra_args,
                                      stdout=self.log, stderr=subprocess.STDOUT, cwd=self.workdir)
         if wait:
             wait_until(lambda: self.alive_or_raise() and self.get("/")[0] == 200, 60, what="REST on :%d" % self.port)
@@ -212,6 +218,27 @@ class Worker:
                 raise AssertionError("kconnect did not stop within %ss after %s" % (timeout, sig))
         self.log.close()
         return self.proc.returncode
+
+
+def distributed_props(group, **extra):
+    """Worker settings for a distributed test cluster: its own group and internal topics (replication
+    factor 1 on the one-node broker), short group timeouts so rebalances take seconds."""
+    p = {
+        "group.id": group,
+        "config.storage.topic": group + "-configs",
+        "offset.storage.topic": group + "-offsets",
+        "status.storage.topic": group + "-status",
+        "config.storage.replication.factor": "1",
+        "offset.storage.replication.factor": "1",
+        "status.storage.replication.factor": "1",
+        "offset.storage.partitions": "5",
+        "status.storage.partitions": "3",
+        "session.timeout.ms": "6000",
+        "heartbeat.interval.ms": "1000",
+        "scheduled.rebalance.max.delay.ms": "4000",
+    }
+    p.update({k.replace("_", "."): v for k, v in extra.items()})
+    return p
 
 
 def kcat(*args, input_bytes=None, timeout=120):

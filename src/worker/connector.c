@@ -111,17 +111,29 @@ static int start_some_tasks(kc_connector_t *c) {
   return 0;
 }
 
+/* Worker.connectorTaskConfigs names the task class in every task config; Java workers need it. */
+static int add_task_class(const kc_connector_t *c, kc_task_configs_t *out) {
+  char cls[512];
+  snprintf(cls, sizeof cls, "%s", c->plugin->class_name);
+  size_t len = strlen(cls);
+  if (len > 9 && !strcmp(cls + len - 9, "Connector")) cls[len - 9] = '\0';
+  if (strlen(cls) + 5 > sizeof cls) return KC_EINVAL;
+  strcat(cls, "Task");
+  for (int i = 0; i < out->n; i++)
+    if (!kc_config_get(out->cfgs[i], "task.class") && kc_config_set(out->cfgs[i], "task.class", cls)) return KC_ENOMEM;
+  return 0;
+}
+
 int kc_connector_generate_task_configs(kc_connector_t *c, kc_task_configs_t *out, char *errstr,
                                        size_t n) {
+  /* As Java: the Connector sees its config as submitted; tasks apply defaults when they start. */
   kc_config_t *cfg = kc_config_copy(c->config);
   if (!cfg) return KC_ENOMEM;
-  const kc_config_def_t *tables[4];
-  kc_plugins_tables(c->plugin, tables);
-  for (int i = 0; tables[i]; i++) kc_configdef_apply_defaults(tables[i], cfg);
   int64_t max_tasks = 1;
   kc_config_get_int(cfg, "tasks.max", &max_tasks);
   memset(out, 0, sizeof *out);
   int rc = c->plugin->task_configs(cfg, (int)max_tasks, out);
+  if (!rc) rc = add_task_class(c, out);
   kc_config_destroy(cfg);
   if (rc) {
     for (int i = 0; i < out->n; i++) kc_config_destroy(out->cfgs[i]);

@@ -288,10 +288,13 @@ static void on_kq_closed(kc_kqueue_t *kq) { shutdown_step(kq->data); }
 static void destroy_work(uv_work_t *w) { rd_kafka_destroy(((shutdown_t *)w->data)->wk->admin_rk); }
 static void destroy_after(uv_work_t *w, int status) { shutdown_step(w->data); }
 
+static void on_store_stopped(void *arg) { shutdown_step(arg); }
+
+/* The Kafka offset store's log (distributed) closes its clients after the last flush. */
 static void on_last_flush(void *arg, int status) {
   shutdown_t *s = arg;
   if (status) kc_log_error("kc.worker", "final offset flush failed: %s", kc_strerror(status));
-  shutdown_step(s);
+  kc_offset_store_stop(s->wk->offsets, on_store_stopped, s);
 }
 
 void kc_worker_shutdown(kc_worker_t *wk, void (*cb)(void *), void *arg) {
@@ -320,7 +323,7 @@ void kc_worker_shutdown(kc_worker_t *wk, void (*cb)(void *), void *arg) {
   s->work.data = s;
   uv_queue_work(wk->loop, &s->work, destroy_work, destroy_after);
   /* Tasks flushed their own offsets at stop; one last flush covers anything staged since. */
-  if (kc_offset_store_flush(wk->offsets, on_last_flush, s) != 0) shutdown_step(s);
+  if (kc_offset_store_flush(wk->offsets, on_last_flush, s) != 0) on_last_flush(s, 0);
 }
 
 void kc_worker_destroy(kc_worker_t *wk) {
