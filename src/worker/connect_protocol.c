@@ -578,6 +578,26 @@ int kc_cp_assignment_apply(const kc_cp_assignment_t *current, const kc_cp_assign
       rc = push_items(out, &cap, current->assigned, current->nassigned, pass, received->revoked,
                       received->nrevoked);
   }
+  /* Java's snapshot is the received object itself, so its revoked lists and delay stay and go
+   * into the next JoinGroup metadata (the leader ignores them there, but the bytes match). */
+  out->delay_ms = received->delay_ms;
+  if (!rc && received->nrevoked) {
+    out->revoked = calloc((size_t)received->nrevoked, sizeof(kc_cp_entry_t));
+    if (!out->revoked) rc = KC_ENOMEM;
+    for (int i = 0; !rc && i < received->nrevoked; i++) {
+      const kc_cp_entry_t *e = &received->revoked[i];
+      kc_cp_entry_t *d = &out->revoked[i];
+      d->connector = strdup(e->connector);
+      d->tasks = malloc(sizeof(int32_t) * ((size_t)e->ntasks + 1));
+      out->nrevoked = i + 1;
+      if (!d->connector || !d->tasks) {
+        rc = KC_ENOMEM;
+        break;
+      }
+      memcpy(d->tasks, e->tasks, sizeof(int32_t) * (size_t)e->ntasks);
+      d->ntasks = e->ntasks;
+    }
+  }
   if (rc) kc_cp_assignment_clear(out);
   return rc;
 }

@@ -111,9 +111,10 @@ void kc_cp_assignment_clear(kc_cp_assignment_t *a);
  * its previous one (@p current, NULL if none) and the one just received (@p received).
  * Cooperative (@p eager false): connectors = received's assigned ++ (current's - revoked),
  * tasks likewise, kept as two lists in that order (one entry per item, so a later encode groups
- * them as Java does); eager: a copy of @p received. @p out gets received's header fields, no
- * revoked items, delay 0 (the delay is consumed by the herder). @p out is overwritten (caller
- * owns it). @returns 0 or KC_ENOMEM.
+ * them as Java does); eager: a copy of @p received. @p out keeps received's header fields,
+ * revoked lists and delay, as Java's snapshot does (they travel in the next metadata's
+ * allocation; the leader reads only the assigned items). @p out is overwritten (caller owns it).
+ * @returns 0 or KC_ENOMEM.
  */
 int kc_cp_assignment_apply(const kc_cp_assignment_t *current, const kc_cp_assignment_t *received,
                            int eager, kc_cp_assignment_t *out);

@@ -5,7 +5,9 @@ workers, thousands of tasks), runs each through
 test/java/AssignorHarness.java (the real EagerAssignor, IncrementalCooperativeAssignor and
 protocol serializers) and through the C test program `test_assignor --scenario`, and asserts the
 same answer for every member in every round: error, config offset, delay, the assigned and the
-revoked connectors and tasks (as sets), and the assignment bytes themselves.
+revoked connectors and tasks (as sets), and the assignment bytes themselves; and the same
+JoinGroup metadata bytes from every member (the C members build theirs with kc_cp_metadata_encode
+from kc_cp_assignment_apply's state, the Java ones with IncrementalCooperativeConnectProtocol).
 
 Both sides simulate the members the same way: a member's metadata is built from the assignment
 it applied in the previous round (WorkerCoordinator.onJoinComplete: (previous - revoked) +
@@ -184,11 +186,16 @@ class Gen:
 
 
 def parse(text):
-    """{scenario: [(round, member, err, off, delay, assigned set, revoked set, hex)]}"""
-    out, cur = {}, None
+    """{scenario: [(round, member, err, off, delay, assigned set, revoked set, hex)]} and
+    {scenario: [(round, member, JoinGroup metadata hex)]}"""
+    out, cur, meta, mcur = {}, None, {}, None
     for line in text.splitlines():
         if line.startswith("S "):
             cur = out.setdefault(line[2:], [])
+            mcur = meta.setdefault(line[2:], [])
+            continue
+        if line.startswith("M "):
+            mcur.append(tuple(line.split(" ")[1:4]))
             continue
         if not line.startswith("R "):
             continue
@@ -197,7 +204,7 @@ def parse(text):
         items = lambda s: frozenset(s.split(",")) if s else frozenset()  # noqa: E731
         cur.append((int(f[1]), f[2], int(kv["err"]), int(kv["off"]), int(kv["delay"]), items(kv["A"]),
                     items(kv["V"]), kv["HEX"]))
-    return out
+    return out, meta
 
 
 def test_assignors_match_java():
@@ -215,14 +222,19 @@ def test_assignors_match_java():
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
         if java.returncode != 0:
             raise AssertionError("Java harness failed: %s" % java.stderr.decode("utf-8", "replace")[-2000:])
-        jres = parse(java.stdout.decode("utf-8"))
-        rounds = members = same_bytes = delayed = revoking = mismatched = 0
+        jres, jmeta = parse(java.stdout.decode("utf-8"))
+        rounds = members = same_bytes = delayed = revoking = mismatched = metadata = 0
         protocols = {}
         for p in files:
             c = subprocess.run([exe, "--scenario", p], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
             if c.returncode != 0:
                 raise AssertionError("%s: C side failed: %s" % (p, c.stderr.decode("utf-8", "replace")[-2000:]))
-            cres = parse("S %s\n" % p + c.stdout.decode("utf-8"))[p]
+            cres, cmeta = parse("S %s\n" % p + c.stdout.decode("utf-8"))
+            cres, cmeta = cres[p], cmeta[p]
+            if cmeta != jmeta.get(p):
+                bad = next((a, b) for a, b in zip(jmeta.get(p, []) + [None] * len(cmeta), cmeta) if a != b)
+                raise AssertionError("%s: JoinGroup metadata differs:\n Java %s\n C    %s" % (p, bad[0], bad[1]))
+            metadata += len(cmeta)
             j = jres.get(p)
             if j is None or len(j) != len(cres):
                 raise AssertionError("%s: Java %s lines, C %d" % (p, None if j is None else len(j), len(cres)))
@@ -242,9 +254,9 @@ def test_assignors_match_java():
             proto = open(p, encoding="utf-8").readline().split()[1]
             protocols[proto] = protocols.get(proto, 0) + 1
         print("compared %d scenarios (%s), %d rounds (%d with a scheduled delay, %d revoking, %d CONFIG_MISMATCH), "
-              "%d member assignments with Java: all equal, %d byte-identical"
+              "%d member assignments with Java: all equal, %d byte-identical; %d member metadata byte-identical"
               % (len(files), ", ".join("%s %d" % kv for kv in sorted(protocols.items())), rounds, delayed, revoking,
-                 mismatched, members, same_bytes), flush=True)
+                 mismatched, members, same_bytes, metadata), flush=True)
         assert delayed and revoking and mismatched, "the scenarios no longer cover delays, revocations and mismatches"
     finally:
         shutil.rmtree(work, ignore_errors=True)

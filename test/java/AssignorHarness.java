@@ -210,6 +210,7 @@ public class AssignorHarness {
                     : IncrementalCooperativeConnectProtocol.serializeMetadata(
                             new ExtendedWorkerState(w.url, w.offset, w.snapshot), sessioned);
             members.add(new JoinGroupResponseMember().setMemberId(id).setMetadata(Arrays.copyOf(md.array(), md.limit())));
+            out.println("M " + round + " " + id + " " + hex(md));
         }
         Worker l = workers.get(leader);
         l.coordinator.snapshot = snapshot(leaderOffset, conns);

@@ -142,6 +142,11 @@ static int round_run(group_t *g, FILE *print) {
     kc_buf_init(&out[k], 0);
     kc_cp_metadata_encode((int16_t)version, w->url, w->offset, w->has_snapshot ? &w->snapshot : NULL,
                           &md[k]);
+    if (print) {
+      fprintf(print, "M %d %s ", g->round, w->id);
+      for (size_t i = 0; i < md[k].len; i++) fprintf(print, "%02x", (unsigned char)md[k].data[i]);
+      fputc('\n', print);
+    }
     members[k].member_id = w->id;
     members[k].metadata = md[k].data;
     members[k].len = md[k].len;

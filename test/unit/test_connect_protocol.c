@@ -302,7 +302,9 @@ static void test_round_trip_and_apply(void) {
   CHECK(kc_cp_assignment_apply(&cur, &d, 0, &next) == 0);
   items_str(next.assigned, next.nassigned, s, sizeof s);
   CHECK_STR(s, "sink-b/-1,zeta/-1,src-a/-1,\xf0\x9f\x98\x80/-1,caf\xc3\xa9/-1,x/-1,sink-b/0,sink-b/2,src-a/1,caf\xc3\xa9/0,x/0");
-  CHECK(next.nrevoked == 0 && next.config_offset == 9);
+  CHECK(next.config_offset == 9 && next.delay_ms == 1234);
+  items_str(next.revoked, next.nrevoked, s, sizeof s);
+  CHECK_STR(s, "old/-1,zeta/-1,old/3");
   kc_cp_assignment_clear(&next);
   CHECK(kc_cp_assignment_apply(&cur, &d, 1, &next) == 0); /* eager: the received one only */
   items_str(next.assigned, next.nassigned, s, sizeof s);
