@@ -209,7 +209,10 @@ static bool retriable(rd_kafka_resp_err_t e) {
 }
 
 /* Threadpool: rd_kafka_query_watermark_offsets blocks (K12). Retried as Java's work thread
- * retries timeouts and retriable errors, within one deadline. */
+ * retries timeouts and retriable errors, within one deadline. Asked through the producer's
+ * connections: the consumer's connection to the leader usually carries a fetch the broker holds
+ * for up to fetch.wait.max.ms, and the broker answers one request per connection in order
+ * (KafkaBasedLog.readEndOffsets uses the admin client for the same reason). */
 static void ends_work(uv_work_t *w) {
   ends_job_t *j = w->data;
   uint64_t deadline = uv_hrtime() + (uint64_t)END_OFFSETS_TIMEOUT_MS * 1000000ull;
@@ -220,7 +223,7 @@ static void ends_work(uv_work_t *w) {
       uint64_t now = uv_hrtime();
       int left = now >= deadline ? 0 : (int)((deadline - now) / 1000000ull);
       j->err = left <= 0 ? RD_KAFKA_RESP_ERR__TIMED_OUT
-                         : rd_kafka_query_watermark_offsets(j->l->consumer, j->l->topic, p, &lo, &hi,
+                         : rd_kafka_query_watermark_offsets(j->l->producer, j->l->topic, p, &lo, &hi,
                                                             left < 10000 ? left : 10000);
       if (!j->err) {
         j->ends[p] = hi;

@@ -70,7 +70,9 @@ int kc_cfgstore_task_count_record(const kc_cfgstore_t *s, const char *name);
 /*
  * Writes, in the record order of 5.1. Each @p cb runs once, after the records are
  * acknowledged AND read back (the snapshot then shows them), as Java's readToEnd; status
- * KC_EIO/KC_ETIMEDOUT/KC_ESTATE with a message on failure. Each @returns 0, KC_ESTATE before
+ * KC_EIO/KC_EBUSY (broker errors), KC_ETIMEDOUT (no answer within 30 s, Java's
+ * READ_WRITE_TOTAL_TIMEOUT_MS; the records may still be written), KC_ESTATE (stopped), with
+ * "Error writing <what> to Kafka: <why>". Each @returns 0, KC_ESTATE before
  * start or after stop, KC_EINVAL for bad arguments, KC_ENOMEM (cb not called then).
  */
 /** [target-state-<name> when @p initial_target >= 0] then connector-<name> {"properties":{..}} in

@@ -58,7 +58,11 @@ typedef struct {
   bool rte;  /* a read-to-end step instead of a record */
 } step_t;
 
+#define READ_WRITE_TOTAL_TIMEOUT_MS 30000 /* KafkaConfigBackingStore.READ_WRITE_TOTAL_TIMEOUT_MS */
+
 typedef struct cfg_op_s {
+  uv_timer_t timer; /* the whole write's bound, as Java's Timer */
+  bool timer_open;
   kc_cfgstore_t *s;
   step_t *steps;
   int nsteps, cur;
@@ -81,12 +85,19 @@ static void op_free(cfg_op_t *op) {
 }
 
 static void op_release(cfg_op_t *op) {
-  if (op->done && op->refs == 0) op_free(op);
+  if (op->done && op->refs == 0 && !op->timer_open) op_free(op);
+}
+
+static void op_timer_closed(uv_handle_t *h) {
+  cfg_op_t *op = h->data;
+  op->timer_open = false;
+  op_release(op);
 }
 
 static void op_finish(cfg_op_t *op, int status, const char *why) {
   if (op->done) return;
   op->done = true;
+  if (op->timer_open) uv_close((uv_handle_t *)&op->timer, op_timer_closed);
   char msg[900];
   if (status) {
     snprintf(msg, sizeof msg, "Error writing %s to Kafka: %s", op->what, why ? why : kc_strerror(status));
@@ -99,6 +110,13 @@ static void op_finish(cfg_op_t *op, int status, const char *why) {
 }
 
 static void op_run(cfg_op_t *op);
+
+static void op_timeout(uv_timer_t *t) {
+  cfg_op_t *op = t->data;
+  char why[200];
+  snprintf(why, sizeof why, "no answer within %d ms", READ_WRITE_TOTAL_TIMEOUT_MS);
+  op_finish(op, KC_ETIMEDOUT, why); /* the steps still running only release the op */
+}
 
 static void op_sent(void *arg, int status, const char *errmsg) {
   cfg_op_t *op = arg;
@@ -183,10 +201,14 @@ static void add_rte(cfg_op_t *op) { op->steps[op->nsteps++].rte = true; }
 
 static int op_start(kc_cfgstore_t *s, cfg_op_t *op, int rc) {
   if (!rc && (!s->started || s->stopping)) rc = KC_ESTATE;
+  if (!rc && uv_timer_init(s->loop, &op->timer) != 0) rc = KC_EIO;
   if (rc) {
     op_free(op);
     return rc;
   }
+  op->timer.data = op;
+  op->timer_open = true;
+  uv_timer_start(&op->timer, op_timeout, READ_WRITE_TOTAL_TIMEOUT_MS, 0);
   op_run(op);
   return 0;
 }

@@ -59,7 +59,10 @@ static inline rd_kafka_t *kct_client(rd_kafka_type_t type, const char *extra_k, 
   rd_kafka_conf_t *c = rd_kafka_conf_new();
   rd_kafka_conf_set(c, "bootstrap.servers", KCT_BOOTSTRAP, es, sizeof es);
   rd_kafka_conf_set(c, "log_level", "3", es, sizeof es);
-  if (type == RD_KAFKA_CONSUMER) rd_kafka_conf_set(c, "enable.partition.eof", "true", es, sizeof es);
+  if (type == RD_KAFKA_CONSUMER) {
+    rd_kafka_conf_set(c, "enable.partition.eof", "true", es, sizeof es);
+    rd_kafka_conf_set(c, "fetch.wait.max.ms", "10", es, sizeof es); /* EOF of an empty partition at once */
+  }
   if (extra_k) rd_kafka_conf_set(c, extra_k, extra_v, es, sizeof es);
   rd_kafka_t *rk = rd_kafka_new(type, c, es, sizeof es);
   if (!rk) fprintf(stderr, "client: %s\n", es);
@@ -156,31 +159,45 @@ static inline char *kct_dup(const void *p, size_t n) {
   return s;
 }
 
+static int kct_rec_cmp(const void *a, const void *b) {
+  const kct_record_t *x = a, *y = b;
+  if (x->partition != y->partition) return x->partition < y->partition ? -1 : 1;
+  return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
 /* Reads every partition of @p topic from the beginning to its end, in partition then offset order. */
 static inline kct_records_t kct_read_all(const char *topic, int partitions) {
   kct_records_t out = {NULL, 0};
   rd_kafka_t *rk = kct_client(RD_KAFKA_CONSUMER, NULL, NULL);
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-  for (int p = 0; p < partitions; p++) {
-    rd_kafka_consume_start(rkt, p, RD_KAFKA_OFFSET_BEGINNING);
-    for (;;) {
-      rd_kafka_message_t *m = rd_kafka_consume(rkt, p, 10000);
-      if (!m) break;
-      if (m->err) {
-        rd_kafka_message_destroy(m);
-        break; /* EOF (or an error): this partition is done */
+  rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+  for (int p = 0; p < partitions; p++) rd_kafka_consume_start_queue(rkt, p, RD_KAFKA_OFFSET_BEGINNING, q);
+  char *eof = calloc((size_t)partitions, 1);
+  int left = partitions;
+  while (left > 0) {
+    rd_kafka_message_t *m = rd_kafka_consume_queue(q, 10000);
+    if (!m) break; /* no end within 10 s: the caller's checks fail */
+    if (m->err) {
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && m->partition >= 0 && m->partition < partitions &&
+          !eof[m->partition]) {
+        eof[m->partition] = 1;
+        left--;
       }
-      out.r = realloc(out.r, (out.n + 1) * sizeof *out.r);
-      kct_record_t *r = &out.r[out.n++];
-      r->partition = p;
-      r->offset = m->offset;
-      r->key = kct_dup(m->key, m->key_len);
-      r->val = kct_dup(m->payload, m->len);
-      r->vlen = m->len;
       rd_kafka_message_destroy(m);
+      continue;
     }
-    rd_kafka_consume_stop(rkt, p);
+    out.r = realloc(out.r, (out.n + 1) * sizeof *out.r);
+    kct_record_t *r = &out.r[out.n++];
+    r->partition = m->partition;
+    r->offset = m->offset;
+    r->key = kct_dup(m->key, m->key_len);
+    r->val = kct_dup(m->payload, m->len);
+    r->vlen = m->len;
+    rd_kafka_message_destroy(m);
   }
+  free(eof);
+  if (out.n > 1) qsort(out.r, out.n, sizeof *out.r, kct_rec_cmp);
+  rd_kafka_queue_destroy(q);
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
   return out;
