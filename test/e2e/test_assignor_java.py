@@ -233,9 +233,12 @@ def test_assignors_match_java():
                 raise AssertionError("%s: C side failed: %s" % (p, c.stderr.decode("utf-8", "replace")[-2000:]))
             cres, cmeta = parse("S %s\n" % p + c.stdout.decode("utf-8"))
             cres, cmeta = cres[p], cmeta[p]
-            if cmeta != jmeta.get(p):
-                bad = next((a, b) for a, b in zip(jmeta.get(p, []) + [None] * len(cmeta), cmeta) if a != b)
-                raise AssertionError("%s: JoinGroup metadata differs:\n Java %s\n C    %s" % (p, bad[0], bad[1]))
+            jm = jmeta.get(p, [])
+            if cmeta != jm:
+                n = max(len(jm), len(cmeta))
+                bad = next((a, b) for a, b in zip(jm + [None] * n, cmeta + [None] * n) if a != b)
+                raise AssertionError("%s: JoinGroup metadata differs (%d lines Java, %d C):\n Java %s\n C    %s"
+                                     % (p, len(jm), len(cmeta), bad[0], bad[1]))
             metadata += len(cmeta)
             j = jres.get(p)
             if j is None or len(j) != len(cres):
