@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "kconnect/connector.h"
+#include "kc_test.h"
 
 #define KCT_BOOTSTRAP "127.0.0.1:9092"
 
@@ -244,6 +245,97 @@ static inline int32_t kct_murmur2(const void *key, size_t len) {
 /* BuiltInPartitioner.partitionForKey: toPositive(murmur2(key)) % partitions. */
 static inline int32_t kct_java_partition(const void *key, size_t len, int32_t partitions) {
   return (int32_t)(((uint32_t)kct_murmur2(key, len) & 0x7fffffffu) % (uint32_t)partitions);
+}
+
+/* ---- Java Connect's own stores (test/unit/java/StoresInterop.java) ---- */
+
+static char kct_java_dir[64];
+
+static void kct_java_cleanup(void) {
+  if (!kct_java_dir[0]) return;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", kct_java_dir);
+  (void)kc_test_sh(cmd, NULL, NULL);
+}
+
+/* The classpath for StoresInterop (compiled once per process), or NULL after printing why the
+ * interop test is skipped: no java/javac, no KC_SOURCE_DIR, or connect-runtime 3.9.1 not
+ * fetchable (tools/bench/benchlib.py caches it from Maven Central). A harness that does not
+ * compile fails the calling test. */
+static inline const char *kct_java_classpath(void) {
+  static char cp[8192];
+  static int state; /* 0 not tried, 1 ready, -1 skip */
+  if (state) return state > 0 ? cp : NULL;
+  state = -1;
+  const char *src = getenv("KC_SOURCE_DIR");
+  if (!src || kc_test_sh("command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1", NULL, NULL) != 0) {
+    printf("SKIP java interop: %s\n", src ? "javac/java not on PATH" : "KC_SOURCE_DIR not set");
+    return NULL;
+  }
+  kc_buf_t cmd;
+  kc_buf_init(&cmd, 0);
+  char *out = NULL;
+  kc_buf_printf(&cmd,
+                "python3 -c 'import sys; sys.path.insert(0, \"%s/tools/bench\"); import benchlib; "
+                "print(benchlib.java_connect_home()[0])' 2>/dev/null",
+                src);
+  if (kc_test_sh(cmd.data, &out, NULL) != 0 || !out || !*out) {
+    printf("SKIP java interop: connect-runtime jars not available (tools/bench/benchlib.py)\n");
+    free(out);
+    kc_buf_free(&cmd);
+    return NULL;
+  }
+  out[strcspn(out, "\n")] = '\0';
+  snprintf(kct_java_dir, sizeof kct_java_dir, "/tmp/kc-stores-java-XXXXXX");
+  if (!mkdtemp(kct_java_dir) || strlen(out) + sizeof kct_java_dir + 8 > sizeof cp) {
+    kct_java_dir[0] = '\0';
+    free(out);
+    kc_buf_free(&cmd);
+    return NULL;
+  }
+  atexit(kct_java_cleanup);
+  snprintf(cp, sizeof cp, "%s:%s/*", kct_java_dir, out);
+  free(out);
+  kc_buf_reset(&cmd);
+  kc_buf_printf(&cmd, "javac -nowarn -encoding UTF-8 -cp '%s' -d '%s' '%s/test/unit/java/StoresInterop.java' 2>&1",
+                cp, kct_java_dir, src);
+  char *log = NULL;
+  int rc = kc_test_sh(cmd.data, &log, NULL);
+  kc_buf_free(&cmd);
+  if (!CHECKF(rc == 0, "javac StoresInterop: %s", log ? log : "")) {
+    free(log);
+    return NULL;
+  }
+  free(log);
+  state = 1;
+  return cp;
+}
+
+/* Runs "StoresInterop <bootstrap> @p args"; its stdout in *out (malloc'ed). @returns the exit status. */
+static inline int kct_java(const char *cp, const char *args, char **out) {
+  kc_buf_t cmd;
+  kc_buf_init(&cmd, 0);
+  kc_buf_printf(&cmd, "java -cp '%s' StoresInterop %s %s 2>/dev/null", cp, KCT_BOOTSTRAP, args);
+  int rc = kc_test_sh(cmd.data, out, NULL);
+  kc_buf_free(&cmd);
+  if (out && !*out) *out = strdup("");
+  return rc;
+}
+
+/* Both topics hold the same records: same partitions, same order, byte-identical keys and values. */
+static inline void kct_check_same_records(const char *want_topic, const char *got_topic, int partitions) {
+  kct_records_t a = kct_read_all(want_topic, partitions), b = kct_read_all(got_topic, partitions);
+  CHECKF(a.n == b.n && a.n > 0, "%zu records written by Java, %zu by kconnect", a.n, b.n);
+  for (size_t i = 0; i < a.n && i < b.n; i++) {
+    const kct_record_t *x = &a.r[i], *y = &b.r[i];
+    bool same = x->partition == y->partition && !!x->key == !!y->key && (!x->key || !strcmp(x->key, y->key)) &&
+                !!x->val == !!y->val && (!x->val || (x->vlen == y->vlen && !memcmp(x->val, y->val, x->vlen)));
+    CHECKF(same, "record %zu: Java [%d] %s = %s; kconnect [%d] %s = %s", i, (int)x->partition,
+           x->key ? x->key : "null", x->val ? x->val : "null", (int)y->partition, y->key ? y->key : "null",
+           y->val ? y->val : "null");
+  }
+  kct_records_free(&a);
+  kct_records_free(&b);
 }
 
 #endif

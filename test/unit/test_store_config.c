@@ -257,12 +257,77 @@ static void test_inconsistent_and_malformed(void) {
   close_store(a);
 }
 
+/* The writes of the quick-start test, in the order test/unit/java/StoresInterop.java makes them. */
+static void write_sequence(kc_cfgstore_t *a) {
+  kc_config_t *qs = quickstart(), *esc = kc_config_new();
+  kc_config_set(esc, "name", "esc");
+  kc_config_set(esc, "x", "\xc3\xa9/\"\\\n\x01");
+  waiter_t w[6];
+  memset(w, 0, sizeof w);
+  const kc_config_t *tasks[1] = {qs};
+  static const uint8_t keybytes[] = {0x00, 0x01, 0xfe, 0xff, 0x10, 0x20, 0x30};
+  kc_session_key_t sk = {keybytes, sizeof keybytes, "HmacSHA256", 1700000000000LL};
+  wait_op(kc_cfgstore_put_connector(a, "local-file-source", qs, -1, on_done, &w[0]), &w[0]);
+  wait_op(kc_cfgstore_put_task_configs(a, "local-file-source", tasks, 1, on_done, &w[1]), &w[1]);
+  wait_op(kc_cfgstore_put_target_state(a, "local-file-source", KC_TARGET_STOPPED, on_done, &w[2]), &w[2]);
+  wait_op(kc_cfgstore_put_restart(a, "local-file-source", true, false, on_done, &w[3]), &w[3]);
+  wait_op(kc_cfgstore_put_session_key(a, &sk, on_done, &w[4]), &w[4]);
+  wait_op(kc_cfgstore_put_connector(a, "esc", esc, KC_TARGET_PAUSED, on_done, &w[5]), &w[5]);
+  kc_config_destroy(qs);
+  kc_config_destroy(esc);
+}
+
+/* Java Connect's KafkaConfigBackingStore (connect-runtime 3.9.1) and this one: the same records
+ * byte for byte, and each reads what the other wrote. */
+static void test_java_interop(void) {
+  const char *cp = kct_java_classpath();
+  if (!cp) return;
+  char jt[128], ct[128], args[512], *oj = NULL, *oc = NULL;
+  kct_name(jt, sizeof jt, "configs-java");
+  kct_name(ct, sizeof ct, "configs-c");
+  snprintf(args, sizeof args, "write-config %s", jt);
+  if (!CHECK(kct_java(cp, args, NULL) == 0)) return;
+  events_t ev = {0};
+  snprintf(topic, sizeof topic, "%s", ct);
+  kc_cfgstore_t *a = open_store(&ev);
+  if (!a) return;
+  write_sequence(a);
+  close_store(a);
+  kct_check_same_records(jt, ct, 1);
+
+  snprintf(args, sizeof args, "read-config %s", jt);
+  CHECK(kct_java(cp, args, &oj) == 0);
+  snprintf(args, sizeof args, "read-config %s", ct);
+  CHECK(kct_java(cp, args, &oc) == 0);
+  CHECKF(oj && strstr(oj, "connector local-file-source target STOPPED tasks 1 inconsistent false\n"), "%s", oj);
+  CHECKF(oj && strstr(oj, "  config x=\xc3\xa9/\"\\\\\\u000a\\u0001\n"), "%s", oj);
+  CHECK(oj && strstr(oj, "session-key AAH+/xAgMA== HmacSHA256 1700000000000\n"));
+  CHECK_STR(oc, oj ? oj : "");
+  free(oj);
+  free(oc);
+
+  snprintf(topic, sizeof topic, "%s", jt);
+  kc_cfgstore_t *b = open_store(&ev);
+  if (!b) return;
+  kc_config_t *qs = quickstart();
+  CHECK(kc_cfgstore_count(b) == 2 && kc_cfgstore_offset(b) == 8);
+  const kc_cfg_connector_t *l = kc_cfgstore_connector(b, "local-file-source"), *e = kc_cfgstore_connector(b, "esc");
+  CHECK(l && same_config(l->config, qs) && l->target == KC_TARGET_STOPPED && l->ntasks == 1 &&
+        same_config(l->tasks[0], qs));
+  CHECK(e && e->target == KC_TARGET_PAUSED && strcmp(kc_config_get(e->config, "x"), "\xc3\xa9/\"\\\n\x01") == 0);
+  const kc_session_key_t *k = kc_cfgstore_session_key(b);
+  CHECK(k && k->len == 7 && k->key[2] == 0xfe && k->creation_ms == 1700000000000LL);
+  kc_config_destroy(qs);
+  close_store(b);
+}
+
 int main(void) {
   uv_loop_init(&loop);
   kct_name(topic, sizeof topic, "configs");
   kc_test_run("quick-start records byte-exact, second instance, delete", test_quickstart_round_trip);
   kct_name(topic, sizeof topic, "configs-bad");
   kc_test_run("inconsistent commit; malformed records skipped", test_inconsistent_and_malformed);
+  kc_test_run("Java Connect's KafkaConfigBackingStore: same bytes, reads each other", test_java_interop);
   kct_drain(&loop);
   CHECK(uv_loop_close(&loop) == 0);
   return kc_test_done();
