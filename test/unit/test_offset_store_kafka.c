@@ -142,12 +142,84 @@ static void test_flush_and_read_back(void) {
   kc_offset_store_close(a); /* closes the log off the loop */
 }
 
+static int by_partition_key(const void *a, const void *b) {
+  const kct_record_t *x = a, *y = b;
+  if (x->partition != y->partition) return x->partition < y->partition ? -1 : 1;
+  return strcmp(x->key ? x->key : "", y->key ? y->key : "");
+}
+
+/* Java Connect's KafkaOffsetBackingStore (connect-runtime 3.9.1) and this one: the same keys on
+ * the same partitions with the same values (tombstone included), and each reads the other's. */
+static void test_java_interop(void) {
+  const char *cp = kct_java_classpath();
+  if (!cp) return;
+  static const char *K4 = "[\"gone\",{\"f\":\"x\"}]";
+  char jt[128], ct[128], *oj = NULL, *oc = NULL;
+  kct_name(jt, sizeof jt, "offsets-java");
+  kct_name(ct, sizeof ct, "offsets-c");
+  kc_buf_t args;
+  kc_buf_init(&args, 0);
+  kc_buf_printf(&args, "write-offsets %s 5 '%s' '{\"position\":1234}' '%s' '{\"id\":7}' '%s' '{\"id\":1}' '%s' null",
+                jt, K1, K2, K3, K4);
+  int rc = kct_java(cp, args.data, NULL);
+  kc_buf_free(&args);
+  if (!CHECK(rc == 0)) return;
+  snprintf(topic, sizeof topic, "%s", ct);
+  kc_offset_store_t *a = open_store();
+  if (!a) return;
+  CHECK(kc_offset_store_set(a, K1, strlen(K1), "{\"position\":1234}", 17) == 0);
+  CHECK(kc_offset_store_set(a, K2, strlen(K2), "{\"id\":7}", 8) == 0);
+  CHECK(kc_offset_store_set(a, K3, strlen(K3), "{\"id\":1}", 8) == 0);
+  CHECK(kc_offset_store_set(a, K4, strlen(K4), NULL, 0) == 0);
+  flush(a);
+  kc_offset_store_close(a);
+
+  kct_records_t rj = kct_read_all(jt, 5), rc2 = kct_read_all(ct, 5);
+  CHECKF(rj.n == 4 && rc2.n == 4, "%zu records by Java, %zu by kconnect", rj.n, rc2.n);
+  if (rj.n == 4 && rc2.n == 4) {
+    qsort(rj.r, 4, sizeof *rj.r, by_partition_key);
+    qsort(rc2.r, 4, sizeof *rc2.r, by_partition_key);
+    for (int i = 0; i < 4; i++) {
+      CHECKF(rj.r[i].partition == rc2.r[i].partition, "%s: Java partition %d, kconnect %d", rj.r[i].key,
+             (int)rj.r[i].partition, (int)rc2.r[i].partition);
+      CHECK_STR(rc2.r[i].key, rj.r[i].key);
+      if (rj.r[i].val) CHECK_STR(rc2.r[i].val, rj.r[i].val);
+      else CHECK(rc2.r[i].val == NULL);
+    }
+  }
+  kct_records_free(&rj);
+  kct_records_free(&rc2);
+
+  char **outs[2] = {&oj, &oc};
+  const char *topics[2] = {jt, ct};
+  for (int i = 0; i < 2; i++) {
+    kc_buf_init(&args, 0);
+    kc_buf_printf(&args, "read-offsets %s 5 '%s' '%s' '%s' '%s'", topics[i], K1, K2, K3, K4);
+    CHECK(kct_java(cp, args.data, outs[i]) == 0);
+    kc_buf_free(&args);
+  }
+  CHECKF(oj && strstr(oj, "\"}] {\"position\":1234}\n") && strstr(oj, "{\"f\":\"x\"}] null\n"), "%s", oj);
+  CHECK_STR(oc, oj ? oj : "");
+  free(oj);
+  free(oc);
+
+  snprintf(topic, sizeof topic, "%s", jt);
+  kc_offset_store_t *b = open_store();
+  if (!b) return;
+  CHECK(kc_offset_store_count(b) == 3);
+  CHECK(has(b, K1, "{\"position\":1234}") && has(b, K2, "{\"id\":7}") && has(b, K3, "{\"id\":1}") &&
+        has(b, K4, NULL));
+  kc_offset_store_close(b);
+}
+
 int main(void) {
   uv_loop_init(&loop);
   kc_test_run("murmur2 matches Kafka's test vectors", test_murmur2_vectors);
   kct_name(topic, sizeof topic, "offsets");
   kc_test_run("flush sends staged entries on Java's partitions; second instance reads them",
               test_flush_and_read_back);
+  kc_test_run("Java Connect's KafkaOffsetBackingStore: same partitions and bytes, reads each other",
+              test_java_interop);
   kct_drain(&loop);
   CHECK(uv_loop_close(&loop) == 0);
   return kc_test_done();

@@ -169,10 +169,58 @@ static void test_statuses(void) {
   close_store(a);
 }
 
+/* Java Connect's KafkaStatusBackingStore (connect-runtime 3.9.1) and this one: the same records
+ * byte for byte on the same partitions, and each reads what the other wrote. */
+static void test_java_interop(void) {
+  const char *cp = kct_java_classpath();
+  if (!cp) return;
+  char jt[128], ct[128], args[512], *oj = NULL, *oc = NULL;
+  kct_name(jt, sizeof jt, "statuses-java");
+  kct_name(ct, sizeof ct, "statuses-c");
+  snprintf(args, sizeof args, "write-status %s", jt);
+  if (!CHECK(kct_java(cp, args, NULL) == 0)) return;
+  snprintf(topic, sizeof topic, "%s", ct);
+  kc_statusstore_t *a = open_store();
+  if (!a) return;
+  const char *trace = "org.apache.kafka.connect.errors.ConnectException: boom \"x\"\n\tat Foo.bar(Foo.java:1)";
+  CHECK(kc_statusstore_put_connector(a, "local-file-source", KC_STATE_RUNNING, NULL, "host:8083", 12, false) == 0);
+  CHECK(kc_statusstore_put_task(a, "local-file-source", 0, KC_STATE_FAILED, trace, "host:8083", 12, false) == 0);
+  CHECK(kc_statusstore_put_topic(a, "connect-test", "local-file-source", 0, 1700000000123LL) == 0);
+  CHECK(kc_statusstore_put_connector(a, "gone", KC_STATE_DESTROYED, NULL, "host:8083", 12, false) == 0);
+  sync_store(a);
+  close_store(a);
+  kct_check_same_records(jt, ct, 5);
+
+  snprintf(args, sizeof args, "read-status %s", jt);
+  CHECK(kct_java(cp, args, &oj) == 0);
+  snprintf(args, sizeof args, "read-status %s", ct);
+  CHECK(kct_java(cp, args, &oc) == 0);
+  CHECKF(oj && strstr(oj, "connector local-file-source RUNNING host:8083 12 trace=null\n"), "%s", oj);
+  CHECKF(oj && strstr(oj, "task local-file-source-0 FAILED host:8083 12 trace=org.apache.kafka.connect.errors."
+                          "ConnectException: boom \"x\"\\u000a\\u0009at Foo.bar(Foo.java:1)\n"), "%s", oj);
+  CHECKF(oj && strstr(oj, "topic local-file-source connect-test 0 1700000000123\n"), "%s", oj);
+  CHECK_STR(oc, oj ? oj : "");
+  free(oj);
+  free(oc);
+
+  snprintf(topic, sizeof topic, "%s", jt);
+  kc_statusstore_t *b = open_store();
+  if (!b) return;
+  const kc_status_t *c = kc_statusstore_connector(b, "local-file-source");
+  CHECK(c && c->state == KC_STATE_RUNNING && c->generation == 12 && !c->trace && strcmp(c->worker_id, "host:8083") == 0);
+  const kc_status_t *t = kc_statusstore_task(b, "local-file-source", 0);
+  CHECK(t && t->state == KC_STATE_FAILED && t->trace && strcmp(t->trace, trace) == 0);
+  int64_t ts = 0;
+  CHECK(kc_statusstore_topic(b, "local-file-source", "connect-test", &ts) && ts == 1700000000123LL);
+  CHECK(kc_statusstore_connector(b, "gone") == NULL);
+  close_store(b);
+}
+
 int main(void) {
   uv_loop_init(&loop);
   kct_name(topic, sizeof topic, "statuses");
   kc_test_run("status records byte-exact, tombstones, second instance, malformed", test_statuses);
+  kc_test_run("Java Connect's KafkaStatusBackingStore: same bytes, reads each other", test_java_interop);
   kct_drain(&loop);
   CHECK(uv_loop_close(&loop) == 0);
   return kc_test_done();
