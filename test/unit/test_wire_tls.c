@@ -3,7 +3,9 @@
  * has no TLS listener, so a Python TLS terminator in front of 127.0.0.1:9092 stands in for
  * one, with a test CA and a server certificate for "localhost" made by the openssl CLI. A
  * connection through it negotiates ApiVersions and answers FindCoordinator; a wrong host
- * name, an untrusted CA and bad trust store settings fail, naming the reason or the key.
+ * name, an untrusted CA and bad trust store settings fail, naming the reason or the key. A
+ * second terminator requires client certificates: PEM (encrypted key), PKCS12 and inline PEM
+ * key stores pass, none is refused.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,15 +22,19 @@
 
 static uv_loop_t *loop;
 static char dir[256];
-static int proxy_port;
-static long proxy_pid;
+static int proxy_port, mtls_port;
+static long proxy_pid, mtls_pid;
 
 static const char *const proxy_py =
     "import os, socket, ssl, sys, threading\n"
     "cert, key, portfile = sys.argv[1:4]\n"
+    "client_ca = sys.argv[4] if len(sys.argv) > 4 else None\n"
     "threading.Timer(120, os._exit, [0]).start()  # never outlives a crashed test for long\n"
     "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
     "ctx.load_cert_chain(cert, key)\n"
+    "if client_ca:\n"
+    "    ctx.verify_mode = ssl.CERT_REQUIRED\n"
+    "    ctx.load_verify_locations(client_ca)\n"
     "ls = socket.socket()\n"
     "ls.bind(('127.0.0.1', 0))\n"
     "ls.listen(16)\n"
@@ -55,6 +61,29 @@ static const char *const proxy_py =
     "    c, _ = ls.accept()\n"
     "    threading.Thread(target=serve, args=(c,), daemon=True).start()\n";
 
+static const char *path(const char *name);
+
+/* Starts the proxy writing its port to @p portname; @p client_ca non-empty: client
+ * certificates signed by it are required. @returns the port or 0. */
+static int start_proxy(const char *script, const char *portname, const char *client_ca, long *pid) {
+  char cmd[2048], portfile[512];
+  snprintf(portfile, sizeof portfile, "%s/%s", dir, portname);
+  snprintf(cmd, sizeof cmd, "python3 %s %s/srv.pem %s/srv.key %s %s >/dev/null 2>&1 & echo $!", script, dir,
+           dir, portfile, client_ca);
+  char *out = NULL;
+  kc_test_sh(cmd, &out, NULL);
+  *pid = out ? atol(out) : 0;
+  free(out);
+  int port = 0;
+  for (int i = 0; i < 200 && !port; i++) {
+    char *p = kc_test_read_file(portfile, NULL);
+    if (p) port = atoi(p);
+    free(p);
+    if (!port) usleep(25000); /* the test's own start-up, not a loop callback */
+  }
+  return port;
+}
+
 static bool setup(void) {
   if (kc_test_temp_dir(dir, sizeof dir, "wiretls")) return false;
   char cmd[2048];
@@ -65,27 +94,21 @@ static bool setup(void) {
            "-req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext "
            "&& openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 "
            "-subj /CN=other-ca && openssl pkcs12 -export -nokeys -in ca.pem -out ca.p12 "
-           "-passout pass:secret && printf '\\376\\355\\376\\355junk' > store.jks) >/dev/null 2>&1",
+           "-passout pass:secret && printf '\\376\\355\\376\\355junk' > store.jks "
+           "&& openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=kc-client "
+           "&& openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 "
+           "&& openssl pkcs8 -topk8 -in client.key -v2 aes-256-cbc -passout pass:kpass -out client.enc.key "
+           "&& cat client.pem client.enc.key > keystore.pem "
+           "&& openssl pkcs12 -export -in client.pem -inkey client.key -out client.p12 -passout pass:kspass) "
+           ">/dev/null 2>&1",
            dir);
   if (!CHECK(kc_test_sh(cmd, NULL, NULL) == 0)) return false;
   char script[512];
   snprintf(script, sizeof script, "%s/proxy.py", dir);
   if (!CHECK(kc_test_write_file(script, proxy_py, strlen(proxy_py)) == 0)) return false;
-  snprintf(cmd, sizeof cmd, "python3 %s %s/srv.pem %s/srv.key %s/port >/dev/null 2>&1 & echo $!",
-           script, dir, dir, dir);
-  char *out = NULL;
-  kc_test_sh(cmd, &out, NULL);
-  proxy_pid = out ? atol(out) : 0;
-  free(out);
-  char portfile[512];
-  snprintf(portfile, sizeof portfile, "%s/port", dir);
-  for (int i = 0; i < 200 && !proxy_port; i++) {
-    char *p = kc_test_read_file(portfile, NULL);
-    if (p) proxy_port = atoi(p);
-    free(p);
-    if (!proxy_port) usleep(25000); /* the test's own start-up, not a loop callback */
-  }
-  return CHECKF(proxy_port > 0, "TLS proxy did not start");
+  proxy_port = start_proxy(script, "port", "", &proxy_pid);
+  mtls_port = start_proxy(script, "mtls-port", path("ca.pem"), &mtls_pid);
+  return CHECKF(proxy_port > 0 && mtls_port > 0, "TLS proxies did not start");
 }
 
 typedef struct {
@@ -131,7 +154,7 @@ static void on_tick(uv_timer_t *t) { (void)t; }
 static void on_closed(void *arg) { *(bool *)arg = true; }
 
 /* Connects to @p host through the proxy with @p props (key, value pairs, NULL-ended). */
-static void connect_with(const char *host, const char *const *kv, result_t *res) {
+static void connect_to(const char *host, int port, const char *const *kv, result_t *res) {
   memset(res, 0, sizeof *res);
   kc_config_t *props = kc_config_new();
   kc_config_set(props, "security.protocol", "SSL");
@@ -142,7 +165,7 @@ static void connect_with(const char *host, const char *const *kv, result_t *res)
   kc_config_destroy(props);
   if (!CHECKF(rc == 0, "security: %s", es)) return;
   kc_wire_conn_opts_t o = {"kc-tls-test", 5000, &sec};
-  kc_wire_conn_t *c = kc_wire_conn_open(loop, host, proxy_port, &o, on_state, res);
+  kc_wire_conn_t *c = kc_wire_conn_open(loop, host, port, &o, on_state, res);
   uv_timer_t tick;
   uv_timer_init(loop, &tick);
   uv_timer_start(&tick, on_tick, 20, 20);
@@ -154,6 +177,10 @@ static void connect_with(const char *host, const char *const *kv, result_t *res)
   uv_close((uv_handle_t *)&tick, NULL);
   uv_run(loop, UV_RUN_NOWAIT);
   kc_wire_security_free(&sec);
+}
+
+static void connect_with(const char *host, const char *const *kv, result_t *res) {
+  connect_to(host, proxy_port, kv, res);
 }
 
 static const char *path(const char *name) {
@@ -205,11 +232,45 @@ static void test_untrusted(void) {
   CHECKF(strstr(r.reason, "certificate verification failed") != NULL, "reason: %s", r.reason);
 }
 
+static void test_client_certificates(void) {
+  result_t r;
+  /* PEM key store: certificate and encrypted PKCS#8 key in one file, ssl.key.password */
+  const char *pem[] = {"ssl.truststore.location", path("ca.pem"), "ssl.keystore.type", "PEM",
+                       "ssl.keystore.location", path("keystore.pem"), "ssl.key.password", "kpass", NULL};
+  connect_to("localhost", mtls_port, pem, &r);
+  CHECKF(r.ready == 1 && r.answered && r.find_error == 0, "PEM: err %d: %s", r.err, r.reason);
+  /* PKCS12 key store */
+  const char *p12[] = {"ssl.truststore.location", path("ca.pem"), "ssl.keystore.type", "PKCS12",
+                       "ssl.keystore.location", path("client.p12"), "ssl.keystore.password", "kspass", NULL};
+  connect_to("localhost", mtls_port, p12, &r);
+  CHECKF(r.ready == 1 && r.answered && r.find_error == 0, "PKCS12: err %d: %s", r.err, r.reason);
+  /* inline PEM (ssl.keystore.certificate.chain + ssl.keystore.key) */
+  char *chain = kc_test_read_file(path("client.pem"), NULL), *key = kc_test_read_file(path("client.enc.key"), NULL);
+  if (CHECK(chain && key)) {
+    const char *inl[] = {"ssl.truststore.location", path("ca.pem"), "ssl.keystore.type", "PEM",
+                         "ssl.keystore.certificate.chain", chain, "ssl.keystore.key", key,
+                         "ssl.key.password", "kpass", NULL};
+    connect_to("localhost", mtls_port, inl, &r);
+    CHECKF(r.ready == 1 && r.answered, "inline PEM: err %d: %s", r.err, r.reason);
+  }
+  free(chain);
+  free(key);
+  /* no client certificate: the server refuses it, which is fatal (KC_EINVAL) */
+  const char *none[] = {"ssl.truststore.location", path("ca.pem"), NULL};
+  connect_to("localhost", mtls_port, none, &r);
+  CHECKF(r.ready == 0 && r.err == KC_EINVAL && r.state_calls == 1, "no certificate: ready %d err %d: %s",
+         r.ready, r.err, r.reason);
+  if (getenv("KC_TEST_VERBOSE")) fprintf(stderr, "no client certificate: %s\n", r.reason);
+}
+
 static void test_bad_settings(void) {
   const char *cases[][5] = {
       {"ssl.truststore.password", "ssl.truststore.location", path("ca.p12"), "ssl.truststore.password", "wrong"},
       {"JKS", "ssl.truststore.location", path("store.jks"), NULL, NULL},
-      {"ssl.keystore.location", "ssl.keystore.location", path("srv.pem"), NULL, NULL},
+      {"ssl.keystore.location", "ssl.keystore.location", path("ca.pem"), NULL, NULL}, /* no key */
+      {"ssl.key.password", "ssl.keystore.location", path("keystore.pem"), "ssl.key.password", "wrong"},
+      {"ssl.keystore.password", "ssl.keystore.location", path("client.p12"), "ssl.keystore.password", "wrong"},
+      {"ssl.cipher.suites", "ssl.cipher.suites", "TLS_AES_128_GCM_SHA256", NULL, NULL},
       {"ssl.enabled.protocols", "ssl.enabled.protocols", "TLSv1.1", NULL, NULL},
       {"ssl.endpoint.identification.algorithm", "ssl.endpoint.identification.algorithm", "bogus", NULL, NULL},
       {"No such file", "ssl.truststore.location", "/nonexistent/ca.pem", NULL, NULL},
@@ -238,9 +299,11 @@ int main(void) {
     kc_test_run("pkcs12_truststore", test_pkcs12_truststore);
     kc_test_run("hostname", test_hostname);
     kc_test_run("untrusted", test_untrusted);
+    kc_test_run("client_certificates", test_client_certificates);
   }
   kc_test_run("bad_settings", test_bad_settings);
   if (proxy_pid > 0) kill((pid_t)proxy_pid, SIGTERM);
+  if (mtls_pid > 0) kill((pid_t)mtls_pid, SIGTERM);
   if (dir[0]) kc_test_remove_tree(dir);
   uv_loop_close(loop);
   return kc_test_done();

@@ -46,8 +46,11 @@ int kc_wire_security_init(kc_wire_security_t *s, const kc_config_t *props, char 
 /** Frees what kc_wire_security_init() allocated (safe on a zeroed struct). */
 void kc_wire_security_free(kc_wire_security_t *s);
 /**
- * The TLS client context for SSL / SASL_SSL (tls.c): trust store, hostname check, and the
- * refusal of ssl.* settings it cannot apply. @returns 0 or KC_EINVAL / KC_ENOTSUP with
+ * The TLS client context for SSL / SASL_SSL (tls.c): trust store (ssl.truststore.location
+ * PEM or PKCS12, ssl.truststore.certificates, or the system CAs), client certificate
+ * (ssl.keystore.location PEM or PKCS12, or ssl.keystore.certificate.chain + ssl.keystore.key;
+ * ssl.key.password), ssl.enabled.protocols, the hostname check, and the refusal of ssl.*
+ * settings it cannot apply (JKS stores, ssl.cipher.suites, ssl.provider, ssl.engine.factory.class). @returns 0 or KC_EINVAL / KC_ENOTSUP with
  * @p errstr naming the key.
  */
 int kc_wire_tls_ctx_new(kc_wire_security_t *s, const kc_config_t *props, char *errstr,

@@ -1,12 +1,15 @@
 /*
  * TLS for broker connections: one OpenSSL client context per group (trust store
- * from the worker's ssl.truststore.* keys or the system default), and a session
+ * from the worker's ssl.truststore.* keys or the system default, client
+ * certificate from ssl.keystore.* as PEM or PKCS12), and a session
  * per connection on memory BIOs, so the loop owns the socket and OpenSSL never
  * blocks. Handshake, certificate and hostname failures fail the connection with
  * KC_EINVAL (fatal for the group, as Java's SslAuthenticationException).
  */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -51,10 +54,11 @@ static int add_pem_certs(SSL_CTX *ctx, const char *data, size_t n, int *count) {
   return 0;
 }
 
-static int read_store(const char *path, char **out, size_t *len, char *errstr, size_t errstr_size) {
+static int read_store(const char *path, const char *key, char **out, size_t *len, char *errstr,
+                      size_t errstr_size) {
   FILE *f = fopen(path, "rb");
   if (!f) {
-    snprintf(errstr, errstr_size, "ssl.truststore.location=%s: %s", path, strerror(errno));
+    snprintf(errstr, errstr_size, "%s=%s: %s", key, path, strerror(errno));
     return KC_EINVAL;
   }
   char *buf = malloc(MAX_STORE_BYTES);
@@ -63,8 +67,8 @@ static int read_store(const char *path, char **out, size_t *len, char *errstr, s
   fclose(f);
   if (bad) {
     free(buf);
-    snprintf(errstr, errstr_size, "ssl.truststore.location=%s: unreadable or larger than %d bytes",
-             path, MAX_STORE_BYTES);
+    snprintf(errstr, errstr_size, "%s=%s: unreadable or larger than %d bytes", key, path,
+             MAX_STORE_BYTES);
     return KC_EINVAL;
   }
   *out = buf;
@@ -127,7 +131,7 @@ static int load_trust(SSL_CTX *ctx, const kc_config_t *props, char *errstr, size
   } else {
     char *data = NULL;
     size_t n = 0;
-    rc = read_store(loc, &data, &n, errstr, errstr_size);
+    rc = read_store(loc, "ssl.truststore.location", &data, &n, errstr, errstr_size);
     if (rc) return rc;
     const unsigned char *u = (const unsigned char *)data;
     bool jks = n >= 4 && ((u[0] == 0xFE && u[1] == 0xED && u[2] == 0xFE && u[3] == 0xED) ||
@@ -155,6 +159,134 @@ static int load_trust(SSL_CTX *ctx, const kc_config_t *props, char *errstr, size
              inline_certs ? "ssl.truststore.certificates" : "ssl.truststore.location");
     rc = KC_EINVAL;
   }
+  return rc;
+}
+
+/* ---- client certificate (ssl.keystore.*) ---------------------------------------------- */
+
+static int pem_password(char *buf, int size, int rwflag, void *u) {
+  const char *p = u;
+  int n = p ? (int)strlen(p) : 0;
+  if (n > size) n = size;
+  if (n) memcpy(buf, p, (size_t)n);
+  return n;
+}
+
+/* Leaf certificate, chain and private key from PEM text (Java's PEM key store: the key
+ * encrypted with ssl.key.password, or not encrypted). */
+static int use_pem_identity(SSL_CTX *ctx, const char *certs, size_t certs_len, const char *key,
+                            size_t key_len, const char *key_password, const char *what,
+                            char *errstr, size_t errstr_size) {
+  BIO *b = BIO_new_mem_buf(certs, (int)certs_len);
+  X509 *leaf = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+  int rc = 0;
+  char e[160];
+  if (!leaf || SSL_CTX_use_certificate(ctx, leaf) != 1) {
+    snprintf(errstr, errstr_size, "%s: no usable certificate (%s)", what, ossl_error(e, sizeof e));
+    rc = KC_EINVAL;
+  }
+  X509 *x;
+  while (!rc && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+    if (SSL_CTX_add0_chain_cert(ctx, x) != 1) X509_free(x);
+  ERR_clear_error();
+  X509_free(leaf);
+  BIO_free(b);
+  if (rc) return rc;
+  b = BIO_new_mem_buf(key, (int)key_len);
+  EVP_PKEY *pk = b ? PEM_read_bio_PrivateKey(b, NULL, pem_password, (void *)key_password) : NULL;
+  BIO_free(b);
+  if (!pk || SSL_CTX_use_PrivateKey(ctx, pk) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    snprintf(errstr, errstr_size,
+             "%s: no usable private key (wrong ssl.key.password, or no key matching the certificate: %s)",
+             what, ossl_error(e, sizeof e));
+    rc = KC_EINVAL;
+  }
+  EVP_PKEY_free(pk);
+  return rc;
+}
+
+static int use_pkcs12_identity(SSL_CTX *ctx, const char *data, size_t n, const char *password,
+                               const char *path, char *errstr, size_t errstr_size) {
+  const unsigned char *p = (const unsigned char *)data;
+  PKCS12 *p12 = d2i_PKCS12(NULL, &p, (long)n);
+  EVP_PKEY *key = NULL;
+  X509 *cert = NULL;
+  STACK_OF(X509) *ca = NULL;
+  char e[160];
+  int rc = 0;
+  if (!p12) {
+    snprintf(errstr, errstr_size, "ssl.keystore.location=%s: neither a PKCS12 nor a PEM key store", path);
+    rc = KC_EINVAL;
+  } else if (!PKCS12_parse(p12, password, &key, &cert, &ca)) {
+    snprintf(errstr, errstr_size, "ssl.keystore.password: cannot read the PKCS12 key store %s (%s)", path,
+             ossl_error(e, sizeof e));
+    rc = KC_EINVAL;
+  } else if (!key || !cert || SSL_CTX_use_certificate(ctx, cert) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+             SSL_CTX_check_private_key(ctx) != 1) {
+    snprintf(errstr, errstr_size, "ssl.keystore.location=%s: no certificate with its private key", path);
+    rc = KC_EINVAL;
+  }
+  for (int i = 0; !rc && ca && i < sk_X509_num(ca); i++)
+    if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(ca, i)) != 1) ERR_clear_error();
+  ERR_clear_error();
+  EVP_PKEY_free(key);
+  X509_free(cert);
+  sk_X509_pop_free(ca, X509_free);
+  PKCS12_free(p12);
+  return rc;
+}
+
+static int load_identity(SSL_CTX *ctx, const kc_config_t *props, char *errstr, size_t errstr_size) {
+  const char *loc = kc_config_get(props, "ssl.keystore.location");
+  const char *chain = kc_config_get(props, "ssl.keystore.certificate.chain");
+  const char *key = kc_config_get(props, "ssl.keystore.key");
+  const char *type = kc_config_get(props, "ssl.keystore.type");
+  const char *store_pw = kc_config_get(props, "ssl.keystore.password");
+  const char *key_pw = kc_config_get(props, "ssl.key.password");
+  if (loc && !*loc) loc = NULL;
+  if ((chain && *chain) || (key && *key)) {
+    if (loc || !chain || !*chain || !key || !*key) {
+      snprintf(errstr, errstr_size,
+               "ssl.keystore.key: needs ssl.keystore.certificate.chain, and not ssl.keystore.location");
+      return KC_EINVAL;
+    }
+    return use_pem_identity(ctx, chain, strlen(chain), key, strlen(key), key_pw, "ssl.keystore.key",
+                            errstr, errstr_size);
+  }
+  if (!loc) {
+    if (key_pw && *key_pw) {
+      snprintf(errstr, errstr_size, "ssl.key.password: set without a key store (ssl.keystore.location)");
+      return KC_EINVAL;
+    }
+    return 0;
+  }
+  if (type && strcasecmp(type, "PEM") && strcasecmp(type, "PKCS12") && strcasecmp(type, "JKS")) {
+    snprintf(errstr, errstr_size, "ssl.keystore.type=%s: not supported (PEM or PKCS12)", type);
+    return KC_EINVAL;
+  }
+  char *data = NULL;
+  size_t n = 0;
+  int rc = read_store(loc, "ssl.keystore.location", &data, &n, errstr, errstr_size);
+  if (rc) return rc;
+  const unsigned char *u = (const unsigned char *)data;
+  if (n >= 4 && ((u[0] == 0xFE && u[1] == 0xED && u[2] == 0xFE && u[3] == 0xED) ||
+                 (u[0] == 0xCE && u[1] == 0xCE && u[2] == 0xCE && u[3] == 0xCE))) {
+    snprintf(errstr, errstr_size,
+             "ssl.keystore.location=%s: a JKS key store, which OpenSSL cannot read; convert it to "
+             "PKCS12 (keytool -importkeystore) and set ssl.keystore.type=PKCS12", loc);
+    rc = KC_EINVAL;
+  } else if (memmem(data, n, "-----BEGIN", 10)) {
+    rc = use_pem_identity(ctx, data, n, data, n, key_pw, "ssl.keystore.location", errstr, errstr_size);
+  } else if (key_pw && *key_pw && (!store_pw || strcmp(key_pw, store_pw) != 0)) {
+    /* OpenSSL reads a PKCS12 store with one password */
+    snprintf(errstr, errstr_size,
+             "ssl.key.password: must equal ssl.keystore.password for a PKCS12 key store");
+    rc = KC_EINVAL;
+  } else {
+    rc = use_pkcs12_identity(ctx, data, n, store_pw, loc, errstr, errstr_size);
+  }
+  OPENSSL_cleanse(data, n);
+  free(data);
   return rc;
 }
 
@@ -191,15 +323,14 @@ int kc_wire_tls_ctx_new(kc_wire_security_t *s, const kc_config_t *props, char *e
                         size_t errstr_size) {
   /* What this client cannot apply is refused rather than ignored. */
   static const char *const unsupported[] = {
-      "ssl.keystore.location", "ssl.keystore.key", "ssl.keystore.certificate.chain",
-      "ssl.key.password", "ssl.cipher.suites", "ssl.provider", "ssl.engine.factory.class",
+      "ssl.cipher.suites", "ssl.provider", "ssl.engine.factory.class",
   };
   for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++) {
     const char *v = kc_config_get(props, unsupported[i]);
     if (v && *v) {
       snprintf(errstr, errstr_size,
-               "%s: not supported by the distributed group member (no client certificates, "
-               "OpenSSL's default ciphers)",
+               "%s: not supported by the distributed group member (OpenSSL's default ciphers, "
+               "no Java providers)",
                unsupported[i]);
       return KC_ENOTSUP;
     }
@@ -219,6 +350,7 @@ int kc_wire_tls_ctx_new(kc_wire_security_t *s, const kc_config_t *props, char *e
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
   int rc = apply_protocols(ctx, props, errstr, errstr_size);
   if (!rc) rc = load_trust(ctx, props, errstr, errstr_size);
+  if (!rc) rc = load_identity(ctx, props, errstr, errstr_size);
   if (rc) {
     SSL_CTX_free(ctx);
     return rc;
