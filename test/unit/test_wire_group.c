@@ -373,6 +373,8 @@ static void test_refused_settings(void) {
       {"sasl.mechanism", "OAUTHBEARER", "security.protocol", "SASL_SSL"},
       {"sasl.jaas.config", "SCRAM-SHA-256", "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism",
        "SCRAM-SHA-256"}, /* jaas missing: the error names the key and the mechanism */
+      {"sasl.login.callback.handler.class", "com.example.Handler", "security.protocol", "SASL_SSL",
+       "sasl.mechanism", "PLAIN"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     kc_config_t *props = kc_config_new();

@@ -138,6 +138,17 @@ static int sasl_init(kc_wire_security_t *s, const kc_config_t *props, char *errs
              mech);
     return KC_ENOTSUP;
   }
+  /* Java classes that would supply the credentials some other way cannot run here */
+  static const char *const classes[] = {"sasl.client.callback.handler.class", "sasl.login.class",
+                                        "sasl.login.callback.handler.class"};
+  for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+    const char *v = kc_config_get(props, classes[i]);
+    if (v && *v) {
+      snprintf(errstr, errstr_size, "%s=%.200s: Java classes are not supported by the distributed group member",
+               classes[i], v);
+      return KC_ENOTSUP;
+    }
+  }
   const char *jaas = kc_config_get(props, "sasl.jaas.config");
   if (!jaas) {
     snprintf(errstr, errstr_size, "sasl.jaas.config: must be set for sasl.mechanism=%s", mech);
