@@ -23,8 +23,18 @@
  *    INVALID_GROUP_ID, GROUP_MAX_SIZE_REACHED, SASL and TLS failures, an API version
  *    the broker lacks, and any error AbstractCoordinator does not retry: lost() with
  *    fatal=true and the broker's error name; the group stops.
- *  - A round over all bootstrap servers that fails: lost(err, false, reason), the
- *    next round after reconnect_backoff_ms, doubling up to reconnect_backoff_max_ms.
+ *  - A round over all bootstrap servers that fails, or a coordinator that cannot
+ *    be connected to: lost(err, false, reason), the next attempt after
+ *    reconnect_backoff_ms, doubling up to reconnect_backoff_max_ms (+-20%).
+ *  - A follower that rejoins with unchanged metadata gets its generation back
+ *    from the coordinator without a rebalance (join_prepare and joined run again);
+ *    only the leader's rejoin, or changed metadata, rebalances the group.
+ *
+ * Connections: a bootstrap one for FindCoordinator (closed once answered) and one
+ * to the coordinator; LeaveGroup goes on a fresh one when the coordinator's is busy
+ * with a JoinGroup/SyncGroup (the broker answers one request at a time). No
+ * static membership (group.instance.id null), no KIP-368 re-authentication (a
+ * broker closing an expired SASL session makes the member reconnect).
  *
  * Callbacks run from the loop, never from inside a kc_group_* call.
  * Error codes given to lost(): KC_EIO (unreachable), KC_ETIMEDOUT (session lost),
