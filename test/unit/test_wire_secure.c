@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -151,6 +153,33 @@ static void test_untrusted_ca(void) {
   expect_fatal(3, kv, "certificate verification failed");
 }
 
+/* kctest.py's port reservations (one file per port holding the owner's pid), so that Python
+ * tests running at the same time never pick these ports. */
+static char reserved[5][256];
+
+static bool reserve(int p, int slot) {
+  char d[128];
+  snprintf(d, sizeof d, "%s/kctest-ports-%d", getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+           (int)getuid());
+  mkdir(d, 0755);
+  snprintf(reserved[slot], sizeof reserved[slot], "%s/%d", d, p);
+  int fd = open(reserved[slot], O_CREAT | O_EXCL | O_WRONLY, 0644);
+  if (fd < 0) {
+    reserved[slot][0] = '\0';
+    return false;
+  }
+  char pid[32];
+  int n = snprintf(pid, sizeof pid, "%d", (int)getpid());
+  if (write(fd, pid, (size_t)n) != n) n = -1;
+  close(fd);
+  return true;
+}
+
+static void release_all(void) {
+  for (int i = 0; i < 5; i++)
+    if (reserved[i][0]) unlink(reserved[i]);
+}
+
 static bool block_free(int b) {
   for (int p = b; p < b + 5; p++) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -159,6 +188,12 @@ static bool block_free(int b) {
     int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
     close(fd);
     if (rc) return false;
+  }
+  for (int i = 0; i < 5; i++) {
+    if (!reserve(b + i, i)) {
+      release_all();
+      return false;
+    }
   }
   return true;
 }
@@ -192,6 +227,7 @@ int main(void) {
     if (kafka_local("start") != 0) {
       printf("FAIL start of a secure broker on %d\n", base);
       kafka_local("stop");
+      release_all();
       return kc_test_report(0, 1);
     }
   }
@@ -207,6 +243,7 @@ int main(void) {
   kc_test_run("wrong_passwords", test_wrong_passwords);
   kc_test_run("untrusted_ca", test_untrusted_ca);
   if (own) kafka_local("stop");
+  release_all();
   uv_loop_close(loop);
   return kc_test_done();
 }
