@@ -198,7 +198,7 @@ static void test_java_interop(void) {
     CHECK(kct_java(cp, args.data, outs[i]) == 0);
     kc_buf_free(&args);
   }
-  CHECKF(oj && strstr(oj, "\"}] {\"position\":1234}\n") && strstr(oj, "{\"f\":\"x\"}] null\n"), "%s", oj);
+  CHECKF(oj && strstr(oj, "\"}] {\"position\":1234}\n") && strstr(oj, "{\"f\":\"x\"}] null\n"), "%s", oj ? oj : "(none)");
   CHECK_STR(oc, oj ? oj : "");
   free(oj);
   free(oc);

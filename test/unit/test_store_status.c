@@ -195,10 +195,10 @@ static void test_java_interop(void) {
   CHECK(kct_java(cp, args, &oj) == 0);
   snprintf(args, sizeof args, "read-status %s", ct);
   CHECK(kct_java(cp, args, &oc) == 0);
-  CHECKF(oj && strstr(oj, "connector local-file-source RUNNING host:8083 12 trace=null\n"), "%s", oj);
+  CHECKF(oj && strstr(oj, "connector local-file-source RUNNING host:8083 12 trace=null\n"), "%s", oj ? oj : "(none)");
   CHECKF(oj && strstr(oj, "task local-file-source-0 FAILED host:8083 12 trace=org.apache.kafka.connect.errors."
-                          "ConnectException: boom \"x\"\\u000a\\u0009at Foo.bar(Foo.java:1)\n"), "%s", oj);
-  CHECKF(oj && strstr(oj, "topic local-file-source connect-test 0 1700000000123\n"), "%s", oj);
+                          "ConnectException: boom \"x\"\\u000a\\u0009at Foo.bar(Foo.java:1)\n"), "%s", oj ? oj : "(none)");
+  CHECKF(oj && strstr(oj, "topic local-file-source connect-test 0 1700000000123\n"), "%s", oj ? oj : "(none)");
   CHECK_STR(oc, oj ? oj : "");
   free(oj);
   free(oc);
