@@ -216,7 +216,8 @@ static void test_closed_by_broker(void) {
   run_t r;
   run_mode("close", &r);
   check_all_failed_once(&r, KC_EIO);
-  CHECKF(strstr(r.reason, "closed") != NULL || strstr(r.reason, "reset") != NULL, "reason: %s", r.reason);
+  CHECKF(strstr(r.reason, "closed") || strstr(r.reason, "reset") || strstr(r.reason, "broken pipe"), "reason: %s",
+         r.reason);
 }
 
 static void test_unresolvable(void) {
@@ -254,6 +255,7 @@ static void test_loop_closes(void) {
 }
 
 int main(void) {
+  signal(SIGPIPE, SIG_IGN); /* as src/main.c: a write to a socket the peer closed must not kill us */
   loop = uv_default_loop();
   if (!start_broker()) {
     printf("FAIL fake broker did not start\n");

@@ -20,6 +20,9 @@
  * KC_ENOTSUP (an API version or SASL mechanism the broker lacks) and KC_EINVAL
  * (authentication failed: SASL, TLS handshake or certificate), the last two not
  * worth retrying.
+ *
+ * The process must ignore SIGPIPE (src/main.c does): libuv writes to sockets
+ * with write(2), and a broker that closed its end would otherwise kill it.
  */
 #ifndef KC_KAFKA_WIRE_CONN_H
 #define KC_KAFKA_WIRE_CONN_H
