@@ -30,7 +30,6 @@
 typedef struct send_s {
   struct send_s *prev, *next;
   uint64_t id;
-  kc_klog_t *l;
   kc_store_done_cb cb;
   void *arg;
 } send_t;
@@ -469,7 +468,8 @@ static void on_producer(kc_kqueue_t *kq) {
       while ((m = rd_kafka_event_message_next(ev))) {
         send_t *s = m->_private;
         budget--;
-        if (!s || s->l != l) continue; /* answered already (stop timed out) */
+        /* After stop gave up waiting every send was answered and freed: late reports are dropped. */
+        if (!s || l->flush_timed_out) continue;
         send_unlink(l, s);
         char msg[512] = "";
         if (m->err) {
@@ -513,7 +513,6 @@ int kc_klog_send(kc_klog_t *l, const void *key, size_t klen, const void *val, si
   if (l->state != KLOG_RUNNING || !l->producer) return KC_ESTATE;
   send_t *s = calloc(1, sizeof *s);
   if (!s) return KC_ENOMEM;
-  s->l = l;
   s->cb = cb;
   s->arg = arg;
   s->id = ++l->next_send_id;
@@ -540,7 +539,11 @@ static void destroy_work(uv_work_t *w) {
   kc_klog_t *l = w->data;
   if (l->crkt) rd_kafka_topic_destroy(l->crkt);
   if (l->consumer) rd_kafka_destroy(l->consumer); /* joins threads: off the loop (K12) */
-  if (l->producer) rd_kafka_destroy(l->producer);
+  if (l->producer) {
+    /* Sends stop gave up on: dropped rather than retried for ever (message.timeout.ms=0). */
+    rd_kafka_purge(l->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_destroy(l->producer);
+  }
 }
 
 static void destroy_done(uv_work_t *w, int status) {
@@ -588,7 +591,6 @@ void kc__klog_stop_continue(kc_klog_t *l) {
     while (l->send_head) {
       send_t *s = l->send_head;
       send_unlink(l, s);
-      s->l = NULL;
       char msg[256];
       snprintf(msg, sizeof msg, "KafkaBasedLog for topic '%s' stopped before the record was acknowledged",
                l->topic);

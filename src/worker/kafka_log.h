@@ -93,7 +93,8 @@ const char *kc_klog_topic(const kc_klog_t *l);
 /**
  * Stops: waits up to 10 s for pending sends (their cbs then get KC_ETIMEDOUT), fails pending
  * read-to-end requests (and a running start) with KC_ESTATE, closes the clients off the loop,
- * then @p cb (may be NULL) once. Calling it twice, or on a log never started, is allowed.
+ * then @p cb (may be NULL) once. Calling it twice is allowed; on a log never started (or already
+ * stopped) @p cb runs before it returns. Not from inside record_cb.
  */
 void kc_klog_stop(kc_klog_t *l, void (*cb)(void *arg), void *arg);
 

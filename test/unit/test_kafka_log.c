@@ -193,7 +193,17 @@ static void test_read_to_end_and_order(void) {
     CHECK(seen.parts[3 + i] == kct_java_partition("k", 1, 2));
   }
   if (seen.n == 24) CHECK_STR(seen.vals[23], "null");
+  /* Stop right after sending: the pending sends are flushed first, each answered once. */
+  waiter_t last[5];
+  memset(last, 0, sizeof last);
+  for (int i = 0; i < 5; i++) CHECK(kc_klog_send(l, "z", 1, "1", 1, on_done, &last[i]) == 0);
   close_log(&loop, l);
+  for (int i = 0; i < 5; i++) CHECKF(last[i].done == 1 && last[i].status == 0, "send %d: %d %d", i, last[i].done, last[i].status);
+  kct_records_t rs = kct_read_all(topic, 2);
+  int zs = 0;
+  for (size_t i = 0; i < rs.n; i++) zs += rs.r[i].key && strcmp(rs.r[i].key, "z") == 0;
+  CHECKF(zs == 5, "%d of the 5 records sent before stop are in the topic", zs);
+  kct_records_free(&rs);
   kct_drain(&loop);
   CHECK(uv_loop_close(&loop) == 0);
 }
