@@ -110,7 +110,11 @@ static int conf_set(rd_kafka_conf_t *c, const char *k, const char *v, char *errs
 kc_klog_t *kc_klog_create(uv_loop_t *loop, const kc_config_t *worker_props, const kc_klog_config_t *cfg,
                           kc_klog_record_cb record_cb, void *arg, char *errstr, size_t n) {
   if (!cfg || !cfg->topic || !*cfg->topic) {
-    snprintf(errstr, n, "Must specify topic for %s.", kc__klog_purpose(cfg ? cfg->role : NULL));
+    /* Each store's own ConfigException text */
+    const char *role = cfg && cfg->role ? cfg->role : "config";
+    snprintf(errstr, n, "%s", strcmp(role, "offset") == 0   ? "Offset storage topic must be specified"
+                              : strcmp(role, "status") == 0 ? "Must specify topic for connector status."
+                                                            : "Must specify topic for connector configuration.");
     return NULL;
   }
   kc_klog_t *l = calloc(1, sizeof *l);
