@@ -95,8 +95,8 @@ static inline rd_kafka_resp_err_t kct_create_topic(const char *topic, int partit
   return err;
 }
 
-/* The topic's partition count (-1 unknown) and cleanup.policy (copied into @p policy). */
-static inline int kct_describe(const char *topic, char *policy, size_t n) {
+/* The topic's partition count (-1 unknown) and its config @p name (copied into @p value). */
+static inline int kct_describe_config(const char *topic, const char *name, char *policy, size_t n) {
   rd_kafka_t *rk = kct_client(RD_KAFKA_PRODUCER, NULL, NULL);
   int parts = -1;
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
@@ -116,7 +116,7 @@ static inline int kct_describe(const char *topic, char *policy, size_t n) {
         rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &cnt);
     const rd_kafka_ConfigEntry_t **es = cnt ? rd_kafka_ConfigResource_configs(rs[0], &ne) : NULL;
     for (size_t i = 0; i < ne; i++)
-      if (!strcmp(rd_kafka_ConfigEntry_name(es[i]), "cleanup.policy"))
+      if (!strcmp(rd_kafka_ConfigEntry_name(es[i]), name))
         snprintf(policy, n, "%s", rd_kafka_ConfigEntry_value(es[i]));
     rd_kafka_event_destroy(ev);
   }
@@ -124,6 +124,11 @@ static inline int kct_describe(const char *topic, char *policy, size_t n) {
   rd_kafka_queue_destroy(q);
   rd_kafka_destroy(rk);
   return parts;
+}
+
+/* The topic's partition count (-1 unknown) and cleanup.policy (copied into @p policy). */
+static inline int kct_describe(const char *topic, char *policy, size_t n) {
+  return kct_describe_config(topic, "cleanup.policy", policy, n);
 }
 
 /* Produces one record (blocking until acknowledged). @p partition -1: the default partitioner. */

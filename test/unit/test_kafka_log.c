@@ -93,6 +93,36 @@ static void test_creates_compacted(void) {
   CHECK(uv_loop_close(&loop) == 0);
 }
 
+/* Extra topic settings are applied at creation, except cleanup.policy, forced to compact; the
+ * config topic gets one partition whatever was asked. */
+static void test_topic_settings(void) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  char topic[128], v[128];
+  kct_name(topic, sizeof topic, "klog-settings");
+  kc_config_t *wp = kct_worker_props(), *ts = kc_config_new();
+  kc_config_set(ts, "cleanup.policy", "delete");
+  kc_config_set(ts, "retention.ms", "123456789");
+  kc_klog_config_t cfg = {topic, "config", 4, 1, ts, "kc-test-cluster-configs"};
+  char es[512];
+  seen_t seen = {0};
+  kc_klog_t *l = kc_klog_create(&loop, wp, &cfg, on_record, &seen, es, sizeof es);
+  kc_config_destroy(wp);
+  kc_config_destroy(ts); /* copied by create */
+  if (!CHECKF(l != NULL, "create: %s", es)) return;
+  waiter_t w = {0};
+  CHECK(kc_klog_start(l, on_done, &w) == 0);
+  CHECK(kct_run_until(&loop, &w.done, 30000));
+  CHECKF(w.status == 0, "start: %s", w.msg);
+  CHECK(kct_describe_config(topic, "cleanup.policy", v, sizeof v) == 1);
+  CHECK_STR(v, "compact");
+  kct_describe_config(topic, "retention.ms", v, sizeof v);
+  CHECK_STR(v, "123456789");
+  close_log(&loop, l);
+  kct_drain(&loop);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
 static void test_config_topic_two_partitions(void) {
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -228,6 +258,7 @@ static void test_stop_while_starting(void) {
 
 int main(void) {
   kc_test_run("creates a missing topic compacted with the partitions", test_creates_compacted);
+  kc_test_run("topic settings applied, cleanup.policy forced, config topic 1 partition", test_topic_settings);
   kc_test_run("config topic with 2 partitions refused", test_config_topic_two_partitions);
   kc_test_run("cleanup.policy=delete refused", test_delete_policy_refused);
   kc_test_run("read to end sees other writers; send order kept", test_read_to_end_and_order);
