@@ -431,9 +431,10 @@ def topic_end_offset(topic, partition=0):
     return int(m.group(1))
 
 
-def create_topic(name, partitions):
+def create_topic(name, partitions, configs=None):
     """CreateTopics (API 19, v2) by hand: kcat cannot create a topic with several partitions and
-    the broker auto-creates with one. Waits until the metadata shows every partition led."""
+    the broker auto-creates with one. @configs: topic configs ({"cleanup.policy": "compact"}).
+    Waits until the metadata shows every partition led."""
     import struct
     host, port = BOOTSTRAP.split(",")[0].rsplit(":", 1)
 
@@ -441,7 +442,8 @@ def create_topic(name, partitions):
         b = s.encode()
         return struct.pack(">h", len(b)) + b
 
-    body = struct.pack(">i", 1) + s16(name) + struct.pack(">ihii", partitions, 1, 0, 0) + \
+    cfgs = b"".join(s16(k) + s16(v) for k, v in (configs or {}).items())
+    body = struct.pack(">i", 1) + s16(name) + struct.pack(">ihii", partitions, 1, 0, len(configs or {})) + cfgs + \
         struct.pack(">i?", 30000, False)
     req = struct.pack(">hhi", 19, 2, 1) + s16("kc-test") + body
     with socket.create_connection((host, int(port)), timeout=30) as sock:

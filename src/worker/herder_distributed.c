@@ -746,19 +746,25 @@ static void log_assignment(kc_herder_t *h, const kc_cp_assignment_t *a) {
   kc_buf_free(&r);
 }
 
-static void apply_assignment(kc_herder_t *h, kc_cp_assignment_t *a) {
+/*
+ * WorkerCoordinator.onJoinComplete, on every SyncGroup answer (also a failed or out-of-date one):
+ * revoked work stops now, and the new current assignment and generation are what the next
+ * JoinGroup reports. Starting work waits until the config topic is at the assignment's offset.
+ */
+static int record_assignment(kc_herder_t *h, const kc_cp_assignment_t *a) {
   if (!h->eager)
     for (int i = 0; i < a->nrevoked; i++)
       for (int k = 0; k < a->revoked[i].ntasks; k++) revoke_item(h, a->revoked[i].connector, a->revoked[i].tasks[k]);
   kc_cp_assignment_t full = {0};
-  if (kc_cp_assignment_apply(h->has_assignment ? &h->assignment : NULL, a, h->eager, &full)) {
-    fatal(h, "out of memory applying the assignment");
-    return;
-  }
+  if (kc_cp_assignment_apply(h->has_assignment ? &h->assignment : NULL, a, h->eager, &full)) return KC_ENOMEM;
   kc_cp_assignment_clear(&h->assignment);
   h->assignment = full;
   h->has_assignment = true;
   h->last_completed_generation = h->generation;
+  return 0;
+}
+
+static void apply_assignment(kc_herder_t *h, kc_cp_assignment_t *a) {
   h->rebalance_resolved = true;
   h->started_once = true;
   h->unsync_retries = 0;
@@ -838,6 +844,12 @@ static void on_group_joined(void *arg, int32_t generation, const char *member_id
   h->eager = !strcmp(protocol, "default");
   h->sessioned = !strcmp(protocol, "sessioned");
   log_assignment(h, &cu->a);
+  if (record_assignment(h, &cu->a)) {
+    kc_cp_assignment_clear(&cu->a);
+    free(cu);
+    fatal(h, "out of memory applying the assignment");
+    return;
+  }
   cu->h = h;
   cu->generation = generation;
   if (!cu->a.error && cu->a.config_offset == kc_cfgstore_offset(h->configs)) {
@@ -1002,7 +1014,11 @@ static void on_left(void *arg) {
   h->shutdown_pending = 3; /* config, status, timer */
   kc_cfgstore_stop(h->configs, on_store_stopped, h);
   kc_statusstore_stop(h->statuses, on_store_stopped, h);
-  /* The offset store belongs to the worker now: kc_worker_shutdown flushes and closes it. */
+  /* Once handed over, the offset store is the worker's: kc_worker_shutdown flushes and stops it. */
+  if (h->offsets && h->offsets != h->wk->offsets) {
+    h->shutdown_pending++;
+    kc_offset_store_stop(h->offsets, on_store_stopped, h);
+  }
   uv_close((uv_handle_t *)&h->timer, NULL);
   on_store_stopped(h);
 }

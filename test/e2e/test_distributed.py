@@ -221,14 +221,17 @@ def test_rest_on_every_worker():
         wait_until(lambda: all(w.status(name)[1]["connector"]["state"] == "PAUSED" for w in workers), 30, what="PAUSED")
         assert workers[0].request("PUT", "/connectors/%s/resume" % name)[0] == 202
         wait_tasks_running(workers[1], name, 1)
+        # A rebalance may be under way (409, as Connect answers then): clients retry.
         for w in workers:
-            code, body = w.request("POST", "/connectors/%s/tasks/0/restart" % name)
-            assert code == 204, (code, body)
+            wait_until(lambda: w.request("POST", "/connectors/%s/tasks/0/restart" % name)[0] == 204, 30,
+                       what="task restart through %s" % w.worker_id)
         wait_tasks_running(workers[0], name, 1)
         # forward=false means "do not forward again": a follower answers 409.
         follower = None
         for w in workers:
-            code, body = w.request("POST", "/connectors?forward=false", {"name": unique("x"), "config": conn})
+            other = unique("x")
+            code, body = w.request("POST", "/connectors?forward=false", {"name": other, "config": dict(conn, name=other)})
+            assert code in (201, 409), (code, body)
             if code == 409:
                 follower = w
                 assert "conflicting operation" in body["message"], body
@@ -241,6 +244,8 @@ def test_rest_on_every_worker():
                                     headers={"X-Connect-Authorization": "AAAA",
                                              "X-Connect-Request-Signature-Algorithm": "HmacSHA256"})
         assert code == 403, (code, body)
+        for n in [c for c in workers[0].get("/connectors")[1] if c != name]:
+            assert leader.request("DELETE", "/connectors/%s" % n)[0] == 204
         code, _ = follower.request("DELETE", "/connectors/%s" % name)
         assert code == 204, code
         wait_until(lambda: all(w.get("/connectors")[1] == [] for w in workers), 30, what="deleted everywhere")
@@ -259,10 +264,15 @@ def test_bad_worker_configs():
     rc = w.proc.wait(30)
     assert rc == 1 and 'Missing required configuration "group.id" which has no default value.' in w.tail(), w.tail()
     group = unique("kc-bad2")
-    kctest.create_topic(group + "-configs", 2)
+    kctest.create_topic(group + "-configs", 2, {"cleanup.policy": "compact"})
     w = kctest.Worker(wd, kctest.distributed_props(group), mode="distributed").start(wait=False)
     rc = w.proc.wait(60)
     assert rc == 1 and "required to have a single partition" in w.tail(), (rc, w.tail())
+    group = unique("kc-bad3")
+    kctest.create_topic(group + "-configs", 1)  # cleanup.policy=delete: configs would be lost
+    w = kctest.Worker(wd, kctest.distributed_props(group), mode="distributed").start(wait=False)
+    rc = w.proc.wait(60)
+    assert rc == 1 and "is required to have 'cleanup.policy=compact'" in w.tail(), (rc, w.tail())
 
 
 if __name__ == "__main__":
