@@ -8,6 +8,7 @@
 
 #include "config/configdef.h"
 #include "util/log.h"
+#include "worker/connect_protocol.h"
 #include "worker/worker.h"
 
 int kc_connector_validate(const kc_config_t *cfg, const kc_connector_plugin_t **plugin, char *errstr,
@@ -111,6 +112,70 @@ static int start_some_tasks(kc_connector_t *c) {
   return 0;
 }
 
+/*
+ * Java writes a task config in java.util.HashMap order: the connector config read from the topic
+ * (a HashMap grown by puts), copied by the config transformer, copied again by
+ * Worker.connectorTaskConfigs with task.class put last, and once more by reverseTransform. Every
+ * step orders keys stably by bucket (spread(hashCode) & (capacity - 1)), so replaying the chain
+ * gives Java's bytes in the config topic.
+ */
+static int hm_copy_capacity(int n) { /* new HashMap<>(map of n) */
+  int t = (int)((float)n / 0.75f + 1.0f), c = 1;
+  while (c < t) c <<= 1;
+  return c;
+}
+
+static int hm_grown_capacity(int n) { /* new HashMap<>() then n puts */
+  int c = 16;
+  while (n > c * 3 / 4) c <<= 1;
+  return c;
+}
+
+static void hm_order(int *order, int n, const int32_t *hash, int cap) {
+  for (int i = 1; i < n; i++) { /* stable insertion sort by bucket */
+    int v = order[i], b = kc_cp_java_spread(hash[v]) & (cap - 1), j = i;
+    while (j > 0 && (kc_cp_java_spread(hash[order[j - 1]]) & (cap - 1)) > b) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = v;
+  }
+}
+
+/* Rebuilds @p cfg (its last key is task.class) in Java's HashMap order. */
+static kc_config_t *java_task_order(const kc_config_t *cfg) {
+  int n = (int)kc_config_count(cfg);
+  int32_t *hash = calloc((size_t)n + 1, sizeof *hash);
+  int *order = calloc((size_t)n + 1, sizeof *order);
+  kc_config_t *out = hash && order ? kc_config_new() : NULL;
+  const char *k, *v;
+  for (int i = 0; out && i < n; i++) {
+    kc_config_at(cfg, (size_t)i, &k, &v);
+    hash[i] = kc_cp_java_hash(k);
+    order[i] = i;
+  }
+  if (out && n > 0) {
+    int m = n - 1; /* the connector's own keys; task.class is put after the copies */
+    hm_order(order, m, hash, hm_grown_capacity(m));
+    hm_order(order, m, hash, hm_copy_capacity(m));
+    int cap = hm_copy_capacity(m);
+    while (n > cap * 3 / 4) cap <<= 1;
+    hm_order(order, n, hash, cap);
+    hm_order(order, n, hash, hm_copy_capacity(n));
+    for (int i = 0; i < n; i++) {
+      kc_config_at(cfg, (size_t)order[i], &k, &v);
+      if (kc_config_set(out, k, v)) {
+        kc_config_destroy(out);
+        out = NULL;
+        break;
+      }
+    }
+  }
+  free(hash);
+  free(order);
+  return out;
+}
+
 /* Worker.connectorTaskConfigs names the task class in every task config; Java workers need it. */
 static int add_task_class(const kc_connector_t *c, kc_task_configs_t *out) {
   char cls[512];
@@ -119,8 +184,14 @@ static int add_task_class(const kc_connector_t *c, kc_task_configs_t *out) {
   if (len > 9 && !strcmp(cls + len - 9, "Connector")) cls[len - 9] = '\0';
   if (strlen(cls) + 5 > sizeof cls) return KC_EINVAL;
   strcat(cls, "Task");
-  for (int i = 0; i < out->n; i++)
-    if (!kc_config_get(out->cfgs[i], "task.class") && kc_config_set(out->cfgs[i], "task.class", cls)) return KC_ENOMEM;
+  for (int i = 0; i < out->n; i++) {
+    if (kc_config_get(out->cfgs[i], "task.class")) continue;
+    if (kc_config_set(out->cfgs[i], "task.class", cls)) return KC_ENOMEM;
+    kc_config_t *ordered = java_task_order(out->cfgs[i]);
+    if (!ordered) return KC_ENOMEM;
+    kc_config_destroy(out->cfgs[i]);
+    out->cfgs[i] = ordered;
+  }
   return 0;
 }
 

@@ -244,6 +244,11 @@ static void op_put_config(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_
 
 /* ---- the others ---- */
 
+static void on_restart_written(void *arg, int status, const char *errmsg) {
+  (void)arg;
+  if (status) kc_log_error("kc.herder", "writing a restart request failed: %s", errmsg ? errmsg : kc_strerror(status));
+}
+
 static void op_restart(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   const char *name = req->connector;
   kc_connector_t *c = kc_worker_connector(h->wk, name);
@@ -282,7 +287,7 @@ static void op_restart(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb 
       json_object_del(t, "trace");
     }
   }
-  int rc = kc_cfgstore_put_restart(h->configs, name, req->include_tasks, req->only_failed, NULL, NULL);
+  int rc = kc_cfgstore_put_restart(h->configs, name, req->include_tasks, req->only_failed, on_restart_written, NULL);
   if (rc) {
     json_decref(st);
     kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "Failed to write the restart request: %s", kc_strerror(rc));

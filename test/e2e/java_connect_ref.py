@@ -193,12 +193,14 @@ def delete_topics(bootstrap, names, log=print):
         log("java-ref: could not delete topics %s: %s" % (names, e))
 
 
-def run_reference(bootstrap=None, out_path=None, workdir=None, log=print, cleanup_topics=True):
+def run_reference(bootstrap=None, out_path=None, workdir=None, log=print, cleanup_topics=True, impl="java"):
     """Runs the Java distributed reference script; returns the result dict (see module doc) and
     writes it as JSON to out_path when given. workdir (kept) holds the worker's files and log;
     without it a temporary dir is used and removed. cleanup_topics deletes the four topics of the
-    run (three internal, one data) after the dump. Raises JavaUnavailable without java/mvn/kcat."""
-    missing = [t for t in ("java", "mvn", "kcat") if not shutil.which(t)]
+    run (three internal, one data) after the dump. Raises JavaUnavailable without java/mvn/kcat.
+    impl="kconnect" runs the same script on a kconnect distributed worker (KCONNECT_BIN), so the
+    two results can be compared record by record."""
+    missing = [t for t in (("java", "mvn", "kcat") if impl == "java" else ("kcat",)) if not shutil.which(t)]
     if missing:
         raise JavaUnavailable("%s not installed" % ", ".join(missing))
     bootstrap = _bootstrap(bootstrap)
@@ -229,7 +231,12 @@ def run_reference(bootstrap=None, out_path=None, workdir=None, log=print, cleanu
         "rest.advertised.host.name": "127.0.0.1",
         "connect.protocol": "sessioned",
     }
-    w = JavaDistributedWorker(wd, props)
+    if impl == "java":
+        w = JavaDistributedWorker(wd, props)
+    else:
+        w = kctest.Worker(wd, props, mode="distributed")
+        w.wait = lambda fn, timeout, what: kctest.wait_until(fn, timeout, 0.2, what)
+        w.props = props
     rest_url = "http://127.0.0.1:%d" % w.port
     steps = []
 
@@ -250,7 +257,9 @@ def run_reference(bootstrap=None, out_path=None, workdir=None, log=print, cleanu
     t0 = time.time()
     try:
         w.start()
-        log("java-ref: Java distributed worker up at %s in %.1fs (group %s)" % (rest_url, time.time() - t0, group))
+        if impl != "java":
+            kctest.wait_until(lambda: w.get("/health")[0] == 200, 60, what="kconnect healthy")
+        log("java-ref: %s distributed worker up at %s in %.1fs (group %s)" % (impl, rest_url, time.time() - t0, group))
         snapshot("worker-start", None, None, None, None)
 
         src_cfg = kctest.file_source(src_name, src_file, data_topic)
