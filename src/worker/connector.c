@@ -297,19 +297,27 @@ kc_task_t *kc_connector_start_task(kc_connector_t *c, int id) {
   return c->tasks[id];
 }
 
-typedef struct {
+/* A task being stopped may be asked to stop again (a revocation during a task-config change):
+ * every caller's callback runs once when it is gone, so the waiters are chained. */
+typedef struct one_stop_s {
   kc_connector_t *c;
   void (*cb)(kc_connector_t *, void *);
   void *arg;
+  struct one_stop_s *next;
 } one_stop_t;
 
 static void on_one_task_stopped(kc_task_t *task, void *arg) {
   one_stop_t *os = arg;
   kc_connector_t *c = os->c;
   if (c->tasks && task->id < c->ntask_configs && c->tasks[task->id] == task) c->tasks[task->id] = NULL;
-  c->stopping_tasks--;
-  os->cb(c, os->arg);
-  free(os);
+  /* Each waiter holds one count, so a callback that frees the connector can only be the last. */
+  while (os) {
+    one_stop_t *next = os->next;
+    c->stopping_tasks--;
+    os->cb(c, os->arg);
+    free(os);
+    os = next;
+  }
 }
 
 void kc_connector_stop_task(kc_connector_t *c, int id, void (*cb)(kc_connector_t *, void *), void *arg) {
@@ -323,6 +331,13 @@ void kc_connector_stop_task(kc_connector_t *c, int id, void (*cb)(kc_connector_t
   os->c = c;
   os->cb = cb;
   os->arg = arg;
+  if (t->stopping && t->stopped_cb == on_one_task_stopped && t->stopped_arg) {
+    one_stop_t *first = t->stopped_arg;
+    os->next = first->next;
+    first->next = os;
+    c->stopping_tasks++;
+    return;
+  }
   c->stopping_tasks++;
   kc_task_stop(t, on_one_task_stopped, os);
 }

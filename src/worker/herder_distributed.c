@@ -80,7 +80,6 @@ static void on_status(void *arg, kc_connector_t *c, int task, kc_state_t st, con
   kc_herder_t *h = arg;
   kc_dh_conn_t *d = c->herder_data;
   if (!h->statuses) return;
-  if (st == KC_STATE_UNASSIGNED && d && d->deleting) st = KC_STATE_DESTROYED;
   /* A stop for a rebalance must not overwrite the status the new owner wrote (putSafe). */
   bool safe = st == KC_STATE_UNASSIGNED;
   const char *tr = st == KC_STATE_FAILED ? trace : NULL;
@@ -88,6 +87,15 @@ static void on_status(void *arg, kc_connector_t *c, int task, kc_state_t st, con
     kc_statusstore_put_connector(h->statuses, c->name, st, tr, h->wk->worker_id, h->generation, safe);
   else
     kc_statusstore_put_task(h->statuses, c->name, task, st, tr, h->wk->worker_id, h->generation, safe);
+  /* A deleted connector's work: the stop's UNASSIGNED, then the DESTROYED tombstone (as Java). */
+  if (st == KC_STATE_UNASSIGNED && d && d->deleting) {
+    if (task < 0)
+      kc_statusstore_put_connector(h->statuses, c->name, KC_STATE_DESTROYED, NULL, h->wk->worker_id, h->generation,
+                                   false);
+    else
+      kc_statusstore_put_task(h->statuses, c->name, task, KC_STATE_DESTROYED, NULL, h->wk->worker_id, h->generation,
+                              false);
+  }
 }
 
 /* ---- connector holders ---- */
@@ -393,8 +401,14 @@ static void start_task(kc_herder_t *h, const char *name, int id) {
     return;
   }
   kc_dh_conn_t *d = c->herder_data;
-  if (d && d->syncing) return; /* the task-config change restarts it when its stops are done */
+  if (d && d->syncing) { /* the task-config change restarts it when its stops are done */
+    kc_log_debug(LOGGER, "[%s-%d] start deferred: task configs changing", name, id);
+    return;
+  }
   if (!sync_holder_configs(h, c) || id >= c->ntask_configs || (c->tasks && c->tasks[id])) {
+    kc_log_debug(LOGGER, "[%s-%d] not started: %s", name, id,
+                 id >= c->ntask_configs ? "no such task config" : c->tasks && c->tasks[id] ? "already running"
+                                                                 : "task configs not loaded");
     maybe_release(h, c);
     return;
   }
@@ -412,6 +426,7 @@ static void on_offsets_fresh(void *arg, int status, const char *errmsg) {
   start_work_t *sw = arg;
   kc_herder_t *h = sw->h;
   bool stale = sw->generation != h->generation;
+  kc_log_debug(LOGGER, "offsets topic read (generation %d, now %d)", sw->generation, h->generation);
   free(sw);
   if (status) kc_log_warn(LOGGER, "reading the offsets topic to the end failed: %s", errmsg ? errmsg : "");
   if (stale || !h->has_assignment || h->phase == KC_DH_WAIT_SHUTDOWN || h->phase == KC_DH_FAILED) return;
@@ -445,13 +460,21 @@ static void start_work(kc_herder_t *h) {
   if (!sw) return;
   sw->h = h;
   sw->generation = h->generation;
-  if (!source_task_pending(h) || kc_offset_store_refresh(h->offsets, on_offsets_fresh, sw))
+  if (!source_task_pending(h)) {
     on_offsets_fresh(sw, 0, NULL);
+    return;
+  }
+  kc_log_debug(LOGGER, "reading the offsets topic to its end before starting source tasks");
+  if (kc_offset_store_refresh(h->offsets, on_offsets_fresh, sw)) on_offsets_fresh(sw, 0, NULL);
 }
 
-void kc_dh_restart_connector(kc_herder_t *h, kc_connector_t *c) {
+/* Java's order: the stop publishes UNASSIGNED, a restart request then RESTARTING, the start RUNNING. */
+void kc_dh_restart_connector(kc_herder_t *h, kc_connector_t *c, bool request) {
   if (!c->instance) return;
-  kc_connector_set_state(c, KC_STATE_RESTARTING, NULL);
+  kc_connector_set_state(c, KC_STATE_UNASSIGNED, NULL);
+  if (request)
+    kc_statusstore_put_connector(h->statuses, c->name, KC_STATE_RESTARTING, NULL, h->wk->worker_id, h->generation,
+                                 false);
   c->instance = false;
   start_instance(h, c->name);
 }
@@ -459,21 +482,26 @@ void kc_dh_restart_connector(kc_herder_t *h, kc_connector_t *c) {
 typedef struct {
   kc_herder_t *h;
   int id;
+  bool request;
 } task_restart_t;
 
 static void on_restart_stopped(kc_connector_t *c, void *arg) {
   task_restart_t *tr = arg;
   kc_herder_t *h = tr->h;
   int id = tr->id;
+  bool request = tr->request;
   free(tr);
   if (kc_dh_owns(h, c->name, id) && h->phase != KC_DH_WAIT_SHUTDOWN) {
+    if (request)
+      kc_statusstore_put_task(h->statuses, c->name, id, KC_STATE_RESTARTING, NULL, h->wk->worker_id, h->generation,
+                              false);
     sync_holder_configs(h, c);
     kc_connector_start_task(c, id);
   }
   maybe_release(h, c);
 }
 
-void kc_dh_restart_task(kc_herder_t *h, kc_connector_t *c, int id) {
+void kc_dh_restart_task(kc_herder_t *h, kc_connector_t *c, int id, bool request) {
   task_restart_t *tr = calloc(1, sizeof *tr);
   if (!tr || id < 0 || id >= c->ntask_configs || !c->tasks || !c->tasks[id]) {
     free(tr);
@@ -481,7 +509,7 @@ void kc_dh_restart_task(kc_herder_t *h, kc_connector_t *c, int id) {
   }
   tr->h = h;
   tr->id = id;
-  kc_task_set_state(c->tasks[id], KC_STATE_RESTARTING, NULL);
+  tr->request = request;
   kc_connector_stop_task(c, id, on_restart_stopped, tr);
 }
 
@@ -508,7 +536,7 @@ static void on_connector_config(void *arg, const char *name, bool removed) {
         kc_config_destroy(c->config);
         c->config = copy;
         c->plugin = p;
-        if (c->instance) kc_dh_restart_connector(h, c);
+        if (c->instance) kc_dh_restart_connector(h, c, false);
       } else {
         kc_config_destroy(copy);
       }
@@ -587,11 +615,11 @@ static void on_restart_request(void *arg, const char *name, bool include_tasks, 
   if (!h->started_once || h->phase == KC_DH_WAIT_SHUTDOWN) return;
   kc_connector_t *c = kc_worker_connector(h->wk, name);
   if (!c) return;
-  if (c->instance && (!only_failed || c->state == KC_STATE_FAILED)) kc_dh_restart_connector(h, c);
+  if (c->instance && (!only_failed || c->state == KC_STATE_FAILED)) kc_dh_restart_connector(h, c, true);
   if (!include_tasks) return;
   for (int i = 0; i < c->ntask_configs; i++) {
     kc_task_t *t = c->tasks ? c->tasks[i] : NULL;
-    if (t && !t->stopping && (!only_failed || t->state == KC_STATE_FAILED)) kc_dh_restart_task(h, c, i);
+    if (t && !t->stopping && (!only_failed || t->state == KC_STATE_FAILED)) kc_dh_restart_task(h, c, i, true);
   }
 }
 
@@ -764,6 +792,21 @@ static int record_assignment(kc_herder_t *h, const kc_cp_assignment_t *a) {
   return 0;
 }
 
+static void maybe_rotate_key(kc_herder_t *h);
+
+/* Leader, after a rebalance: tasks past a connector's task count get DESTROYED tombstones (12.5). */
+static void remove_stale_statuses(kc_herder_t *h) {
+  for (size_t i = 0; i < kc_cfgstore_count(h->configs); i++) {
+    const kc_cfg_connector_t *cc = kc_cfgstore_at(h->configs, i);
+    for (int t = cc->ntasks; t < cc->ntasks + 10000; t++) {
+      const kc_status_t *st = kc_statusstore_task(h->statuses, cc->name, t);
+      if (!st) break;
+      kc_statusstore_put_task(h->statuses, cc->name, t, KC_STATE_DESTROYED, NULL, h->wk->worker_id, h->generation,
+                              false);
+    }
+  }
+}
+
 static void apply_assignment(kc_herder_t *h, kc_cp_assignment_t *a) {
   h->rebalance_resolved = true;
   h->started_once = true;
@@ -780,6 +823,10 @@ static void apply_assignment(kc_herder_t *h, kc_cp_assignment_t *a) {
     kc_dh_set_phase(h, KC_DH_STABLE);
   }
   if (a->delay_ms > 0) kc_group_rejoin_after(h->group, (uint64_t)a->delay_ms, "scheduled rebalance delay");
+  if (kc_dh_is_leader(h)) {
+    remove_stale_statuses(h);
+    maybe_rotate_key(h); /* as Java's tick after a rebalance: before any request is served */
+  }
   start_work(h);
 }
 

@@ -97,10 +97,11 @@ bool kc_dh_owns(const kc_herder_t *h, const char *connector, int task);
 const char *kc_dh_owner_url(const kc_herder_t *h, const char *connector, int task);
 /** Regenerates and publishes the task configs of a connector whose instance runs here. */
 void kc_dh_reconfigure(kc_herder_t *h, kc_connector_t *c);
-/** Restarts the connector instance running here (its task configs are regenerated). */
-void kc_dh_restart_connector(kc_herder_t *h, kc_connector_t *c);
-/** Restarts task @p id running here with its current config. */
-void kc_dh_restart_task(kc_herder_t *h, kc_connector_t *c, int id);
+/** Restarts the connector instance running here (task configs regenerated); @p request: a
+ *  restart request (KIP-745), which publishes RESTARTING between the stop and the start. */
+void kc_dh_restart_connector(kc_herder_t *h, kc_connector_t *c, bool request);
+/** Restarts task @p id running here with its current config; @p request as above. */
+void kc_dh_restart_task(kc_herder_t *h, kc_connector_t *c, int id, bool request);
 const char *kc_dh_phase_name(kc_dh_phase_t ph);
 
 /* herder_distributed_ops.c */

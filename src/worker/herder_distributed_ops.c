@@ -254,7 +254,7 @@ static void op_restart(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb 
   kc_connector_t *c = kc_worker_connector(h->wk, name);
   if (!req->include_tasks && !req->only_failed) {
     if (kc_dh_owns(h, name, KC_CP_CONNECTOR_TASK) && c && c->instance) {
-      kc_dh_restart_connector(h, c);
+      kc_dh_restart_connector(h, c, false);
       kc_herder_reply_ok(cb, arg, NULL, false);
     } else if (kc_dh_is_leader(h)) {
       forward(cb, arg, kc_dh_owner_url(h, name, KC_CP_CONNECTOR_TASK),
@@ -305,7 +305,7 @@ static void op_task_restart(kc_herder_t *h, const kc_herder_req_t *req, kc_herde
   kc_connector_t *c = kc_worker_connector(h->wk, req->connector);
   if (kc_dh_owns(h, req->connector, req->task) && c && c->tasks && req->task < c->ntask_configs &&
       c->tasks[req->task]) {
-    kc_dh_restart_task(h, c, req->task);
+    kc_dh_restart_task(h, c, req->task, false);
     kc_herder_reply_ok(cb, arg, NULL, false);
   } else if (kc_dh_is_leader(h)) {
     forward(cb, arg, kc_dh_owner_url(h, req->connector, req->task),
