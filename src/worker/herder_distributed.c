@@ -89,6 +89,7 @@ static void on_status(void *arg, kc_connector_t *c, int task, kc_state_t st, con
     kc_statusstore_put_task(h->statuses, c->name, task, st, tr, h->wk->worker_id, h->generation, safe);
   /* A deleted connector's work: the stop's UNASSIGNED, then the DESTROYED tombstone (as Java). */
   if (st == KC_STATE_UNASSIGNED && d && d->deleting) {
+    if (task < 0) kc_statusstore_delete_topics(h->statuses, c->name);
     if (task < 0)
       kc_statusstore_put_connector(h->statuses, c->name, KC_STATE_DESTROYED, NULL, h->wk->worker_id, h->generation,
                                    false);
@@ -96,6 +97,13 @@ static void on_status(void *arg, kc_connector_t *c, int task, kc_state_t st, con
       kc_statusstore_put_task(h->statuses, c->name, task, KC_STATE_DESTROYED, NULL, h->wk->worker_id, h->generation,
                               false);
   }
+}
+
+/* KIP-558: the first use of a topic by a connector is recorded once (topic.tracking.enable). */
+static void on_topic(void *arg, kc_task_t *task, const char *topic) {
+  kc_herder_t *h = arg;
+  if (!h->statuses || !h->topic_tracking || kc_statusstore_topic(h->statuses, task->conn->name, topic, NULL)) return;
+  kc_statusstore_put_topic(h->statuses, topic, task->conn->name, task->id, kc_now_ms());
 }
 
 /* ---- connector holders ---- */
@@ -1136,6 +1144,10 @@ kc_herder_t *kc_herder_distributed_create(kc_worker_t *wk, kc_distributed_config
   h->timer.data = h;
   wk->status_cb = on_status;
   wk->status_arg = h;
+  wk->topic_cb = on_topic;
+  bool tracking = true;
+  kc_config_get_bool(wk->wc->props, "topic.tracking.enable", &tracking);
+  h->topic_tracking = tracking;
   kc_dh_set_phase(h, KC_DH_WAIT_STORES);
   return h;
 }

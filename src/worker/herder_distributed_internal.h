@@ -71,6 +71,7 @@ struct kc_herder_s {
   bool rejoin_after_stops;    /* cooperative revocation: rejoin when they are done */
   bool join_after_stops;      /* eager join_prepare: kc_group_join_ready when done */
 
+  bool topic_tracking;        /* topic.tracking.enable (KIP-558) */
   uv_timer_t timer;           /* session key rotation, task config retries */
   int64_t key_checked_ms;
 

@@ -113,6 +113,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
   kc_task_t *task = r->task;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     kc_log_info("kc.task", "[%s] assigned %d partition(s)", task->label, parts->cnt);
+    for (int i = 0; i < parts->cnt; i++) kc_worker_topic_used(task, parts->elems[i].topic);
     /* Pause flags survive unassign/assign (K9): clear ours first. */
     rd_kafka_resume_partitions(rk, parts);
     rd_kafka_assign(rk, parts);

@@ -191,6 +191,7 @@ static rd_kafka_topic_t *topic_handle(kc_source_runner_t *r, const char *name) {
   }
   t->next = r->topics;
   r->topics = t;
+  kc_worker_topic_used(r->task, name);
   return t->rkt;
 }
 

@@ -272,6 +272,30 @@ int kc_statusstore_delete_topic(kc_statusstore_t *s, const char *topic, const ch
   return put_topic(s, topic, connector, 0, 0, true);
 }
 
+int kc_statusstore_delete_topics(kc_statusstore_t *s, const char *connector) {
+  char **topics = NULL;
+  size_t n = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    entry_t *e = s->e[i];
+    if (e->kind != K_TOPIC || !e->has || strcmp(e->name, connector)) continue;
+    char **grown = realloc(topics, (n + 1) * sizeof *grown);
+    if (!grown || !(grown[n] = strdup(e->topic))) {
+      topics = grown ? grown : topics;
+      break;
+    }
+    topics = grown;
+    n++;
+  }
+  int rc = 0;
+  for (size_t i = 0; i < n; i++) { /* the copies: a write may reorder the table */
+    int r = kc_statusstore_delete_topic(s, topics[i], connector);
+    if (r && !rc) rc = r;
+    free(topics[i]);
+  }
+  free(topics);
+  return rc;
+}
+
 /* ---- reads ------------------------------------------------------------------- */
 
 typedef struct {

@@ -47,6 +47,9 @@ int kc_statusstore_put_task(kc_statusstore_t *s, const char *name, int task, kc_
 int kc_statusstore_put_topic(kc_statusstore_t *s, const char *topic, const char *connector, int task, int64_t ts_ms);
 /** Tombstone for status-topic-<topic>:connector-<connector> (Java's deleteTopic). */
 int kc_statusstore_delete_topic(kc_statusstore_t *s, const char *topic, const char *connector);
+/** Tombstones every topic-status record of @p connector read so far (its deletion, KIP-558).
+ *  @returns 0 or the first write's KC_E*. */
+int kc_statusstore_delete_topics(kc_statusstore_t *s, const char *connector);
 /** The cached statuses; NULL when unknown (or removed). */
 const kc_status_t *kc_statusstore_connector(const kc_statusstore_t *s, const char *name);
 const kc_status_t *kc_statusstore_task(const kc_statusstore_t *s, const char *name, int task);

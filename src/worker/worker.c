@@ -39,6 +39,11 @@ static void on_offsets_flushed(void *arg, int status) {
   }
 }
 
+void kc_worker_topic_used(kc_task_t *task, const char *topic) {
+  kc_worker_t *wk = task->wk;
+  if (wk && wk->topic_cb) wk->topic_cb(wk->status_arg, task, topic);
+}
+
 void kc_worker_set_offset_store(kc_worker_t *wk, kc_offset_store_t *st) {
   if (wk->offsets) kc_offset_store_close(wk->offsets);
   wk->offsets = st;
