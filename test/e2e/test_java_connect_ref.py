@@ -217,7 +217,11 @@ def check_status_topic(ref):
         gens = [value_of(r)["generation"] for r in seq[k] if r["value"] is not None]
         assert gens == sorted(gens), "%s generations go back: %s" % (k, gens)
 
-    c, t = states_of(seq[ck]), states_of(seq[tk])
+    # Java's status writer sometimes repeats a tombstone (a rebalance clean-up racing the stop):
+    # repeated tombstones are one event.
+    def once(states):
+        return [x for i, x in enumerate(states) if not (x is None and i > 0 and states[i - 1] is None)]
+    c, t = once(states_of(seq[ck])), once(states_of(seq[tk]))
     print("status sequence %s: %s\nstatus sequence %s: %s" % (ck, c, tk, t))
     # RUNNING, pause, resume, stop, resume; then the restart: the instance is stopped (UNASSIGNED)
     # and marked RESTARTING before it runs again.

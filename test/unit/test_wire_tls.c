@@ -255,10 +255,13 @@ static void test_client_certificates(void) {
   }
   free(chain);
   free(key);
-  /* no client certificate: the server refuses it, which is fatal (KC_EINVAL) */
+  /* no client certificate: the server refuses it. With TLS 1.3 the client's handshake is done
+   * before the server checks, so the refusal arrives as the server's alert (KC_EINVAL) or, when
+   * the server's close wins, as a reset (KC_EIO): never as a usable connection. */
   const char *none[] = {"ssl.truststore.location", path("ca.pem"), NULL};
   connect_to("localhost", mtls_port, none, &r);
-  CHECKF(r.ready == 0 && r.err == KC_EINVAL && r.state_calls == 1, "no certificate: ready %d err %d: %s",
+  CHECKF(r.ready == 0 && (r.err == KC_EINVAL || r.err == KC_EIO) && r.state_calls == 1,
+         "no certificate: ready %d err %d: %s",
          r.ready, r.err, r.reason);
   if (getenv("KC_TEST_VERBOSE")) fprintf(stderr, "no client certificate: %s\n", r.reason);
 }
