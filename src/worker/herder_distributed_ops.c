@@ -135,6 +135,17 @@ static void put_config(kc_herder_t *h, kc_herder_op_t op, const char *name, kc_c
   }
   if (!cn) kc_config_set(cfg, "name", name);
   kc_herder_rc_t rc = kc_herder_validate(h->wk->wc->props, cfg, err, sizeof err);
+  const char *ost = kc_config_get(cfg, "offsets.storage.topic");
+  if (rc == KC_HERDER_R_OK && ost && *ost && !strcmp(kc_dh_type_name(cfg), "source")) {
+    /* KIP-618's per-connector offsets topic: Connect would write there; refuse rather than ignore. */
+    snprintf(err, sizeof err,
+             "Connector configuration is invalid and contains the following 1 error(s):\n"
+             "offsets.storage.topic: kconnect does not support a per-connector offsets topic yet; source offsets "
+             "go to the worker's offset.storage.topic (remove the setting)\n"
+             "You can also find the above list of errors at the endpoint "
+             "`/connector-plugins/{connectorType}/config/validate`");
+    rc = KC_HERDER_R_BAD_REQUEST;
+  }
   if (rc != KC_HERDER_R_OK) {
     kc_herder_reply(cb, arg, rc, NULL, "%s", err);
     kc_config_destroy(cfg);

@@ -209,6 +209,11 @@ def test_rest_on_every_worker():
         assert code == 201, (code, body)
         code, body = workers[0].request("POST", "/connectors", {"name": name, "config": conn})
         assert code == 409 and "already exists" in body["message"], (code, body)
+        # A per-connector offsets topic (KIP-618) is refused, not ignored.
+        bad = unique("bad-src")
+        code, body = workers[0].request("POST", "/connectors", {"name": bad, "config": dict(kctest.file_source(
+            bad, os.path.join(wd, "in.txt"), topic), **{"offsets.storage.topic": "own-offsets"})})
+        assert code == 400 and "offsets.storage.topic" in body["message"], (code, body)
         wait_tasks_running(workers[0], name, 2)
         for w in workers:
             code, info = w.get("/connectors/%s" % name)
