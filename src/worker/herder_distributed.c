@@ -523,6 +523,23 @@ void kc_dh_restart_task(kc_herder_t *h, kc_connector_t *c, int id, bool request)
 
 /* ---- config topic updates (ConfigBackingStore.UpdateListener) ---- */
 
+/* The connectors of the config snapshot at the last applied assignment (sorted as the store). */
+static bool known_connector(const kc_herder_t *h, const char *name) {
+  for (int i = 0; i < h->nknown; i++)
+    if (!strcmp(h->known[i], name)) return true;
+  return false;
+}
+
+static void remember_known(kc_herder_t *h) {
+  for (int i = 0; i < h->nknown; i++) free(h->known[i]);
+  free(h->known);
+  h->nknown = 0;
+  size_t n = kc_cfgstore_count(h->configs);
+  h->known = calloc(n + 1, sizeof *h->known);
+  for (size_t i = 0; h->known && i < n; i++)
+    if ((h->known[h->nknown] = strdup(kc_cfgstore_at(h->configs, i)->name))) h->nknown++;
+}
+
 static void on_connector_config(void *arg, const char *name, bool removed) {
   kc_herder_t *h = arg;
   if (h->phase == KC_DH_WAIT_STORES || h->phase == KC_DH_WAIT_SHUTDOWN) return;
@@ -550,8 +567,9 @@ static void on_connector_config(void *arg, const char *name, bool removed) {
       }
     }
   }
-  /* New and deleted connectors need an assignment change: the leader rebalances (6.5). */
-  if (kc_dh_is_leader(h) && (removed || !kc_dh_owner_url(h, name, KC_CP_CONNECTOR_TASK))) {
+  /* New and deleted connectors need an assignment change: every worker rejoins, as Java's
+   * needsReconfigRebalance, so no one waits for a heartbeat to learn of the rebalance (6.5). */
+  if (removed || !known_connector(h, name)) {
     h->rebalance_resolved = false;
     kc_group_request_rejoin(h->group, removed ? "connector deleted" : "connector created");
   }
@@ -585,10 +603,8 @@ static void on_task_configs(void *arg, const char *name) {
       on_synced_stopped(c, h);
     }
   }
-  if (kc_dh_is_leader(h)) {
-    h->rebalance_resolved = false;
-    kc_group_request_rejoin(h->group, "task configs changed");
-  }
+  h->rebalance_resolved = false;
+  kc_group_request_rejoin(h->group, "task configs changed");
 }
 
 static void on_target_state(void *arg, const char *name, kc_target_t t) {
@@ -816,6 +832,7 @@ static void remove_stale_statuses(kc_herder_t *h) {
 }
 
 static void apply_assignment(kc_herder_t *h, kc_cp_assignment_t *a) {
+  remember_known(h);
   h->rebalance_resolved = true;
   h->started_once = true;
   h->unsync_retries = 0;
@@ -1107,6 +1124,8 @@ static void distributed_destroy(kc_herder_t *h) {
     free(h->owners[i].url);
   }
   free(h->owners);
+  for (int i = 0; i < h->nknown; i++) free(h->known[i]);
+  free(h->known);
   free(h->member_id);
   free(h->leader_id);
   free(h->leader_url);

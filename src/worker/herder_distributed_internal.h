@@ -66,6 +66,8 @@ struct kc_herder_s {
   bool has_assignment;
   kc_dh_owner_t *owners;      /* leader only: the last full assignment of every member */
   int nowners;
+  char **known;               /* connectors of the snapshot the last assignment was applied at */
+  int nknown;
 
   int stops_pending;          /* revocations in flight */
   bool rejoin_after_stops;    /* cooperative revocation: rejoin when they are done */
