@@ -46,6 +46,8 @@ bool kc__rest_op_forwards(kc_herder_op_t op) {
     case KC_HERDER_STOP:
     case KC_HERDER_TASK_CONFIGS_PUT:
     case KC_HERDER_FENCE:
+    case KC_HERDER_ALTER_OFFSETS: /* completeOrForwardRequest: the leader modifies offsets */
+    case KC_HERDER_RESET_OFFSETS:
       return true;
     default:
       /* pause and resume write the target state from any worker; GETs never forward */
@@ -67,6 +69,8 @@ int kc__rest_forward_url(const char *base, const kc_rest_call_t *call, bool recu
       case KC_HERDER_STOP: rc = kc_buf_puts(out, "/stop"); break;
       case KC_HERDER_TASK_CONFIGS_PUT: rc = kc_buf_puts(out, "/tasks"); break;
       case KC_HERDER_FENCE: rc = kc_buf_puts(out, "/fence"); break;
+      case KC_HERDER_ALTER_OFFSETS:
+      case KC_HERDER_RESET_OFFSETS: rc = kc_buf_puts(out, "/offsets"); break;
       default: break;
     }
   }
@@ -221,7 +225,8 @@ void kc__rest_forward(kc_rest_conn_t *hc, kc_rest_call_t *call, const char *forw
   /* RestClient: Authorization copied; a body goes as application/json. */
   const char *auth = kc__rest_msg_hdr(msg, KC_REST_HDR_AUTHORIZATION);
   bool with_body = msg->body.len > 0 || call->op == KC_HERDER_CREATE || call->op == KC_HERDER_PUT_CONFIG ||
-                   call->op == KC_HERDER_PATCH_CONFIG || call->op == KC_HERDER_TASK_CONFIGS_PUT;
+                   call->op == KC_HERDER_PATCH_CONFIG || call->op == KC_HERDER_TASK_CONFIGS_PUT ||
+                   call->op == KC_HERDER_ALTER_OFFSETS;
   kc_buf_t auth_line;
   kc_buf_init(&auth_line, 0);
   const char *headers[3];

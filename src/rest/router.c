@@ -58,6 +58,9 @@ static const route_t routes[] = {
   {HTTP_GET, "connectors/{c}/tasks/{t}/status", KC_HERDER_TASK_STATUS, KC_REST_BODY_NONE},
   {HTTP_POST, "connectors/{c}/tasks/{t}/restart", KC_HERDER_TASK_RESTART, KC_REST_BODY_NONE},
   {HTTP_GET, "connectors/{c}/offsets", KC_HERDER_OFFSETS, KC_REST_BODY_NONE},
+  /* ConnectorOffsets is bound here (bind_offsets), not by body.c's Map binders. */
+  {HTTP_PATCH, "connectors/{c}/offsets", KC_HERDER_ALTER_OFFSETS, KC_REST_BODY_RAW},
+  {HTTP_DELETE, "connectors/{c}/offsets", KC_HERDER_RESET_OFFSETS, KC_REST_BODY_NONE},
   /* InternalConnectResource (connect-runtime.md 1.9) */
   {HTTP_POST, "connectors/{c}/tasks", KC_HERDER_TASK_CONFIGS_PUT, KC_REST_BODY_TASK_CONFIGS},
   {HTTP_PUT, "connectors/{c}/fence", KC_HERDER_FENCE, KC_REST_BODY_RAW},
@@ -221,6 +224,54 @@ static bool parse_java_int(const char *s, int *out) {
   if (errno || v < INT_MIN || v > INT_MAX) return false;
   *out = (int)v;
   return true;
+}
+
+/*
+ * Binds ConnectorOffsets {"offsets":[{"partition":{..}|null,"offset":{..}|null}]} and applies
+ * ConnectorsResource.alterConnectorOffsets' own check (400 when no offsets are given).
+ * @returns the whole body (new reference), or NULL with *status and err.
+ */
+static json_t *bind_offsets(const char *data, size_t len, int *status, char *err, size_t n) {
+  *status = 500;
+  json_error_t jerr;
+  json_t *v = len ? json_loadb(data, len, JSON_DECODE_ANY, &jerr) : NULL;
+  if (len && !v) {
+    snprintf(err, n, "Malformed JSON in the request body at line %d, column %d: %s", jerr.line, jerr.column,
+             jerr.text);
+    return NULL;
+  }
+  if (v && !json_is_object(v) && !json_is_null(v)) {
+    snprintf(err, n, "Cannot deserialize value of type `ConnectorOffsets`: the request body must be a JSON object");
+    json_decref(v);
+    return NULL;
+  }
+  json_t *arr = json_object_get(v, "offsets");
+  if (arr && !json_is_array(arr) && !json_is_null(arr)) {
+    snprintf(err, n, "Cannot deserialize value of type `java.util.ArrayList<ConnectorOffset>`: \"offsets\" must be an array");
+    json_decref(v);
+    return NULL;
+  }
+  if (!json_array_size(arr)) {
+    *status = 400;
+    snprintf(err, n, "Partitions / offsets need to be provided for an alter offsets request");
+    json_decref(v);
+    return NULL;
+  }
+  size_t i;
+  json_t *e;
+  json_array_foreach(arr, i, e) {
+    json_t *p = json_object_get(e, "partition"), *o = json_object_get(e, "offset");
+    if (!json_is_object(e) || (p && !json_is_object(p) && !json_is_null(p)) ||
+        (o && !json_is_object(o) && !json_is_null(o))) {
+      snprintf(err, n,
+               "Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.Object>`: "
+               "offsets[%zu]: \"partition\" and \"offset\" must be JSON objects or null",
+               i);
+      json_decref(v);
+      return NULL;
+    }
+  }
+  return v;
 }
 
 /* Matches @p t against @p pattern; fills {c}/{t}/{p} pointers into t->seg. */
@@ -558,8 +609,8 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
   }
   /* Jersey picks the method (404, 405, 415) before post-matching filters such as the auth filter run. */
   /* InternalConnectResource declares no @Consumes: its two routes take any type. */
-  if (route->body != KC_REST_BODY_NONE && route->body != KC_REST_BODY_TASK_CONFIGS && route->body != KC_REST_BODY_RAW &&
-      msg->has_content_type &&
+  if (route->body != KC_REST_BODY_NONE && route->body != KC_REST_BODY_TASK_CONFIGS &&
+      (route->body != KC_REST_BODY_RAW || route->op == KC_HERDER_ALTER_OFFSETS) && msg->has_content_type &&
       !json_compatible(msg->content_type.data ? msg->content_type.data : "")) {
     kc__rest_reply_error(hc, 415, "HTTP 415 Unsupported Media Type");
     target_free(&t);
@@ -628,6 +679,10 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
       call->location = location_for(name);
       break;
     }
+    case KC_HERDER_ALTER_OFFSETS:
+      body = bind_offsets(msg->body.data, msg->body.len, &status, err, sizeof(err));
+      if (!body) goto fail;
+      break;
     case KC_HERDER_PUT_CONFIG:
       status = kc__rest_body_check_name(body, c, err, sizeof(err));
       if (status) goto fail;

@@ -41,7 +41,9 @@ typedef struct kc_herder_s kc_herder_t;
   XX(PLUGIN_CONFIG)    /* GET /connector-plugins/{p}/config -> [ConfigKeyInfo] */          \
   XX(VALIDATE)         /* PUT /connector-plugins/{p}/config/validate body {k:v} -> ConfigInfos */ \
   XX(TASK_CONFIGS_PUT) /* POST /connectors/{c}/tasks (internal, 1.9) body [{k:v}] -> no body */ \
-  XX(FENCE)            /* PUT /connectors/{c}/fence (internal, 1.9) -> no body */
+  XX(FENCE)            /* PUT /connectors/{c}/fence (internal, 1.9) -> no body */            \
+  XX(ALTER_OFFSETS)    /* PATCH /connectors/{c}/offsets body {"offsets":[...]} -> {"message"} */ \
+  XX(RESET_OFFSETS)    /* DELETE /connectors/{c}/offsets -> {"message"} */
 
 typedef enum {
 #define XX(op) KC_HERDER_##op,

@@ -14,6 +14,7 @@
 #include "rest/signature.h"
 #include "util/log.h"
 #include "worker/herder_distributed_internal.h"
+#include "worker/offsets_modify.h"
 
 #define STALE_CONFIG \
   "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
@@ -430,7 +431,7 @@ static void op_list(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb,
 }
 
 int kc_dh_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
-  if ((unsigned)req->op > KC_HERDER_FENCE) return KC_EINVAL;
+  if ((unsigned)req->op > KC_HERDER_RESET_OFFSETS) return KC_EINVAL;
   const char *name = req->connector ? req->connector : "";
   switch (req->op) {
     case KC_HERDER_SERVER_INFO: return kc_herder_server_info(h->wk, cb, arg);
@@ -459,6 +460,17 @@ int kc_dh_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, vo
                         "does not support");
       return 0;
     case KC_HERDER_TASK_CONFIGS_PUT: op_task_configs_put(h, req, cb, arg); return 0;
+    case KC_HERDER_ALTER_OFFSETS:
+    case KC_HERDER_RESET_OFFSETS:
+      if (!h->rebalance_resolved) {
+        kc_herder_reply(cb, arg, KC_HERDER_R_CONFLICT, NULL, STALE_CONFIG);
+        return 0;
+      }
+      if (!kc_dh_is_leader(h)) {
+        to_leader(h, cb, arg, "Only the leader can process external offsets modification requests");
+        return 0;
+      }
+      break;
     default: break;
   }
   const kc_cfg_connector_t *cc = kc_cfgstore_connector(h->configs, name);
@@ -548,6 +560,11 @@ int kc_dh_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, vo
         kc_herder_sink_offsets(h->wk, name, cc->config, cb, arg);
       else
         kc_herder_reply_ok(cb, arg, kc_herder_source_offsets_json(h->wk, name), false);
+      break;
+    case KC_HERDER_ALTER_OFFSETS:
+    case KC_HERDER_RESET_OFFSETS:
+      kc_offsets_modify(h->wk, name, cc->config, cc->target == KC_TARGET_STOPPED && cc->ntasks == 0,
+                        req->op == KC_HERDER_ALTER_OFFSETS ? json_object_get(req->body, "offsets") : NULL, cb, arg);
       break;
     default: return KC_EINVAL;
   }

@@ -15,6 +15,7 @@
 #include "convert/json_value.h"
 #include "util/log.h"
 #include "worker/herder_common.h"
+#include "worker/offsets_modify.h"
 #include "worker/herder_standalone.h"
 
 struct kc_herder_s {
@@ -374,7 +375,7 @@ static void op_restart(kc_herder_t *h, kc_connector_t *c, const kc_herder_req_t 
 
 static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   kc_worker_t *wk = h->wk;
-  if ((unsigned)req->op > KC_HERDER_FENCE) return KC_EINVAL;
+  if ((unsigned)req->op > KC_HERDER_RESET_OFFSETS) return KC_EINVAL;
   kc_connector_t *c = req->connector ? kc_worker_connector(wk, req->connector) : NULL;
   const char *name = req->connector ? req->connector : "";
 
@@ -532,6 +533,15 @@ static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herd
       else
         kc_herder_reply_ok(cb, arg, kc_herder_source_offsets_json(wk, c->name), false);
       break;
+    case KC_HERDER_ALTER_OFFSETS:
+    case KC_HERDER_RESET_OFFSETS: {
+      /* Java: target STOPPED and no tasks; here also no stop still in flight. */
+      bool stopped = c->target == KC_TARGET_STOPPED && !busy(c);
+      for (int i = 0; stopped && c->tasks && i < c->ntask_configs; i++) stopped = c->tasks[i] == NULL;
+      kc_offsets_modify(wk, c->name, c->config, stopped,
+                        req->op == KC_HERDER_ALTER_OFFSETS ? json_object_get(req->body, "offsets") : NULL, cb, arg);
+      break;
+    }
     default:
       return KC_EINVAL;
   }
