@@ -87,8 +87,11 @@ static void on_status(void *arg, kc_connector_t *c, int task, kc_state_t st, con
     kc_statusstore_put_connector(h->statuses, c->name, st, tr, h->wk->worker_id, h->generation, safe);
   else
     kc_statusstore_put_task(h->statuses, c->name, task, st, tr, h->wk->worker_id, h->generation, safe);
-  /* A deleted connector's work: the stop's UNASSIGNED, then the DESTROYED tombstone (as Java). */
-  if (st == KC_STATE_UNASSIGNED && d && d->deleting) {
+  /* A deleted connector's work, or a task past its connector's new task count: the stop's
+   * UNASSIGNED, then the DESTROYED tombstone (as Java). */
+  const kc_cfg_connector_t *cc = task >= 0 && h->configs ? kc_cfgstore_connector(h->configs, c->name) : NULL;
+  bool unconfigured = task >= 0 && (!cc || task >= cc->ntasks);
+  if (st == KC_STATE_UNASSIGNED && ((d && d->deleting) || unconfigured)) {
     if (task < 0) kc_statusstore_delete_topics(h->statuses, c->name);
     if (task < 0)
       kc_statusstore_put_connector(h->statuses, c->name, KC_STATE_DESTROYED, NULL, h->wk->worker_id, h->generation,
@@ -825,6 +828,8 @@ static void remove_stale_statuses(kc_herder_t *h) {
     for (int t = cc->ntasks; t < cc->ntasks + 10000; t++) {
       const kc_status_t *st = kc_statusstore_task(h->statuses, cc->name, t);
       if (!st) break;
+      /* A task still stopping publishes UNASSIGNED and its tombstone itself (on_status). */
+      if (st->state != KC_STATE_UNASSIGNED && st->state != KC_STATE_FAILED) continue;
       kc_statusstore_put_task(h->statuses, cc->name, t, KC_STATE_DESTROYED, NULL, h->wk->worker_id, h->generation,
                               false);
     }
