@@ -385,3 +385,104 @@ json_t *kc_herder_source_offsets_json(kc_worker_t *wk, const char *name) {
   kc_offset_store_foreach(wk->offsets, offsets_one, &ctx);
   return json_pack("{s:o}", "offsets", ctx.arr);
 }
+
+kc_config_t *kc_herder_create_request(json_t *b, char **name_out, int *initial_target, kc_herder_cb cb, void *arg) {
+  *name_out = NULL;
+  if (!json_is_object(b)) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "Cannot deserialize value of type `CreateConnectorRequest` from %s",
+                    b ? "a non-object value" : "an empty body");
+    return NULL;
+  }
+  json_t *jn = json_object_get(b, "name");
+  if (jn && !json_is_string(jn) && !json_is_null(jn)) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
+                    "Cannot deserialize value of type `java.lang.String` for field \"name\"");
+    return NULL;
+  }
+  bool ok;
+  json_t *jis = json_object_get(b, "initial_state");
+  kc_target_t target = kc_herder_parse_initial_state(jis, &ok);
+  if (!ok) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
+                    "Cannot deserialize value of type `InitialState` from String \"%s\": not one of the values "
+                    "accepted: [RUNNING, PAUSED, STOPPED]",
+                    json_string_value(jis) ? json_string_value(jis) : "?");
+    return NULL;
+  }
+  *initial_target = jis && !json_is_null(jis) ? (int)target : -1;
+  json_t *jc = json_object_get(b, "config");
+  if (!jc || json_is_null(jc)) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL, "Connector config is missing");
+    return NULL;
+  }
+  char err[4096] = "";
+  kc_config_t *cfg = kc_herder_config_from_json(jc, false, err, sizeof err);
+  if (!cfg) {
+    kc_herder_reply(cb, arg, strncmp(err, "Connector configuration", 23) ? KC_HERDER_R_INTERNAL : KC_HERDER_R_BAD_REQUEST,
+                    NULL, "%s", err);
+    return NULL;
+  }
+  /* Never cut: kc_herder_validate() rejects names over KC_CONNECTOR_NAME_MAX with a clear message. */
+  char *name = strdup(jn && json_is_string(jn) ? json_string_value(jn) : "");
+  if (!name) {
+    kc_config_destroy(cfg);
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
+    return NULL;
+  }
+  char *s = name, *e = name + strlen(name);
+  while (*s && isspace((unsigned char)*s)) s++;
+  while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+  memmove(name, s, strlen(s) + 1);
+  const char *cn = kc_config_get(cfg, "name");
+  if (cn && strcmp(cn, name)) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL,
+                    "Connector name configuration (%s) doesn't match connector name in the URL (%s)", cn, name);
+  } else if (!*name) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL, "Connector name cannot be empty");
+  } else if (!cn && kc_config_set(cfg, "name", name)) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
+  } else {
+    *name_out = name;
+    return cfg;
+  }
+  free(name);
+  kc_config_destroy(cfg);
+  return NULL;
+}
+
+kc_config_t *kc_herder_config_request(const kc_herder_req_t *req, const kc_config_t *existing, kc_herder_cb cb,
+                                      void *arg) {
+  char err[4096] = "";
+  kc_config_t *cfg;
+  if (req->op == KC_HERDER_PATCH_CONFIG) {
+    kc_config_t *patch = kc_herder_config_from_json(req->body, true, err, sizeof err);
+    if (!patch) {
+      kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "%s", err);
+      return NULL;
+    }
+    cfg = kc_config_copy(existing);
+    const char *k, *v;
+    for (size_t i = 0; cfg && kc_config_at(patch, i, &k, &v) == 0; i++) kc_config_set(cfg, k, v);
+    json_t *jv;
+    json_object_foreach(req->body, k, jv) if (cfg && json_is_null(jv)) kc_config_unset(cfg, k);
+    kc_config_destroy(patch);
+    if (!cfg) {
+      kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
+      return NULL;
+    }
+  } else if (!(cfg = kc_herder_config_from_json(req->body, false, err, sizeof err))) {
+    kc_herder_reply(cb, arg, strncmp(err, "Connector configuration", 23) ? KC_HERDER_R_INTERNAL : KC_HERDER_R_BAD_REQUEST,
+                    NULL, "%s", err);
+    return NULL;
+  }
+  const char *cn = kc_config_get(cfg, "name");
+  if (cn && strcmp(cn, req->connector)) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL,
+                    "Connector name configuration (%s) doesn't match connector name in the URL (%s)", cn,
+                    req->connector);
+    kc_config_destroy(cfg);
+    return NULL;
+  }
+  if (!cn) kc_config_set(cfg, "name", req->connector);
+  return cfg;
+}

@@ -32,6 +32,19 @@ int kc_herder_check_tasks_cap(const kc_config_t *worker, const kc_config_t *cfg,
 kc_herder_rc_t kc_herder_validate(const kc_config_t *worker, const kc_config_t *cfg, char *msg, size_t n);
 /** CreateConnectorRequest.initial_state (RUNNING, PAUSED, STOPPED; null = RUNNING); *ok false if unknown. */
 kc_target_t kc_herder_parse_initial_state(json_t *v, bool *ok);
+/**
+ * POST /connectors body (CreateConnectorRequest): the config with "name" set, the trimmed name in
+ * *@p name (malloc'ed, caller frees) and *@p initial_target (a kc_target_t, or -1 when absent).
+ * NULL after answering @p cb with Connect's error (bad body, name mismatch or empty, no config).
+ */
+kc_config_t *kc_herder_create_request(json_t *body, char **name, int *initial_target, kc_herder_cb cb, void *arg);
+/**
+ * PUT (a whole config) or PATCH (@p existing with the body's keys set, JSON nulls removed) of
+ * /connectors/{c}/config: the new config with "name" checked against the URL and set. NULL after
+ * answering @p cb. For PATCH the caller answers 404 first when there is no @p existing.
+ */
+kc_config_t *kc_herder_config_request(const kc_herder_req_t *req, const kc_config_t *existing, kc_herder_cb cb,
+                                      void *arg);
 /** GET /connector-plugins[?connectorsOnly]. */
 void kc_herder_op_plugins(const kc_herder_req_t *req, kc_herder_cb cb, void *arg);
 /** GET /connector-plugins/{p}/config. */

@@ -6,7 +6,6 @@
  * connector or a task is its owner's. A request this worker cannot run is
  * answered KC_HERDER_R_FORWARD with the URL to send it to (or NULL: 409).
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,14 +126,6 @@ static void on_written(void *arg, int status, const char *errmsg) {
 static void put_config(kc_herder_t *h, kc_herder_op_t op, const char *name, kc_config_t *cfg, int initial_target,
                        bool allow_replace, kc_herder_cb cb, void *arg) {
   char err[4096] = "";
-  const char *cn = kc_config_get(cfg, "name");
-  if (cn && strcmp(cn, name)) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL,
-                    "Connector name configuration (%s) doesn't match connector name in the URL (%s)", cn, name);
-    kc_config_destroy(cfg);
-    return;
-  }
-  if (!cn) kc_config_set(cfg, "name", name);
   kc_herder_rc_t rc = kc_herder_validate(h->wk->wc->props, cfg, err, sizeof err);
   const char *ost = kc_config_get(cfg, "offsets.storage.topic");
   if (rc == KC_HERDER_R_OK && ost && *ost && !strcmp(kc_dh_type_name(cfg), "source")) {
@@ -176,56 +167,16 @@ static void put_config(kc_herder_t *h, kc_herder_op_t op, const char *name, kc_c
 }
 
 static void op_create(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
-  json_t *b = req->body;
-  if (!json_is_object(b)) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "Cannot deserialize value of type `CreateConnectorRequest` from %s",
-                    b ? "a non-object value" : "an empty body");
-    return;
-  }
-  json_t *jn = json_object_get(b, "name");
-  if (jn && !json_is_string(jn) && !json_is_null(jn)) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
-                    "Cannot deserialize value of type `java.lang.String` for field \"name\"");
-    return;
-  }
-  char *name = strdup(jn && json_is_string(jn) ? json_string_value(jn) : "");
-  if (!name) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
-    return;
-  }
-  char *s = name, *e = name + strlen(name);
-  while (*s && isspace((unsigned char)*s)) s++;
-  while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
-  bool ok;
-  json_t *jis = json_object_get(b, "initial_state");
-  kc_target_t target = kc_herder_parse_initial_state(jis, &ok);
-  char err[4096] = "";
-  json_t *jc = json_object_get(b, "config");
-  kc_config_t *cfg = NULL;
-  if (!ok)
-    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
-                    "Cannot deserialize value of type `InitialState` from String \"%s\": not one of the values "
-                    "accepted: [RUNNING, PAUSED, STOPPED]",
-                    json_string_value(jis) ? json_string_value(jis) : "?");
-  else if (!jc || json_is_null(jc))
-    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL, "Connector config is missing");
-  else if (!(cfg = kc_herder_config_from_json(jc, false, err, sizeof err)))
-    kc_herder_reply(cb, arg, strncmp(err, "Connector configuration", 23) ? KC_HERDER_R_INTERNAL : KC_HERDER_R_BAD_REQUEST,
-                    NULL, "%s", err);
-  else if (!*s) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL, "Connector name cannot be empty");
-    kc_config_destroy(cfg);
-  } else {
-    bool has_state = jis && !json_is_null(jis);
-    put_config(h, KC_HERDER_CREATE, s, cfg, has_state ? (int)target : -1, false, cb, arg);
-  }
+  char *name = NULL;
+  int initial = -1;
+  kc_config_t *cfg = kc_herder_create_request(req->body, &name, &initial, cb, arg);
+  if (!cfg) return;
+  put_config(h, KC_HERDER_CREATE, name, cfg, initial, false, cb, arg);
   free(name);
 }
 
 static void op_put_config(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
-  char err[4096] = "";
   const kc_cfg_connector_t *cc = kc_cfgstore_connector(h->configs, req->connector);
-  kc_config_t *cfg;
   if (req->op == KC_HERDER_PATCH_CONFIG) {
     if (!kc_dh_is_leader(h)) {
       to_leader(h, cb, arg, "Only the leader can set connector configs.");
@@ -235,23 +186,9 @@ static void op_put_config(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_
       kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Connector %s not found", req->connector);
       return;
     }
-    kc_config_t *patch = kc_herder_config_from_json(req->body, true, err, sizeof err);
-    if (!patch) {
-      kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "%s", err);
-      return;
-    }
-    cfg = kc_config_copy(cc->config);
-    const char *k, *v;
-    for (size_t i = 0; kc_config_at(patch, i, &k, &v) == 0; i++) kc_config_set(cfg, k, v);
-    json_t *jv;
-    json_object_foreach(req->body, k, jv) if (json_is_null(jv)) kc_config_unset(cfg, k);
-    kc_config_destroy(patch);
-  } else if (!(cfg = kc_herder_config_from_json(req->body, false, err, sizeof err))) {
-    kc_herder_reply(cb, arg, strncmp(err, "Connector configuration", 23) ? KC_HERDER_R_INTERNAL : KC_HERDER_R_BAD_REQUEST,
-                    NULL, "%s", err);
-    return;
   }
-  put_config(h, req->op, req->connector, cfg, -1, true, cb, arg);
+  kc_config_t *cfg = kc_herder_config_request(req, cc ? cc->config : NULL, cb, arg);
+  if (cfg) put_config(h, req->op, req->connector, cfg, -1, true, cb, arg);
 }
 
 /* ---- the others ---- */

@@ -5,7 +5,6 @@
  * from the stop callback; a second such operation on the same connector
  * meanwhile gets Connect's 409.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,83 +181,28 @@ static void restart_task(kc_herder_t *h, kc_connector_t *c, int id, kc_herder_cb
 
 /* ---- dispatch ---- */
 
-static void op_create_named(kc_herder_t *h, json_t *b, const char *s, kc_herder_cb cb,
-                            void *arg);
-
 static void op_create(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
-  json_t *b = req->body;
-  if (!json_is_object(b)) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
-          "Cannot deserialize value of type `CreateConnectorRequest` from %s",
-          b ? "a non-object value" : "an empty body");
-    return;
-  }
-  json_t *jn = json_object_get(b, "name");
-  if (jn && !json_is_string(jn) && !json_is_null(jn)) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "Cannot deserialize value of type `java.lang.String` for field \"name\"");
-    return;
-  }
-  /* Never cut: kc_herder_validate() rejects names over KC_CONNECTOR_NAME_MAX with a clear message. */
-  char *name = strdup(jn && json_is_string(jn) ? json_string_value(jn) : "");
-  if (!name) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
-    return;
-  }
-  char *s = name, *e = name + strlen(name);
-  while (*s && isspace((unsigned char)*s)) s++;
-  while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
-  op_create_named(h, b, s, cb, arg);
-  free(name);
-}
-
-static void op_create_named(kc_herder_t *h, json_t *b, const char *s, kc_herder_cb cb,
-                            void *arg) {
-  char err[4096] = "";
-  bool ok;
-  kc_target_t target = kc_herder_parse_initial_state(json_object_get(b, "initial_state"), &ok);
-  if (!ok) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
-          "Cannot deserialize value of type `InitialState` from String \"%s\": not one of the values accepted: [RUNNING, PAUSED, STOPPED]",
-          json_string_value(json_object_get(b, "initial_state")) ? json_string_value(json_object_get(b, "initial_state")) : "?");
-    return;
-  }
-  json_t *jc = json_object_get(b, "config");
-  if (!jc || json_is_null(jc)) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL, "Connector config is missing");
-    return;
-  }
-  kc_config_t *cfg = kc_herder_config_from_json(jc, false, err, sizeof err);
-  if (!cfg) {
-    kc_herder_reply(cb, arg, strncmp(err, "Connector configuration", 23) ? KC_HERDER_R_INTERNAL : KC_HERDER_R_BAD_REQUEST,
-          NULL, "%s", err);
-    return;
-  }
-  const char *cn = kc_config_get(cfg, "name");
-  if (cn && strcmp(cn, s)) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL,
-          "Connector name configuration (%s) doesn't match connector name in the URL (%s)", cn, s);
-    kc_config_destroy(cfg);
-    return;
-  }
-  if (!*s) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL, "Connector name cannot be empty");
-    kc_config_destroy(cfg);
-    return;
-  }
-  if (!cn) kc_config_set(cfg, "name", s);
+  char err[4096] = "", *s = NULL;
+  int initial = -1;
+  kc_config_t *cfg = kc_herder_create_request(req->body, &s, &initial, cb, arg);
+  if (!cfg) return;
+  kc_target_t target = initial < 0 ? KC_TARGET_STARTED : (kc_target_t)initial;
   if (kc_worker_connector(h->wk, s)) {
     kc_herder_reply(cb, arg, KC_HERDER_R_CONFLICT, NULL, "Connector %s already exists", s);
     kc_config_destroy(cfg);
+    free(s);
     return;
   }
   kc_herder_rc_t rc = kc_herder_validate(h->wk->wc->props, cfg, err, sizeof err);
   if (rc != KC_HERDER_R_OK) {
     kc_herder_reply(cb, arg, rc, NULL, "%s", err);
     kc_config_destroy(cfg);
+    free(s);
     return;
   }
   kc_connector_t *c = kc_connector_create(h->wk, s, cfg, target, err, sizeof err);
   kc_config_destroy(cfg);
+  free(s);
   if (!c) {
     kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "%s", err);
     return;
@@ -270,39 +214,12 @@ static void op_put_config(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_
   char err[4096] = "";
   const char *name = req->connector;
   kc_connector_t *c = kc_worker_connector(h->wk, name);
-  kc_config_t *cfg;
-  if (req->op == KC_HERDER_PATCH_CONFIG) {
-    if (!c) {
-      kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Connector %s not found", name);
-      return;
-    }
-    kc_config_t *patch = kc_herder_config_from_json(req->body, true, err, sizeof err);
-    if (!patch) {
-      kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "%s", err);
-      return;
-    }
-    cfg = kc_config_copy(c->config);
-    const char *k, *v;
-    for (size_t i = 0; kc_config_at(patch, i, &k, &v) == 0; i++) kc_config_set(cfg, k, v);
-    json_t *jv;
-    json_object_foreach(req->body, k, jv) if (json_is_null(jv)) kc_config_unset(cfg, k);
-    kc_config_destroy(patch);
-  } else {
-    cfg = kc_herder_config_from_json(req->body, false, err, sizeof err);
-    if (!cfg) {
-      kc_herder_reply(cb, arg, strncmp(err, "Connector configuration", 23) ? KC_HERDER_R_INTERNAL : KC_HERDER_R_BAD_REQUEST,
-            NULL, "%s", err);
-      return;
-    }
-  }
-  const char *cn = kc_config_get(cfg, "name");
-  if (cn && strcmp(cn, name)) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL,
-          "Connector name configuration (%s) doesn't match connector name in the URL (%s)", cn, name);
-    kc_config_destroy(cfg);
+  if (req->op == KC_HERDER_PATCH_CONFIG && !c) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Connector %s not found", name);
     return;
   }
-  if (!cn) kc_config_set(cfg, "name", name);
+  kc_config_t *cfg = kc_herder_config_request(req, c ? c->config : NULL, cb, arg);
+  if (!cfg) return;
   kc_herder_rc_t rc = kc_herder_validate(h->wk->wc->props, cfg, err, sizeof err);
   if (rc != KC_HERDER_R_OK) {
     kc_herder_reply(cb, arg, rc, NULL, "%s", err);
