@@ -299,16 +299,8 @@ static int publish_remote(kc_herder_t *h, const char *name, const kc_task_config
   json_decref(arr);
   kc_buf_t url;
   kc_buf_init(&url, 0);
-  kc_buf_puts(&url, h->leader_url);
-  kc_buf_puts(&url, "connectors/");
-  for (const char *s = name; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || strchr("-._~", ch))
-      kc_buf_append(&url, s, 1);
-    else
-      kc_buf_printf(&url, "%%%02X", ch);
-  }
-  kc_buf_puts(&url, "/tasks?forward=true");
+  const char *segments[] = {"connectors", name, "tasks", NULL};
+  if (kc_rest_client_url(&url, h->leader_url, segments) || kc_buf_puts(&url, "?forward=true")) kc_buf_free(&url);
   char sig[KC_REST_SIGNATURE_B64_MAX + 64], sighdr[sizeof sig + 64], alghdr[128];
   const char *headers[4] = {"Content-Type: application/json", NULL, NULL, NULL};
   int rc = body && url.data ? 0 : KC_ENOMEM;
@@ -669,11 +661,8 @@ static int on_group_metadata(void *arg, kc_group_protocol_t *protocols, int *n) 
   int64_t offset = kc_cfgstore_offset(h->configs);
   for (int i = 0; i < k; i++) {
     kc_buf_reset(&h->meta[i]);
-    kc_cp_assignment_t *alloc = NULL;
-    if (h->has_assignment && versions[i] > 0) {
-      alloc = &h->assignment;
-      alloc->version = versions[i];
-    }
+    /* The encoder writes the allocation with the metadata's own version. */
+    const kc_cp_assignment_t *alloc = h->has_assignment && versions[i] > 0 ? &h->assignment : NULL;
     int rc = kc_cp_metadata_encode(versions[i], h->dc.advertised_url, offset, alloc, &h->meta[i]);
     if (rc) return rc;
     protocols[i].name = names[i];
@@ -863,12 +852,19 @@ static void apply_assignment(kc_herder_t *h, kc_cp_assignment_t *a) {
 typedef struct {
   kc_herder_t *h;
   int32_t generation;
+  int64_t started_ms;
   kc_cp_assignment_t a;
 } catch_up_t;
 
 static void on_caught_up(void *arg, int status, const char *errmsg) {
   catch_up_t *cu = arg;
   kc_herder_t *h = cu->h;
+  /* worker.sync.timeout.ms: a catch-up slower than that failed (Java's readConfigToEnd(timeout)),
+   * so the back-off below applies; the read itself is not cut short. */
+  if (!status && kc_now_ms() - cu->started_ms > h->dc.worker_sync_timeout_ms) {
+    status = KC_ETIMEDOUT;
+    errmsg = "reading the config topic took longer than worker.sync.timeout.ms";
+  }
   if (cu->generation == h->generation && h->phase == KC_DH_WAIT_CATCH_UP) {
     int64_t now_at = kc_cfgstore_offset(h->configs);
     if (!status && !cu->a.error && now_at == cu->a.config_offset) {
@@ -929,6 +925,7 @@ static void on_group_joined(void *arg, int32_t generation, const char *member_id
   }
   cu->h = h;
   cu->generation = generation;
+  cu->started_ms = kc_now_ms();
   if (!cu->a.error && cu->a.config_offset == kc_cfgstore_offset(h->configs)) {
     apply_assignment(h, &cu->a);
     kc_cp_assignment_clear(&cu->a);

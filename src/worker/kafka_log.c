@@ -10,6 +10,7 @@
  * position is the offset after the last record passed on, or the fetch position a
  * PARTITION_EOF reports, so compacted-away or control records at the tail do not stall it.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,16 @@ void kc_klog_destroy(kc_klog_t *l) {
 
 int32_t kc_klog_partitions(const kc_klog_t *l) { return l->nparts; }
 const char *kc_klog_topic(const kc_klog_t *l) { return l->topic; }
+
+void kc_klog_skip(const kc_klog_t *l, const rd_kafka_message_t *m, const char *logger, const char *fmt, ...) {
+  char why[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  kc_log_error(logger, "%s (topic %s, partition %d, offset %lld)", why, l->topic, (int)m->partition,
+               (long long)m->offset);
+}
 
 /* ---- read to end ------------------------------------------------------------- */
 

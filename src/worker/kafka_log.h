@@ -89,6 +89,12 @@ int32_t kc_klog_partitions(const kc_klog_t *l);
 
 /** The topic name (borrowed, valid until destroy). */
 const char *kc_klog_topic(const kc_klog_t *l);
+/**
+ * Logs, at ERROR under @p logger, why record @p m of @p l is skipped, naming its topic, partition
+ * and offset (KafkaBasedLog readers skip what they cannot parse and go on). printf-style @p fmt.
+ */
+void kc_klog_skip(const kc_klog_t *l, const rd_kafka_message_t *m, const char *logger, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /**
  * Stops: waits up to 10 s for pending sends (their cbs then get KC_ETIMEDOUT), fails pending

@@ -138,16 +138,7 @@ typedef struct {
   const char *key;
 } rec_t;
 
-static void skip(const rec_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void skip(const rec_t *r, const char *fmt, ...) {
-  char why[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(why, sizeof why, fmt, ap);
-  va_end(ap);
-  kc_log_error(LOGGER, "%s (topic %s, partition %d, offset %lld)", why, kc_klog_topic(r->s->log),
-               (int)r->m->partition, (long long)r->m->offset);
-}
+#define skip(r, ...) kc_klog_skip((r)->s->log, (r)->m, LOGGER, __VA_ARGS__)
 
 static const char *class_name(const kc_value_t *v) {
   if (!v) return "null";

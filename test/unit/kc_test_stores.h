@@ -291,7 +291,8 @@ static inline const char *kct_java_classpath(void) {
     return NULL;
   }
   out[strcspn(out, "\n")] = '\0';
-  snprintf(kct_java_dir, sizeof kct_java_dir, "/tmp/kc-stores-java-XXXXXX");
+  const char *tmp = getenv("TMPDIR");
+  snprintf(kct_java_dir, sizeof kct_java_dir, "%s/kc-stores-java-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(kct_java_dir) || strlen(out) + sizeof kct_java_dir + 8 > sizeof cp) {
     kct_java_dir[0] = '\0';
     free(out);
