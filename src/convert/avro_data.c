@@ -10,8 +10,8 @@
 
 struct kc_avro_data_s {
   kc_avro_data_config_t cfg;
-  void *to_cache;   /* avro_to_connect.c */
-  void *from_cache; /* avro_from_connect.c */
+  kc_avro_cache_slot_t to_cache;   /* avro_to_connect.c */
+  kc_avro_cache_slot_t from_cache; /* avro_from_connect.c */
 };
 
 void kc_avro_data_config_default(kc_avro_data_config_t *cfg) {
@@ -33,14 +33,14 @@ kc_avro_data_t *kc_avro_data_new(const kc_avro_data_config_t *cfg) {
 
 void kc_avro_data_destroy(kc_avro_data_t *ad) {
   if (!ad) return;
-  if (ad->to_cache) kc__avro_to_cache_free(ad->to_cache);
-  if (ad->from_cache) kc__avro_from_cache_free(ad->from_cache);
+  if (ad->to_cache.cache && ad->to_cache.free_fn) ad->to_cache.free_fn(ad->to_cache.cache);
+  if (ad->from_cache.cache && ad->from_cache.free_fn) ad->from_cache.free_fn(ad->from_cache.cache);
   free(ad);
 }
 
 const kc_avro_data_config_t *kc_avro_data_config(const kc_avro_data_t *ad) { return &ad->cfg; }
-void **kc__avro_data_to_cache(kc_avro_data_t *ad) { return &ad->to_cache; }
-void **kc__avro_data_from_cache(kc_avro_data_t *ad) { return &ad->from_cache; }
+kc_avro_cache_slot_t *kc__avro_data_to_cache(kc_avro_data_t *ad) { return &ad->to_cache; }
+kc_avro_cache_slot_t *kc__avro_data_from_cache(kc_avro_data_t *ad) { return &ad->from_cache; }
 
 kc_avro_schema_t *kc_avro_schema_incref(kc_avro_schema_t *s) {
   if (s) s->refcnt++;
@@ -49,8 +49,8 @@ kc_avro_schema_t *kc_avro_schema_incref(kc_avro_schema_t *s) {
 
 void kc_avro_schema_decref(kc_avro_schema_t *s) {
   if (!s || --s->refcnt > 0) return;
-  if (s->to_plan) kc__avro_to_plan_free(s->to_plan);
-  if (s->from_plan) kc__avro_from_plan_free(s->from_plan);
+  if (s->to_plan && s->to_plan_free) s->to_plan_free(s->to_plan);
+  if (s->from_plan && s->from_plan_free) s->from_plan_free(s->from_plan);
   if (s->iface) {
     avro_value_decref(&s->scratch);
     avro_value_iface_decref(s->iface);

@@ -54,7 +54,9 @@ typedef struct kc_avro_schema_s {
   char *full_name;            /* record/enum/fixed full name for Record*NameStrategy, or NULL */
   int32_t id;                 /* Schema Registry id, -1 when not known (set by the converter) */
   void *to_plan;              /* private to avro_to_connect.c (NULL until used) */
+  void (*to_plan_free)(void *plan);   /* set with to_plan; called by the last decref */
   void *from_plan;            /* private to avro_from_connect.c (NULL until used) */
+  void (*from_plan_free)(void *plan);
 } kc_avro_schema_t;
 
 kc_avro_schema_t *kc_avro_schema_incref(kc_avro_schema_t *s);
@@ -129,15 +131,14 @@ int kc_avro_encode(kc_avro_data_t *ad, kc_avro_schema_t *s, const kc_schema_t *s
 int kc_avro_schema_compile(const char *text, size_t len, kc_avro_schema_t **out, char *errstr,
                            size_t errstr_size);
 
-/* Plan destructors, called by kc_avro_schema_decref when the plan is set. */
-void kc__avro_to_plan_free(void *plan);
-void kc__avro_from_plan_free(void *plan);
-
-/* Per-direction caches inside kc_avro_data_t (each file owns its own; avro_data.c holds the
- * pointers and calls these at destroy). */
-void kc__avro_to_cache_free(void *cache);
-void kc__avro_from_cache_free(void *cache);
-void **kc__avro_data_to_cache(kc_avro_data_t *ad);
-void **kc__avro_data_from_cache(kc_avro_data_t *ad);
+/* Per-direction caches inside kc_avro_data_t: each direction's file keeps its own cache
+ * there and registers the destructor kc_avro_data_destroy() calls (no link-time coupling
+ * between the two files). */
+typedef struct kc_avro_cache_slot_s {
+  void *cache;
+  void (*free_fn)(void *cache);
+} kc_avro_cache_slot_t;
+kc_avro_cache_slot_t *kc__avro_data_to_cache(kc_avro_data_t *ad);
+kc_avro_cache_slot_t *kc__avro_data_from_cache(kc_avro_data_t *ad);
 
 #endif
