@@ -98,6 +98,8 @@ typedef struct ctx_s {
   named_t *names;
   size_t nnames, cap;
   plan_root_t *pr;       /* NULL while mapping twins (schemas for struct defaults) */
+  const json_t *top;     /* the whole schema: the registry version applies to it alone */
+  int32_t version;       /* that version, -1 for none */
   bool twin_opt;         /* how the schema whose default is being read was asked for */
   const char *twin_doc;
   char *errstr;
@@ -256,7 +258,11 @@ static kc_schema_t *finish(ctx_t *c, kc_schema_t *s, const json_t *o, const char
       free(t);
       goto err;
     }
-    int32_t v = (int32_t)(json_is_integer(ver) ? json_integer_value(ver) : json_real_value(ver));
+  }
+  {
+    /* connect.version first, else the Schema Registry version, for the top-level node */
+    int32_t v = !ver ? (aj == c->top ? c->version : -1)
+                : (int32_t)(json_is_integer(ver) ? json_integer_value(ver) : json_real_value(ver));
     if (v >= 0) {
       if (s->has_version && s->version != v) {
         char msg[160];
@@ -1386,12 +1392,12 @@ static bool is_anything(const kc_avro_schema_t *s) {
 }
 
 /* Maps s->json to Connect and builds the decode plan (s->to_plan). */
-static int make_plan(const kc_avro_data_t *ad, kc_avro_schema_t *s, char *errstr,
-                     size_t errstr_size) {
+static int make_plan(const kc_avro_data_t *ad, kc_avro_schema_t *s, int32_t version,
+                     char *errstr, size_t errstr_size) {
   plan_root_t *pr = calloc(1, sizeof *pr);
   if (!pr) return KC_ENOMEM;
-  ctx_t c = {.cfg = kc_avro_data_config(ad), .pr = pr, .errstr = errstr,
-             .errstr_size = errstr_size};
+  ctx_t c = {.cfg = kc_avro_data_config(ad), .pr = pr, .top = s->json, .version = version,
+             .errstr = errstr, .errstr_size = errstr_size};
   if (!(pr->reader = avro_reader_memory("", 0))) {
     plan_root_free(pr);
     return KC_ENOMEM;
@@ -1422,7 +1428,7 @@ static int make_plan(const kc_avro_data_t *ad, kc_avro_schema_t *s, char *errstr
 /* The to-Connect cache: FIFO of compiled schemas by text, schemas.cache.config entries. */
 typedef struct to_cache_s {
   size_t cap, n, head;
-  struct { uint64_t hash; kc_avro_schema_t *s; } *e;
+  struct { uint64_t hash; int32_t version; kc_avro_schema_t *s; } *e;
 } to_cache_t;
 
 static void to_cache_free(void *p) {
@@ -1438,8 +1444,25 @@ static uint64_t text_hash(const char *t, size_t n) {
   return h;
 }
 
+int kc_avro_schema_parse_version(kc_avro_data_t *ad, const char *text, size_t len,
+                                 int32_t version, kc_avro_schema_t **out, char *errstr,
+                                 size_t errstr_size);
+
 int kc_avro_schema_parse(kc_avro_data_t *ad, const char *text, size_t len, kc_avro_schema_t **out,
                          char *errstr, size_t errstr_size) {
+  return kc_avro_schema_parse_version(ad, text, len, -1, out, errstr, errstr_size);
+}
+
+/**
+ * kc_avro_schema_parse() for a schema whose Schema Registry version is known: AvroData's
+ * toConnectData(avroSchema, value, version), as the AvroConverter calls it with the version
+ * its deserializer looked up. The top-level Connect schema gets @p version unless the schema
+ * has connect.version (a logical-type top level with another version is rejected, as Java
+ * does). -1: none. Cached by (text, version). Returns as kc_avro_schema_parse().
+ */
+int kc_avro_schema_parse_version(kc_avro_data_t *ad, const char *text, size_t len,
+                                 int32_t version, kc_avro_schema_t **out, char *errstr,
+                                 size_t errstr_size) {
   *out = NULL;
   install_allocator();
   kc_avro_cache_slot_t *slot = kc__avro_data_to_cache(ad);
@@ -1457,7 +1480,8 @@ int kc_avro_schema_parse(kc_avro_data_t *ad, const char *text, size_t len, kc_av
   uint64_t h = text_hash(text, len);
   for (size_t i = 0; tc && i < tc->n; i++) {
     kc_avro_schema_t *s = tc->e[(tc->head + i) % tc->cap].s;
-    if (tc->e[(tc->head + i) % tc->cap].hash == h && s->text_len == len &&
+    if (tc->e[(tc->head + i) % tc->cap].hash == h &&
+        tc->e[(tc->head + i) % tc->cap].version == version && s->text_len == len &&
         !memcmp(s->text, text, len)) {
       *out = kc_avro_schema_incref(s);
       return 0;
@@ -1466,7 +1490,7 @@ int kc_avro_schema_parse(kc_avro_data_t *ad, const char *text, size_t len, kc_av
   kc_avro_schema_t *s;
   int rc = kc_avro_schema_compile(text, len, &s, errstr, errstr_size);
   if (rc) return rc;
-  if ((rc = make_plan(ad, s, errstr, errstr_size))) {
+  if ((rc = make_plan(ad, s, version, errstr, errstr_size))) {
     kc_avro_schema_decref(s);
     return rc;
   }
@@ -1478,6 +1502,7 @@ int kc_avro_schema_parse(kc_avro_data_t *ad, const char *text, size_t len, kc_av
     }
     size_t at = (tc->head + tc->n++) % tc->cap;
     tc->e[at].hash = h;
+    tc->e[at].version = version;
     tc->e[at].s = kc_avro_schema_incref(s);
   }
   *out = s;
@@ -1489,7 +1514,7 @@ int kc_avro_decode(kc_avro_data_t *ad, kc_avro_schema_t *s, kc_arena_t *arena, c
   *out = NULL;
   install_allocator();
   if (!s->to_plan) {
-    int rc = make_plan(ad, s, errstr, errstr_size);
+    int rc = make_plan(ad, s, -1, errstr, errstr_size);
     if (rc) return rc;
   }
   plan_root_t *pr = s->to_plan;

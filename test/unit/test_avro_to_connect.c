@@ -16,6 +16,11 @@
 #include "kconnect/connector.h"
 #include "kc_test.h"
 
+/* Not in avro_data.h yet: the registry-version variant the converter needs. */
+int kc_avro_schema_parse_version(kc_avro_data_t *ad, const char *text, size_t len,
+                                 int32_t version, kc_avro_schema_t **out, char *errstr,
+                                 size_t errstr_size);
+
 static kc_avro_data_t *g_ad;
 static char g_err[512];
 
@@ -306,6 +311,14 @@ static void test_maps_arrays(void) {
   CHECK_STR(render(c, v), "Struct{sm={k=v},im={1=b},om={null=2.5},recs=[Struct{a=1}, Struct{a=2}],"
                           "again=Struct{a=3}}");
   kc_value_destroy(v);
+  /* the scratch value is reused: shorter containers after longer ones, then longer again */
+  v = decode(s, "000002020278000000000000f0bf0002120008");
+  CHECK_STR(render(c, v), "Struct{sm={},im={},om={x=-1.0},recs=[Struct{a=9}],again=Struct{a=4}}");
+  kc_value_destroy(v);
+  v = decode(s, "02026b027600040202610202620002000000000000000440000402040006");
+  CHECK_STR(render(c, v), "Struct{sm={k=v},im={1=b},om={null=2.5},recs=[Struct{a=1}, Struct{a=2}],"
+                          "again=Struct{a=3}}");
+  kc_value_destroy(v);
   kc_avro_schema_decref(s);
   /* a MapEntry array with required string keys maps to MAP(STRING, V), and AvroData then
    * casts the GenericData.Array to a Map */
@@ -370,6 +383,34 @@ static void test_metadata(void) {
   }
   kc_avro_schema_decref(s);
   kc_avro_data_destroy(ad);
+}
+
+/* AvroData.toConnectData(schema, value, version): the registry version goes on the top-level
+ * schema only, connect.version wins, and a logical type's version 1 conflicts. */
+static void test_registry_version(void) {
+  kc_avro_schema_t *s = NULL, *t = NULL;
+  const char *lh = LOGHUB, *meta = "{\"type\":\"record\",\"name\":\"X\",\"namespace\":\"n\",\"doc\":\"rdoc\",\"connect.name\":\"my.Name\",\"connect.version\":3,\"connect.doc\":\"cdoc\",\"connect.parameters\":{\"p\":\"v\"},\"fields\":[{\"name\":\"f\",\"type\":\"string\",\"doc\":\"fdoc\"},{\"name\":\"g\",\"type\":[\"null\",{\"type\":\"enum\",\"name\":\"Kind\",\"doc\":\"kdoc\",\"symbols\":[\"K1\"]}],\"doc\":\"gdoc\"}]}";
+  CHECK(kc_avro_schema_parse_version(g_ad, lh, strlen(lh), 4, &s, g_err, sizeof g_err) == 0);
+  if (s) {
+    CHECK(s->connect->has_version && s->connect->version == 4);
+    CHECK(fs(s->connect, "ts")->version == 1 && !fs(s->connect, "host")->has_version);
+  }
+  t = parse(lh); /* another cache entry: (text, version) is the key */
+  CHECK(t && t != s && !t->connect->has_version);
+  kc_avro_schema_decref(s);
+  kc_avro_schema_decref(t);
+  CHECK(kc_avro_schema_parse_version(g_ad, meta, strlen(meta), 9, &s, g_err, sizeof g_err) == 0);
+  if (s) CHECK(s->connect->version == 3);
+  kc_avro_schema_decref(s);
+  const char *opt = "[\"null\",{\"type\":\"record\",\"name\":\"R\",\"fields\":[]}]";
+  CHECK(kc_avro_schema_parse_version(g_ad, opt, strlen(opt), 2, &s, g_err, sizeof g_err) == 0);
+  if (s) CHECK(s->connect->optional && !s->connect->has_version); /* the union returns early */
+  kc_avro_schema_decref(s);
+  const char *tsj = "{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}";
+  s = NULL;
+  CHECK(kc_avro_schema_parse_version(g_ad, tsj, strlen(tsj), 2, &s, g_err, sizeof g_err) == KC_ECONVERT);
+  CHECK_STR(g_err, "Mismatched versions: version already added to SchemaBuilder (1) differs "
+                   "from version in source schema (2)");
 }
 
 static void test_rejected(void) {
@@ -523,6 +564,7 @@ int main(void) {
   kc_test_run("unions", test_unions);
   kc_test_run("maps_arrays", test_maps_arrays);
   kc_test_run("metadata", test_metadata);
+  kc_test_run("registry_version", test_registry_version);
   kc_test_run("rejected", test_rejected);
   kc_test_run("anything", test_anything);
   kc_test_run("bad_bytes", test_bad_bytes);
