@@ -11,7 +11,6 @@
  * schema. Java represents them with a cyclic Connect schema (CyclicSchemaWrapper); a
  * reference-counted kc_schema_t cannot hold a cycle, so they are rejected with KC_ECONVERT.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,8 +503,7 @@ err:
   return NULL;
 }
 
-static kc_schema_t *build_record(ctx_t *c, const json_t *o, const char *full, const char *rns,
-                                 plan_t **pp) {
+static kc_schema_t *build_record(ctx_t *c, const json_t *o, const char *rns, plan_t **pp) {
   const kc_avro_data_config_t *cfg = c->cfg;
   const json_t *fields = jget(o, "fields");
   size_t n = json_array_size(fields);
@@ -536,7 +534,6 @@ static kc_schema_t *build_record(ctx_t *c, const json_t *o, const char *full, co
     if (kc_schema_add_field(s, fname, fs)) goto nomem;
     if (p) p->kids[i] = kid;
   }
-  (void)full;
   *pp = p;
   return s;
 nomem:
@@ -745,7 +742,7 @@ static kc_schema_t *build(ctx_t *c, const json_t *j, const char *ns, bool force_
     }
   } else if (!strcmp(type, "record")) {
     def->busy = true;
-    s = build_record(c, o, full, def->ns, &p);
+    s = build_record(c, o, def->ns, &p);
     def->busy = false;
     if (!s) {
       free(full);

@@ -539,6 +539,24 @@ static void test_cache_and_arena(void) {
   kc_value_destroy(heap);
   kc_arena_reset(&arena);
 
+  /* every container kind in the arena equals its heap twin */
+  struct { const char *schema, *hex; } more[] = {
+      {"{\"type\":\"record\",\"name\":\"M\",\"fields\":[{\"name\":\"sm\",\"type\":{\"type\":\"map\",\"values\":\"string\"}},{\"name\":\"im\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"MapEntry\",\"namespace\":\"io.confluent.connect.avro\",\"fields\":[{\"name\":\"key\",\"type\":\"int\"},{\"name\":\"value\",\"type\":\"string\"}]}}},{\"name\":\"om\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"KV\",\"connect.internal.type\":\"MapEntry\",\"fields\":[{\"name\":\"key\",\"type\":[\"null\",\"string\"]},{\"name\":\"value\",\"type\":\"double\"}]}}},{\"name\":\"recs\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"Item\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}}},{\"name\":\"again\",\"type\":\"Item\"}]}", "02026b027600040202610202620002000000000000000440000402040006"}, {"{\"type\":\"record\",\"name\":\"U\",\"namespace\":\"com.x\",\"fields\":[{\"name\":\"u\",\"type\":[\"null\",\"int\",\"string\",{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]},{\"type\":\"array\",\"items\":\"long\"}]}]}", "0602"}, {"{\"type\":\"record\",\"name\":\"U\",\"namespace\":\"com.x\",\"fields\":[{\"name\":\"u\",\"type\":[\"null\",\"int\",\"string\",{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]},{\"type\":\"array\",\"items\":\"long\"}]}]}", "08040e1000"},
+      {"{\"type\":\"record\",\"name\":\"Prims\",\"fields\":[{\"name\":\"i8\",\"type\":{\"type\":\"int\",\"connect.type\":\"int8\"}},{\"name\":\"i16\",\"type\":{\"type\":\"int\",\"connect.type\":\"int16\"}},{\"name\":\"i32\",\"type\":\"int\"},{\"name\":\"l\",\"type\":\"long\"},{\"name\":\"f\",\"type\":\"float\"},{\"name\":\"d\",\"type\":\"double\"},{\"name\":\"b\",\"type\":\"boolean\"},{\"name\":\"by\",\"type\":\"bytes\"},{\"name\":\"fx\",\"type\":{\"type\":\"fixed\",\"name\":\"F4\",\"namespace\":\"com.x\",\"size\":4}},{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"Color\",\"symbols\":[\"RED\",\"GREEN\"],\"doc\":\"colors\",\"default\":\"RED\"}},{\"name\":\"dt\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}},{\"name\":\"tm\",\"type\":{\"type\":\"int\",\"logicalType\":\"time-millis\"}},{\"name\":\"tmu\",\"type\":{\"type\":\"long\",\"logicalType\":\"time-micros\"}},{\"name\":\"tsu\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"s\",\"type\":{\"type\":\"string\",\"avro.java.string\":\"String\"}},{\"name\":\"fd\",\"type\":{\"type\":\"fixed\",\"name\":\"Dec\",\"size\":4,\"logicalType\":\"decimal\",\"precision\":9,\"scale\":3}}]}", "09d804dfc5088080808080400000c03f9a9999999999b93f010401026162636402f0a80280bab7030a0c0278000004d2"}, {"{\"type\":\"record\",\"name\":\"Anything\",\"namespace\":\"io.confluent.connect.avro\",\"fields\":[{\"name\":\"boolean\",\"type\":[\"null\",\"boolean\"],\"default\":null},{\"name\":\"bytes\",\"type\":[\"null\",\"bytes\"],\"default\":null},{\"name\":\"double\",\"type\":[\"null\",\"double\"],\"default\":null},{\"name\":\"float\",\"type\":[\"null\",\"float\"],\"default\":null},{\"name\":\"int\",\"type\":[\"null\",\"int\"],\"default\":null},{\"name\":\"long\",\"type\":[\"null\",\"long\"],\"default\":null},{\"name\":\"string\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"array\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"Anything\"}],\"default\":null},{\"name\":\"map\",\"type\":[\"null\",{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"MapEntry\",\"fields\":[{\"name\":\"key\",\"type\":\"Anything\"},{\"name\":\"value\",\"type\":\"Anything\"}]}}],\"default\":null}]}", "0000000000000000020200000000000002026b00000201000000000000000000"}};
+  for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+    kc_avro_schema_t *m = parse(more[i].schema);
+    if (!m) continue;
+    unsigned char mb[256];
+    size_t mn = unhex(more[i].hex, mb);
+    heap = av = NULL;
+    CHECK(kc_avro_decode(g_ad, m, NULL, mb, mn, &heap, g_err, sizeof g_err) == 0);
+    CHECK(kc_avro_decode(g_ad, m, &arena, mb, mn, &av, g_err, sizeof g_err) == 0);
+    CHECKF(heap && av && kc_value_equal(heap, av), "arena case %zu", i);
+    kc_value_destroy(heap);
+    kc_avro_schema_decref(m);
+  }
+  kc_arena_reset(&arena);
+
   /* ns/record for the loghub-like record, arena reset every 1000 records as a batch would */
   const int iters = 200000;
   struct timespec t0, t1;
