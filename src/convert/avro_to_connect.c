@@ -125,6 +125,14 @@ static const json_t *jget(const json_t *o, const char *k) {
   return json_is_object(o) ? json_object_get(o, k) : NULL;
 }
 
+/* Number.intValue of a JSON number (saturating where Java would wrap; never undefined). */
+static int32_t jint(const json_t *v) {
+  double d = json_is_integer(v) ? (double)json_integer_value(v) : json_real_value(v);
+  if (json_is_integer(v) && json_integer_value(v) >= INT32_MIN && json_integer_value(v) <= INT32_MAX)
+    return (int32_t)json_integer_value(v);
+  return d != d ? 0 : d >= 2147483647.0 ? INT32_MAX : d <= -2147483648.0 ? INT32_MIN : (int32_t)d;
+}
+
 static bool is_primitive(const char *t) {
   static const char *const prims[] = {"null", "boolean", "int", "long", "float",
                                       "double", "bytes", "string", NULL};
@@ -261,7 +269,7 @@ static kc_schema_t *finish(ctx_t *c, kc_schema_t *s, const json_t *o, const char
   {
     /* connect.version first, else the Schema Registry version, for the top-level node */
     int32_t v = !ver ? (aj == c->top ? c->version : -1)
-                : (int32_t)(json_is_integer(ver) ? json_integer_value(ver) : json_real_value(ver));
+                : jint(ver);
     if (v >= 0) {
       if (s->has_version && s->version != v) {
         char msg[160];
@@ -590,8 +598,7 @@ static kc_schema_t *build(ctx_t *c, const json_t *j, const char *ns, bool force_
   } else if (!strcmp(type, "bytes") || !strcmp(type, "fixed")) {
     if (logical && !strcasecmp(logical, "decimal")) {
       const json_t *sc = jget(o, "scale"), *pr = jget(o, "precision");
-      int32_t scale = json_is_integer(sc) ? (int32_t)json_integer_value(sc)
-                      : json_is_real(sc)  ? (int32_t)json_real_value(sc) : 0;
+      int32_t scale = json_is_number(sc) ? jint(sc) : 0;
       if (!(s = kc_schema_decimal(scale))) goto nomem;
       if (pr) {
         if (!json_is_number(pr)) {
@@ -600,7 +607,7 @@ static kc_schema_t *build(ctx_t *c, const json_t *j, const char *ns, bool force_
           return fail(c, KC_ECONVERT, "precision property must be a JSON Integer. "
                       "https://avro.apache.org/docs/1.9.1/spec.html#Decimal%s", "");
         }
-        int prec = (int)(json_is_integer(pr) ? json_integer_value(pr) : json_real_value(pr));
+        int prec = jint(pr);
         char buf[16];
         snprintf(buf, sizeof buf, "%d", prec);
         if (prec != 64 && kc_schema_set_param(s, "connect.decimal.precision", buf)) goto nomem;
