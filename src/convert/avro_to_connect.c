@@ -1448,10 +1448,6 @@ static uint64_t text_hash(const char *t, size_t n) {
   return h;
 }
 
-int kc_avro_schema_parse_version(kc_avro_data_t *ad, const char *text, size_t len,
-                                 int32_t version, kc_avro_schema_t **out, char *errstr,
-                                 size_t errstr_size);
-
 int kc_avro_schema_parse(kc_avro_data_t *ad, const char *text, size_t len, kc_avro_schema_t **out,
                          char *errstr, size_t errstr_size) {
   return kc_avro_schema_parse_version(ad, text, len, -1, out, errstr, errstr_size);
