@@ -373,6 +373,24 @@ static void test_defaults(void) {
   CHECK_STR(hex_of(ad, s, v), "0008494e464f0acdcccc3d0401ff02020400");
   kc_value_destroy(v);
   kc_schema_decref(s);
+  /* An optional struct with a default: the union is always null first (the STRUCT case builds it,
+   * not maybeMakeOptional), so the object default does not fit its first branch and the field gets
+   * none; the record itself (nonOptional keeps the default) carries connect.default. */
+  s = kc_schema_new(KC_TYPE_STRUCT);
+  kc_schema_set_name(s, "O");
+  kc_schema_t *in = inner_xy(true);
+  in->default_value = kc_value_new_struct(in);
+  kc_value_struct_set(in->default_value, "x", kc_value_new_int(KC_TYPE_INT32, 1));
+  kc_schema_add_field(s, "s", in);
+  CHECK_STR(text_of(ad, s),
+            "{\"type\":\"record\",\"name\":\"O\",\"fields\":[{\"name\":\"s\",\"type\":[\"null\","
+            "{\"type\":\"record\",\"name\":\"ConnectDefault\",\"namespace\":\"io.confluent.connect.avro\","
+            "\"fields\":[{\"name\":\"x\",\"type\":\"int\"}],\"connect.default\":{\"x\":1}}]}],"
+            "\"connect.name\":\"O\"}");
+  v = kc_value_new_struct(s); /* unset: Struct.get gives the default, branch 1 */
+  CHECK_STR(hex_of(ad, s, v), "0202");
+  kc_value_destroy(v);
+  kc_schema_decref(s);
   kc_avro_data_destroy(ad);
 }
 
