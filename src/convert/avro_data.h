@@ -125,7 +125,7 @@ int kc_avro_schema_from_connect(kc_avro_data_t *ad, const kc_schema_t *schema,
  * kc_avro_schema_from_connect of that schema) to @p out. A null value with an optional schema
  * encodes the union's null branch.
  * @returns 0, KC_ECONVERT with Connect's/AvroData's DataException text (value does not match the
- * schema, e.g. "Invalid value: null used for required field: \"f\", schema type: STRING"),
+ * schema, e.g. "Found null value for non-optional schema"),
  * KC_ENOMEM / KC_ENOSPC from the buffer.
  */
 int kc_avro_encode(kc_avro_data_t *ad, kc_avro_schema_t *s, const kc_schema_t *schema,
