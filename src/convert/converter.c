@@ -14,8 +14,9 @@
 #define FQCN_STRING "org.apache.kafka.connect.storage.StringConverter"
 #define FQCN_BYTEARRAY "org.apache.kafka.connect.converters.ByteArrayConverter"
 #define FQCN_SIMPLE "org.apache.kafka.connect.storage.SimpleHeaderConverter"
+#define FQCN_AVRO "io.confluent.connect.avro.AvroConverter"
 
-typedef enum { CLS_JSON, CLS_STRING, CLS_BYTEARRAY, CLS_SIMPLE } cls_t;
+typedef enum { CLS_JSON, CLS_STRING, CLS_BYTEARRAY, CLS_SIMPLE, CLS_AVRO } cls_t;
 
 static const struct {
   const char *fqcn, *simple, *pruned;
@@ -25,6 +26,7 @@ static const struct {
     {FQCN_STRING, "StringConverter", "String", CLS_STRING},
     {FQCN_BYTEARRAY, "ByteArrayConverter", "ByteArray", CLS_BYTEARRAY},
     {FQCN_SIMPLE, "SimpleHeaderConverter", "Simple", CLS_SIMPLE},
+    {FQCN_AVRO, "AvroConverter", "Avro", CLS_AVRO},
 };
 
 /* ConfigDef CLASS values are trimmed before Class.forName. */
@@ -61,6 +63,7 @@ kc_converter_t *kc_converter_create(const char *class_name, const kc_config_t *c
     case CLS_JSON: return kc_json_converter_new(cfg, is_key, errstr, errstr_size);
     case CLS_STRING: return kc_string_converter_new(cfg, is_key, errstr, errstr_size);
     case CLS_BYTEARRAY: return kc_bytearray_converter_new(cfg, is_key, errstr, errstr_size);
+    case CLS_AVRO: return kc_avro_converter_new(cfg, is_key, errstr, errstr_size);
     case CLS_SIMPLE: break;
   }
   kc_conv_errf(errstr, errstr_size,
@@ -74,6 +77,15 @@ void kc_converter_destroy(kc_converter_t *conv) {
 }
 
 kc_converter_kind_t kc_converter_kind(const kc_converter_t *conv) { return conv->kind; }
+
+bool kc_converter_is_eager(const kc_converter_t *conv) {
+  return conv->kind == KC_CONVERTER_JSON || conv->kind == KC_CONVERTER_AVRO;
+}
+
+void kc_converter_attach(kc_converter_t *conv, kc_http_t *http, void (*notify)(void *arg),
+                         void *arg) {
+  if (conv && conv->ops->attach) conv->ops->attach(conv, http, notify, arg);
+}
 
 int kc_converter_to_connect(kc_converter_t *conv, const char *topic, const void *data, size_t len,
                             kc_schema_t **schema, kc_value_t **value, char *errstr,
@@ -105,6 +117,13 @@ kc_header_converter_t *kc_header_converter_create(const char *class_name, const 
   size_t i;
   if (lookup(class_name, &i)) {
     kc_conv_errf(errstr, errstr_size, "Class %s could not be found.", class_name ? class_name : "null");
+    return NULL;
+  }
+  if (classes[i].cls == CLS_AVRO) {
+    /* Confluent's AvroConverter is not a HeaderConverter. */
+    kc_conv_errf(errstr, errstr_size,
+                 "%s is not an instance of org.apache.kafka.connect.storage.HeaderConverter",
+                 classes[i].fqcn);
     return NULL;
   }
   kc_header_converter_t *hc = calloc(1, sizeof *hc);

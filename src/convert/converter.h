@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "http/http.h"
 #include "kconnect/connector.h"
 #include "util/arena.h"
 
@@ -16,6 +17,7 @@ typedef enum {
   KC_CONVERTER_STRING,    /* org.apache.kafka.connect.storage.StringConverter */
   KC_CONVERTER_BYTEARRAY, /* org.apache.kafka.connect.converters.ByteArrayConverter */
   KC_CONVERTER_JSON,      /* org.apache.kafka.connect.json.JsonConverter */
+  KC_CONVERTER_AVRO,      /* io.confluent.connect.avro.AvroConverter */
 } kc_converter_kind_t;
 
 /**
@@ -30,14 +32,29 @@ kc_converter_t *kc_converter_create(const char *class_name, const kc_config_t *c
                                     char *errstr, size_t errstr_size);
 void kc_converter_destroy(kc_converter_t *conv);
 kc_converter_kind_t kc_converter_kind(const kc_converter_t *conv);
+/** True for converters whose to_connect can fail or wait (JSON, Avro): the sink runner converts
+ * their records before put(), String/ByteArray bytes pass through lazily. */
+bool kc_converter_is_eager(const kc_converter_t *conv);
+
+/**
+ * Gives a converter that needs a service (AvroConverter: the Schema Registry) the task's HTTP
+ * client (@p http, borrowed; outlives the converter) and the callback to run, from the loop,
+ * when an answer it waited for has arrived: the caller then converts the waiting record again.
+ * A no-op for other converters. Until attached, such a converter's conversions fail with
+ * KC_ESTATE.
+ */
+void kc_converter_attach(kc_converter_t *conv, kc_http_t *http, void (*notify)(void *arg),
+                         void *arg);
 
 /**
  * Converter.toConnectData. A Kafka null (@p data NULL) gives a NULL value; the
  * schema is NULL for JsonConverter and OPTIONAL_STRING / OPTIONAL_BYTES for
  * StringConverter / ByteArrayConverter, as in Connect.
  * Outputs are new: caller owns *value and one reference of *schema (may be NULL).
- * @returns 0 or KC_ECONVERT with errstr (Connect's DataException text, e.g.
- * "Converting byte[] to Kafka Connect data failed due to serialization error: ...").
+ * @returns 0, KC_ECONVERT with errstr (Connect's DataException text, e.g.
+ * "Converting byte[] to Kafka Connect data failed due to serialization error: ..."), or
+ * KC_AGAIN (AvroConverter: the schema is being fetched; nothing was produced; convert the same
+ * bytes again after the attach notify callback ran).
  */
 int kc_converter_to_connect(kc_converter_t *conv, const char *topic, const void *data, size_t len,
                             kc_schema_t **schema, kc_value_t **value, char *errstr,
@@ -57,7 +74,8 @@ int kc_converter_to_connect_arena(kc_converter_t *conv, kc_arena_t *arena, const
 /**
  * Converter.fromConnectData: appends the serialized bytes to @p out. *is_null
  * is set when the result is a Kafka null (then nothing is appended).
- * @returns 0 or KC_ECONVERT with errstr.
+ * @returns 0, KC_ECONVERT with errstr, or KC_AGAIN (AvroConverter: the schema id is being
+ * registered or looked up; nothing was appended; call again after the notify callback).
  */
 int kc_converter_from_connect(kc_converter_t *conv, const char *topic, const kc_schema_t *schema,
                               const kc_value_t *value, kc_buf_t *out, bool *is_null, char *errstr,

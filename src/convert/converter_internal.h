@@ -20,6 +20,8 @@ typedef struct kc_converter_ops_s {
                       const kc_value_t *value, kc_buf_t *out, bool *is_null, char *errstr,
                       size_t errstr_size);
   void (*destroy)(kc_converter_t *conv);
+  /* Optional: converters that talk to a service (the Schema Registry) get the HTTP client. */
+  void (*attach)(kc_converter_t *conv, kc_http_t *http, void (*notify)(void *arg), void *arg);
 } kc_converter_ops_t;
 
 /* Every converter starts with this header. */
@@ -34,6 +36,8 @@ kc_converter_t *kc_json_converter_new(const kc_config_t *cfg, bool is_key, char 
                                       size_t errstr_size);
 kc_converter_t *kc_string_converter_new(const kc_config_t *cfg, bool is_key, char *errstr,
                                         size_t errstr_size);
+kc_converter_t *kc_avro_converter_new(const kc_config_t *cfg, bool is_key, char *errstr,
+                                      size_t errstr_size);
 kc_converter_t *kc_bytearray_converter_new(const kc_config_t *cfg, bool is_key, char *errstr,
                                            size_t errstr_size);
 

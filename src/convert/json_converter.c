@@ -697,7 +697,7 @@ static void jc_destroy(kc_converter_t *conv) {
   free(c);
 }
 
-static const kc_converter_ops_t json_ops = {jc_to_connect, jc_from_connect, jc_destroy};
+static const kc_converter_ops_t json_ops = {jc_to_connect, jc_from_connect, jc_destroy, NULL};
 
 /* ConfigDef BOOLEAN parsing: trimmed, case-insensitive. */
 static int cfg_bool(const kc_config_t *cfg, const char *key, bool def, bool *out, char *errstr,

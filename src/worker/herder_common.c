@@ -187,6 +187,10 @@ void kc_herder_op_plugins(const kc_herder_req_t *req, kc_herder_cb cb, void *arg
                                              all[i]->type == KC_CONNECTOR_SINK ? "sink" : "source",
                                              "version", all[i]->version ? all[i]->version : KC_CONNECT_COMPAT_VERSION));
   if (!req->connectors_only) {
+    /* Confluent's AvroConverter is not Versioned: Connect reports "undefined" for it. */
+    json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "class",
+                                         "io.confluent.connect.avro.AvroConverter", "type",
+                                         "converter", "version", "undefined"));
     static const char *const conv[] = {"org.apache.kafka.connect.converters.ByteArrayConverter",
                                        "org.apache.kafka.connect.json.JsonConverter",
                                        "org.apache.kafka.connect.storage.StringConverter", NULL};

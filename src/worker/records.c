@@ -38,18 +38,23 @@ int64_t kc_sink_record_timestamp(const kc_sink_record_t *r) {
   return tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
 }
 
+/* @returns 0, KC_ECONVERT (reason in task->conv_err, logged) or KC_AGAIN (the converter waits
+ * for the Schema Registry: nothing converted, the runner tries the record again). */
 static int convert(kc_sink_record_t *r, bool is_key) {
   kc_converter_t *conv = is_key ? r->task->key_conv : r->task->value_conv;
   const void *data = is_key ? r->msg->key : r->msg->payload;
   size_t len = is_key ? r->msg->key_len : r->msg->len;
-  char err[512];
+  char err[768];
   int rc = kc_converter_to_connect_arena(conv, r->arena, kc_sink_record_topic(r), data, len,
                                          is_key ? &r->key_schema : &r->value_schema,
                                          is_key ? &r->key : &r->value, err, sizeof err);
+  if (rc == KC_AGAIN) return rc;
   if (rc) {
+    if (rc != KC_ECONVERT) snprintf(err, sizeof err, "%s", kc_strerror(rc));
     kc_log_warn("kc.task", "[%s] cannot convert the %s of %s-%d@%lld: %s", r->task->label,
                 is_key ? "key" : "value", kc_sink_record_topic(r), (int)r->msg->partition,
                 (long long)r->msg->offset, err);
+    snprintf(r->task->conv_err, sizeof r->task->conv_err, "%s", err);
     rc = KC_ECONVERT;
   }
   return rc;
@@ -58,7 +63,7 @@ static int convert(kc_sink_record_t *r, bool is_key) {
 int kc_sink_record_key(kc_sink_record_t *r, const kc_schema_t **schema, const kc_value_t **value) {
   if (!r->key_done) {
     r->key_rc = convert(r, true);
-    r->key_done = true;
+    r->key_done = r->key_rc != KC_AGAIN;
   }
   if (schema) *schema = r->key_schema;
   if (value) *value = r->key;
@@ -68,7 +73,7 @@ int kc_sink_record_key(kc_sink_record_t *r, const kc_schema_t **schema, const kc
 int kc_sink_record_value(kc_sink_record_t *r, const kc_schema_t **schema, const kc_value_t **value) {
   if (!r->value_done) {
     r->value_rc = convert(r, false);
-    r->value_done = true;
+    r->value_done = r->value_rc != KC_AGAIN;
   }
   if (schema) *schema = r->value_schema;
   if (value) *value = r->value;

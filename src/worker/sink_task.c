@@ -40,6 +40,7 @@ struct kc_sink_runner_s {
   rd_kafka_topic_partition_list_t *revoking;
   bool dirty;          /* current advanced since the last flush snapshot */
   bool put_blocked;    /* put() returned KC_AGAIN */
+  bool conv_waiting;   /* a converter waits for the Schema Registry: the record stays pending */
   bool flush_inflight, commit_inflight, commit_again;
   bool final_commit_started;
   bool paused_parts;   /* consumer partitions paused (target PAUSED or retry) */
@@ -245,7 +246,7 @@ void kc_sink_runner_request_commit(kc_task_t *task) {
 static bool can_deliver(kc_sink_runner_t *r) {
   kc_task_t *task = r->task;
   return task->phase == KC_PHASE_RUNNING && !task->paused && !r->put_blocked && !r->revoking &&
-         task->state == KC_STATE_RUNNING;
+         !r->conv_waiting && task->state == KC_STATE_RUNNING;
 }
 
 static void on_retry_timer(uv_timer_t *t) {
@@ -256,25 +257,22 @@ static void on_retry_timer(uv_timer_t *t) {
   sink_step(r);
 }
 
-/* Converts what must be converted before put() (converters that can fail) and drops records the
- * error policy tolerates. @returns false when the task failed. */
-static bool prepare(kc_sink_runner_t *r, kc_sink_record_t *rec, bool *skip) {
+typedef enum { PREP_OK, PREP_SKIP, PREP_WAIT, PREP_FAILED } prep_t;
+
+/* Converts what must be converted before put() (converters that can fail or wait) and drops
+ * records the error policy tolerates. */
+static prep_t prepare(kc_sink_runner_t *r, kc_sink_record_t *rec) {
   kc_task_t *task = r->task;
-  *skip = false;
-  bool eager_key = kc_converter_kind(task->key_conv) == KC_CONVERTER_JSON;
-  bool eager_val = kc_converter_kind(task->value_conv) == KC_CONVERTER_JSON;
   int rc = 0;
-  if (eager_key) rc = kc_sink_record_key(rec, NULL, NULL);
-  if (!rc && eager_val) rc = kc_sink_record_value(rec, NULL, NULL);
-  if (!rc) return true;
-  if (task->tolerate_errors) {
-    *skip = true;
-    return true;
-  }
-  kc__task_failed(task, "Tolerance exceeded in error handler: converting the record at %s-%d offset %lld failed",
+  if (kc_converter_is_eager(task->key_conv)) rc = kc_sink_record_key(rec, NULL, NULL);
+  if (!rc && kc_converter_is_eager(task->value_conv)) rc = kc_sink_record_value(rec, NULL, NULL);
+  if (!rc) return PREP_OK;
+  if (rc == KC_AGAIN) return PREP_WAIT;
+  if (task->tolerate_errors) return PREP_SKIP;
+  kc__task_failed(task, "Tolerance exceeded in error handler: converting the record at %s-%d offset %lld failed: %s",
                   kc_sink_record_topic(rec), (int)kc_sink_record_partition(rec),
-                  (long long)kc_sink_record_offset(rec));
-  return false;
+                  (long long)kc_sink_record_offset(rec), task->conv_err);
+  return PREP_FAILED;
 }
 
 /* Delivers pending[pending_off..] in put() batches. */
@@ -285,15 +283,22 @@ static void deliver(kc_sink_runner_t *r) {
     if (n > BATCH_MAX) n = BATCH_MAX;
     size_t nrec = 0, i;
     for (i = 0; i < n && r->arena.used < BATCH_ARENA_MAX; i++) {
-      bool skip;
       kc_sink_record_t *rec = &r->recs[nrec];
       kc_sink_record_init(rec, task, r->pending[r->pending_off + i], &r->arena);
-      if (!prepare(r, rec, &skip)) {
+      prep_t pr = prepare(r, rec);
+      if (pr == PREP_FAILED) {
         for (size_t j = 0; j <= nrec; j++) kc_sink_record_clear(&r->recs[j]);
         kc_arena_reset(&r->arena);
         return;
       }
-      if (skip) {
+      if (pr == PREP_WAIT) {
+        /* Held until the registry answers (kc_sink_runner_conv_ready); the records before it
+         * still go to put() now, so offsets stay in order. */
+        kc_sink_record_clear(rec);
+        r->conv_waiting = true;
+        break;
+      }
+      if (pr == PREP_SKIP) {
         kc_sink_record_clear(rec);
         continue;
       }
@@ -301,6 +306,10 @@ static void deliver(kc_sink_runner_t *r) {
       nrec++;
     }
     n = i;
+    if (n == 0) {
+      kc_arena_reset(&r->arena);
+      break;
+    }
     char err[1024] = "";
     int rc = nrec ? task->plugin->put(task, r->recp, nrec, err, sizeof err) : KC_OK;
     for (size_t j = 0; j < nrec; j++) kc_sink_record_clear(&r->recs[j]);
@@ -398,6 +407,14 @@ void kc_sink_runner_wakeup(kc_task_t *task) {
   kc_sink_runner_t *r = task->sink;
   if (!r) return;
   r->put_blocked = false;
+  if (task->phase == KC_PHASE_RUNNING) kc_kqueue_continue(&r->kq);
+  else sink_step(r);
+}
+
+void kc_sink_runner_conv_ready(kc_task_t *task) {
+  kc_sink_runner_t *r = task->sink;
+  if (!r || !r->conv_waiting) return;
+  r->conv_waiting = false;
   if (task->phase == KC_PHASE_RUNNING) kc_kqueue_continue(&r->kq);
   else sink_step(r);
 }

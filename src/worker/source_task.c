@@ -63,6 +63,7 @@ struct kc_source_runner_s {
   size_t inflight;
   bool poll_blocked;           /* poll() said KC_AGAIN; kc_task_wakeup() clears */
   bool queue_full;
+  bool conv_waiting;           /* a converter waits for the Schema Registry: the record is held */
   bool flush_waiting, final_flush_done;
   int pending_closes;
   int64_t produced;
@@ -195,7 +196,11 @@ static rd_kafka_topic_t *topic_handle(kc_source_runner_t *r, const char *name) {
   return t->rkt;
 }
 
-/* @returns 0, KC_AGAIN (queue full: retry this record later) or KC_ERR (task failed). */
+/* produce_one's "a converter waits for the Schema Registry" result. */
+#define KC_AGAIN_CONV 100
+
+/* @returns 0, KC_AGAIN (queue full: retry this record later), KC_AGAIN_CONV (converter waits:
+ * retry after kc_source_runner_conv_ready) or KC_ERR (task failed). */
 /* @p superseded: the next record of the batch has the same source partition, so this record's
  * offset never needs to be committed itself (the next one's covers it once acknowledged). */
 static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec, bool superseded) {
@@ -204,10 +209,14 @@ static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec, bool supe
   bool knull = true, vnull = true;
   kc_buf_reset(&r->kbuf);
   kc_buf_reset(&r->vbuf);
-  if (kc_converter_from_connect(task->key_conv, rec->topic, rec->key_schema, rec->key, &r->kbuf,
-                                &knull, err, sizeof err) ||
-      kc_converter_from_connect(task->value_conv, rec->topic, rec->value_schema, rec->value,
-                                &r->vbuf, &vnull, err, sizeof err)) {
+  int crc = kc_converter_from_connect(task->key_conv, rec->topic, rec->key_schema, rec->key,
+                                      &r->kbuf, &knull, err, sizeof err);
+  if (!crc)
+    crc = kc_converter_from_connect(task->value_conv, rec->topic, rec->value_schema, rec->value,
+                                    &r->vbuf, &vnull, err, sizeof err);
+  if (crc == KC_AGAIN) return KC_AGAIN_CONV;
+  if (crc) {
+    if (crc != KC_ECONVERT) snprintf(err, sizeof err, "%s", kc_strerror(crc));
     if (!task->tolerate_errors) {
       kc__task_failed(task, "Tolerance exceeded in error handler: converting a record for topic %s: %s",
                       rec->topic, err);
@@ -266,6 +275,10 @@ static bool produce_batch(kc_source_runner_t *r) {
     int rc = produce_one(r, rec, superseded);
     if (rc == KC_AGAIN) {
       r->queue_full = true;
+      return false;
+    }
+    if (rc == KC_AGAIN_CONV) {
+      r->conv_waiting = true;
       return false;
     }
     if (rc == KC_ERR) return false;
@@ -370,6 +383,13 @@ void kc_source_runner_wakeup(kc_task_t *task) {
   kc_source_runner_t *r = task->source;
   if (!r) return;
   r->poll_blocked = false;
+  if (task->phase == KC_PHASE_RUNNING) uv_idle_start(&r->cont, on_cont);
+}
+
+void kc_source_runner_conv_ready(kc_task_t *task) {
+  kc_source_runner_t *r = task->source;
+  if (!r || !r->conv_waiting) return;
+  r->conv_waiting = false;
   if (task->phase == KC_PHASE_RUNNING) uv_idle_start(&r->cont, on_cont);
 }
 

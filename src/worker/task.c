@@ -72,6 +72,14 @@ static void *make_converter(kc_task_t *task, const char *key, bool header, bool 
   return conv;
 }
 
+/* A converter's Schema Registry answer arrived (converter.h kc_converter_attach). */
+static void on_converter_ready(void *arg) {
+  kc_task_t *task = arg;
+  if (!task->runner_active) return;
+  if (task->sink) kc_sink_runner_conv_ready(task);
+  if (task->source) kc_source_runner_conv_ready(task);
+}
+
 static void on_shutdown_timeout(uv_timer_t *t) {
   kc_task_t *task = t->data;
   kc_log_warn("kc.worker",
@@ -114,6 +122,16 @@ kc_task_t *kc_task_create(kc_connector_t *conn, int id, const kc_config_t *confi
       !(task->header_conv = make_converter(task, "header.converter", true, false, err, sizeof err))) {
     kc__task_failed(task, "%s", err);
     return task;
+  }
+  if (kc_converter_kind(task->key_conv) == KC_CONVERTER_AVRO ||
+      kc_converter_kind(task->value_conv) == KC_CONVERTER_AVRO) {
+    kc_http_t *http = kc__task_http(task);
+    if (!http) {
+      kc__task_failed(task, "cannot start the HTTP client the Schema Registry needs");
+      return task;
+    }
+    kc_converter_attach(task->key_conv, http, on_converter_ready, task);
+    kc_converter_attach(task->value_conv, http, on_converter_ready, task);
   }
   int rc = task->plugin->type == KC_CONNECTOR_SINK ? kc_sink_runner_start(task, err, sizeof err)
                                                    : kc_source_runner_start(task, err, sizeof err);

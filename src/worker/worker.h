@@ -84,6 +84,7 @@ struct kc_task_s {
   kc_header_converter_t *header_conv;
   bool tolerate_errors;      /* errors.tolerance=all */
   bool log_errors;           /* errors.log.enable */
+  char conv_err[768];        /* the last conversion error, for the FAILED trace */
 
   kc_sink_runner_t *sink;
   kc_source_runner_t *source;
@@ -223,6 +224,8 @@ int kc_sink_runner_start(kc_task_t *task, char *errstr, size_t n);
 void kc_sink_runner_pause(kc_task_t *task, bool pause);
 void kc_sink_runner_stop(kc_task_t *task);
 void kc_sink_runner_wakeup(kc_task_t *task);
+/** A converter's pending Schema Registry answer arrived: convert the held record again. */
+void kc_sink_runner_conv_ready(kc_task_t *task);
 void kc_sink_runner_flush_done(kc_task_t *task, int status);
 void kc_sink_runner_request_commit(kc_task_t *task);
 void kc_sink_runner_free(kc_task_t *task);
@@ -231,6 +234,8 @@ int kc_source_runner_start(kc_task_t *task, char *errstr, size_t n);
 void kc_source_runner_pause(kc_task_t *task, bool pause);
 void kc_source_runner_stop(kc_task_t *task);
 void kc_source_runner_wakeup(kc_task_t *task);
+/** A converter's pending Schema Registry answer arrived: produce the held record again. */
+void kc_source_runner_conv_ready(kc_task_t *task);
 /** Stages committable offsets into the store. @returns number staged. */
 int kc_source_runner_stage_offsets(kc_task_t *task);
 void kc_source_runner_offsets_flushed(kc_task_t *task, int status);
