@@ -53,7 +53,7 @@ void kc_sr_client_destroy(kc_sr_client_t *c);
 
 /**
  * Deserializer look-up: the schema text of @p id (GET /schemas/ids/{id}).
- * @returns 0 with *text/*len borrowed (valid while the client lives), KC_AGAIN (asked; wait for
+ * @returns 0 with *text and *len borrowed (valid while the client lives), KC_AGAIN (asked; wait for
  * notify), KC_ECONVERT with errstr ("Schema 7 not found; error code: 40403" ... "at
  * http://host:port"), KC_ESTATE (not attached), KC_ENOMEM.
  */
@@ -87,5 +87,36 @@ typedef struct kc_sr_stats_s {
   uint64_t cache_hits; /* probes answered from the caches */
 } kc_sr_stats_t;
 void kc_sr_client_stats(const kc_sr_client_t *c, kc_sr_stats_t *out);
+
+/* ---- internals shared by schema_registry.c and schema_registry_config.c ---- */
+
+/** One base URL of schema.registry.url: what is requested and printed (user info removed). */
+typedef struct kc_sr_url_s {
+  char *base;     /**< "http://host:port[/path]" without user info and trailing '/' */
+  char *userinfo; /**< "user:pass" from the URL (basic.auth.credentials.source=URL), or NULL */
+} kc_sr_url_t;
+
+/** The parsed settings (kc__sr_config_parse()). */
+typedef struct kc_sr_settings_s {
+  kc_sr_url_t *urls;
+  size_t nurls;
+  char *auth_header;   /**< "Basic ..." / "Bearer ..." for every URL, or NULL */
+  bool url_auth;       /**< source URL: each URL's own user info, when it has one */
+  char **headers;      /**< extra "Name" "value" pairs (request.header.*, bearer cluster ids) */
+  size_t nheaders;     /**< pairs */
+  kc_http_tls_t *tls;  /**< NULL: curl's defaults */
+  bool auto_register, use_latest, latest_strict, normalize;
+  int64_t max_per_subject;
+  int64_t latest_ttl_sec; /**< -1: never expires */
+  int64_t latest_cache_size;
+  int64_t connect_ms, read_ms;
+  int64_t backoff_ms, backoff_max_ms;
+} kc_sr_settings_t;
+
+/** Parses @p cfg into @p out (zeroed first). @returns 0 or KC_EINVAL/KC_ENOMEM with errstr. */
+int kc__sr_config_parse(const kc_config_t *cfg, kc_sr_settings_t *out, char *errstr,
+                        size_t errstr_size);
+/** Frees what kc__sr_config_parse() allocated (secrets wiped). */
+void kc__sr_config_free(kc_sr_settings_t *s);
 
 #endif
