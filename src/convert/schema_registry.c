@@ -332,11 +332,13 @@ static int op_send(op_t *op) {
   if (hv.data) memset(hv.data, 0, hv.len);
   kc_buf_free(&hv);
   if (!rc && post) {
-    json_t *body = json_object();
-    json_object_set_new(body, "schema", json_stringn(op->text, op->tlen));
-    char *s = json_dumps(body, JSON_COMPACT);
+    /* jansson escapes the schema text; it refuses text that is not UTF-8 */
+    json_t *body = json_object(), *str = json_stringn(op->text, op->tlen);
+    char *s = NULL;
+    if (!str) rc = KC_EINVAL;
+    else if (!json_object_set_new(body, "schema", str)) s = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    rc = s ? kc_http_req_set_body(req, s, strlen(s)) : KC_ENOMEM;
+    if (!rc) rc = s ? kc_http_req_set_body(req, s, strlen(s)) : KC_ENOMEM;
     free(s);
   }
   if (!rc && c->s.tls) rc = kc__http_req_set_tls(req, c->s.tls);
@@ -602,6 +604,8 @@ static int probe_op(kc_sr_client_t *c, int kind, const char *subject, const char
   if (rc) {
     op_unlink(op);
     op_maybe_free(op);
+    if (rc == KC_EINVAL && text)
+      return errf(errstr, n, KC_ECONVERT, "Schema for subject '%s' is not valid UTF-8", subject);
     return errf(errstr, n, rc == KC_ENOMEM ? KC_ENOMEM : KC_ECONVERT,
                 "cannot send to schema registry: %s", kc_strerror(rc));
   }

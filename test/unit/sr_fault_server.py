@@ -15,12 +15,15 @@ Switches, set by POST /_ctl with a JSON object (keys merged; outside the base pa
   bearer: "tok"     Bearer token required; null: none
   delay_ms: n       every registry request waits n ms before answering
   error: {"status": 409, "error_code": 409, "message": "..."}  next request answers it; null: off
+With --tls-cert/--tls-key it serves HTTPS; with --tls-ca too it requires a client certificate
+signed by that CA.
 GET /_stats -> {"requests": n, "last": {"method","path","accept","content_type","authorization",
 "body"}}. Listens on 127.0.0.1, port 0; prints "PORT <n>"; exits when stdin closes.
 """
 import argparse
 import base64
 import json
+import ssl
 import sys
 import threading
 import time
@@ -150,8 +153,19 @@ def main():
     global BASE
     ap = argparse.ArgumentParser()
     ap.add_argument("--base-path", default="")
-    BASE = ap.parse_args().base_path.rstrip("/")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls-ca")
+    args = ap.parse_args()
+    BASE = args.base_path.rstrip("/")
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_ca:
+            ctx.load_verify_locations(args.tls_ca)
+            ctx.verify_mode = ssl.CERT_REQUIRED
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     print("PORT %d" % srv.server_address[1], flush=True)

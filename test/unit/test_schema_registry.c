@@ -235,6 +235,21 @@ static void test_final_errors(void) {
       "incompatible with an earlier schema\"}}");
   CHECK(id_for(c, "x-value", SCHEMA_A, &id, err, sizeof err) == KC_ECONVERT);
   CHECK_PREFIX(err, "Schema being registered is incompatible with an earlier schema; error code: 409");
+  /* not UTF-8: refused before anything is sent */
+  CHECK(kc_sr_id_for_schema(c, "x-value", "\"\xff\"", 3, &id, NULL, NULL, err, sizeof err) ==
+        KC_ECONVERT);
+  CHECK_STR(err, "Schema for subject 'x-value' is not valid UTF-8");
+  kc_sr_client_destroy(c);
+  /* user info in the URL is never printed */
+  char withcreds[200];
+  snprintf(withcreds, sizeof withcreds, "http://bob:hunter2@127.0.0.1:%d" BASE_PATH, peer.port);
+  const char *kv2[] = {"schema.registry.url", withcreds, "auto.register.schemas", "false", NULL};
+  c = client(kv2, err, sizeof err);
+  CHECK(id_for(c, "nope-value", SCHEMA_A, &id, err, sizeof err) == KC_ECONVERT);
+  CHECK_STR(err, want);
+  json_t *st = stats();
+  CHECK_STR(last_field(st, "authorization"), "Basic Ym9iOmh1bnRlcjI="); /* bob:hunter2 */
+  json_decref(st);
   kc_sr_client_destroy(c);
 }
 
@@ -245,8 +260,17 @@ static void test_retry_and_failover(void) {
   ctl("{\"fail\":3}");
   int32_t id = 0;
   double t0 = now_ms();
-  CHECK(id_for(c, "retry-value", SCHEMA_A, &id, err, sizeof err) == 0);
+  kc_test_capture_t cap;
+  kc_test_capture_begin(&cap, "sr");
+  int rc = id_for(c, "retry-value", SCHEMA_A, &id, err, sizeof err);
+  char log[8192];
+  kc_test_capture_end(&cap, log, sizeof log);
+  CHECK(rc == 0);
   double took = now_ms() - t0;
+  /* one WARN for the streak of three failures, then one INFO when it answers */
+  const char *w = strstr(log, "WARN request to schema registry");
+  CHECKF(w && !strstr(w + 1, "WARN"), "%s", log);
+  CHECK(strstr(log, "HTTP 500") != NULL && strstr(log, "answers again") != NULL);
   kc_sr_stats_t s;
   kc_sr_client_stats(c, &s);
   CHECK(s.retries == 3 && s.requests == 4);
@@ -456,6 +480,105 @@ static void test_config_errors(void) {
   kc_sr_client_destroy(c);
 }
 
+/* HTTPS with a client certificate: PEM and PKCS12 stores, hostname verification. */
+static void test_tls(void) {
+  char dir[256], cmd[4096], err[512] = "";
+  if (kc_test_temp_dir(dir, sizeof dir, "sr-tls")) {
+    CHECK(!"temp dir");
+    return;
+  }
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && exec >/dev/null 2>&1 && "
+           "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=kc-test-ca && "
+           "openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && "
+           "printf 'subjectAltName=IP:127.0.0.1\\n' > srv.ext && "
+           "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile srv.ext && "
+           "openssl req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr -subj /CN=client && "
+           "openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cli.pem -days 2 && "
+           "cat cli.pem cli.key > cli-both.pem && "
+           "openssl pkcs12 -export -nokeys -in ca.pem -out trust.p12 -passout pass:tpw && "
+           "openssl pkcs12 -export -in cli.pem -inkey cli.key -out key.p12 -passout pass:kpw",
+           dir);
+  if (kc_test_sh(cmd, NULL, NULL) != 0) {
+    CHECK(!"openssl could not make the test certificates");
+    kc_test_remove_tree(dir);
+    return;
+  }
+  char f[6][320];
+  const char *names[] = {"srv.pem", "srv.key", "ca.pem", "cli-both.pem", "trust.p12", "key.p12"};
+  for (int i = 0; i < 6; i++) snprintf(f[i], sizeof f[i], "%s/%s", dir, names[i]);
+  char *const argv[] = {"python3", (char *)kc_test_source("test/unit/sr_fault_server.py"),
+                        "--tls-cert", f[0], "--tls-key", f[1], "--tls-ca", f[2], NULL};
+  kc_test_peer_t tp = {-1, -1, 0};
+  if (kc_test_peer_start(&tp, argv) != 0) {
+    CHECK(!"TLS server did not start");
+    kc_test_remove_tree(dir);
+    return;
+  }
+  char u[128], lu[128];
+  snprintf(u, sizeof u, "https://127.0.0.1:%d", tp.port);
+  snprintf(lu, sizeof lu, "https://localhost:%d", tp.port);
+  int32_t id;
+  /* PEM stores */
+  const char *pem[] = {"schema.registry.url", u, "schema.registry.ssl.truststore.location", f[2],
+                       "schema.registry.ssl.truststore.type", "PEM",
+                       "schema.registry.ssl.keystore.location", f[3], NULL};
+  kc_sr_client_t *c = client(pem, err, sizeof err);
+  CHECKF(c != NULL, "%s", err);
+  if (c) CHECKF(id_for(c, "tls-value", SCHEMA_A, &id, err, sizeof err) == 0, "%s", err);
+  kc_sr_client_destroy(c);
+  /* PKCS12 stores (types sniffed) */
+  const char *p12[] = {"schema.registry.url", u, "schema.registry.ssl.truststore.location", f[4],
+                       "schema.registry.ssl.truststore.password", "tpw",
+                       "schema.registry.ssl.keystore.location", f[5],
+                       "schema.registry.ssl.keystore.type", "PKCS12",
+                       "schema.registry.ssl.keystore.password", "kpw", NULL};
+  c = client(p12, err, sizeof err);
+  CHECKF(c != NULL, "%s", err);
+  if (c) CHECKF(id_for(c, "tls2-value", SCHEMA_A, &id, err, sizeof err) == 0, "%s", err);
+  kc_sr_client_destroy(c);
+  /* wrong store password: refused at configure time, naming the key */
+  const char *badpw[] = {"schema.registry.url", u, "schema.registry.ssl.truststore.location", f[4],
+                         "schema.registry.ssl.truststore.password", "nope", NULL};
+  c = client(badpw, err, sizeof err);
+  CHECK(c == NULL && strstr(err, "schema.registry.ssl.truststore.location") != NULL);
+  kc_sr_client_destroy(c);
+  /* "localhost" is not in the certificate: retried (an SSLException is transient in Java too)
+   * until verification is switched off */
+  const char *host[] = {"schema.registry.url", lu, "schema.registry.ssl.truststore.location", f[2],
+                        "schema.registry.ssl.keystore.location", f[3], NULL};
+  c = client(host, err, sizeof err);
+  CHECK(kc_sr_id_for_schema(c, "h-value", "\"int\"", 5, &id, NULL, NULL, err, sizeof err) == KC_AGAIN);
+  kc_sr_stats_t s = {0};
+  double end = now_ms() + 5000;
+  while (s.retries < 1 && now_ms() < end) {
+    uv_run(&loop, UV_RUN_ONCE);
+    kc_sr_client_stats(c, &s);
+  }
+  CHECK(s.retries >= 1);
+  kc_sr_client_destroy(c);
+  const char *nohost[] = {"schema.registry.url", lu, "schema.registry.ssl.truststore.location", f[2],
+                          "schema.registry.ssl.keystore.location", f[3],
+                          "schema.registry.ssl.endpoint.identification.algorithm", "", NULL};
+  c = client(nohost, err, sizeof err);
+  CHECKF(id_for(c, "h-value", "\"int\"", &id, err, sizeof err) == 0, "%s", err);
+  kc_sr_client_destroy(c);
+  /* no client certificate: the server refuses the handshake */
+  const char *nocert[] = {"schema.registry.url", u, "schema.registry.ssl.truststore.location", f[2], NULL};
+  c = client(nocert, err, sizeof err);
+  CHECK(kc_sr_id_for_schema(c, "nc-value", "\"int\"", 5, &id, NULL, NULL, err, sizeof err) == KC_AGAIN);
+  s.retries = 0;
+  end = now_ms() + 5000;
+  while (s.retries < 1 && now_ms() < end) {
+    uv_run(&loop, UV_RUN_ONCE);
+    kc_sr_client_stats(c, &s);
+  }
+  CHECK(s.retries >= 1);
+  kc_sr_client_destroy(c);
+  kc_test_peer_stop(&tp);
+  kc_test_remove_tree(dir);
+}
+
 static void on_http_closed(void *arg) { (*(int *)arg)++; }
 
 int main(void) {
@@ -480,6 +603,7 @@ int main(void) {
   kc_test_run("max_schemas_per_subject", test_max_schemas_per_subject);
   kc_test_run("use_latest", test_use_latest);
   kc_test_run("destroy_in_flight", test_destroy_in_flight);
+  kc_test_run("tls", test_tls);
   int closed = 0;
   kc_http_close(http, on_http_closed, &closed);
   CHECK(run_until(&closed, 1, 5000));
