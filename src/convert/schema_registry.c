@@ -29,6 +29,7 @@
 
 typedef struct ent_s {
   struct ent_s *next;
+  struct ent_s *older, *newer; /* use order, for eviction */
   uint64_t hash;
   char *key;
   size_t klen;
@@ -41,7 +42,31 @@ typedef struct ent_s {
 typedef struct {
   ent_t **b;
   size_t nb, n;
+  ent_t *oldest, *newest;
 } map_t;
+
+static void order_unlink(map_t *m, ent_t *e) {
+  if (e->older) e->older->newer = e->newer;
+  else m->oldest = e->newer;
+  if (e->newer) e->newer->older = e->older;
+  else m->newest = e->older;
+  e->older = e->newer = NULL;
+}
+
+static void order_push(map_t *m, ent_t *e) {
+  e->older = m->newest;
+  e->newer = NULL;
+  if (m->newest) m->newest->newer = e;
+  else m->oldest = e;
+  m->newest = e;
+}
+
+/* Marks @p e as just used (LRU, as BoundedConcurrentHashMap evicts). */
+static void map_touch(map_t *m, ent_t *e) {
+  if (m->newest == e) return;
+  order_unlink(m, e);
+  order_push(m, e);
+}
 
 static uint64_t fnv(const void *p, size_t n) {
   uint64_t h = 1469598103934665603ULL;
@@ -85,6 +110,7 @@ static ent_t *map_add(map_t *m, const void *key, size_t klen) {
   e->next = m->b[e->hash % m->nb];
   m->b[e->hash % m->nb] = e;
   m->n++;
+  order_push(m, e);
   return e;
 }
 
@@ -93,6 +119,7 @@ static void map_del(map_t *m, ent_t *x) {
     if (*pp == x) {
       *pp = x->next;
       m->n--;
+      order_unlink(m, x);
       free(x->key);
       free(x->text);
       free(x);
@@ -151,6 +178,7 @@ typedef struct op_s {
   bool auth;
   uint64_t backoff_ms;
   unsigned attempts;
+  size_t url; /* index of the URL the last request went to */
 } op_t;
 
 struct kc_sr_client_s {
@@ -353,6 +381,7 @@ static int op_send(op_t *op) {
     return rc;
   }
   op->req = req;
+  op->url = c->cur;
   op->state = ST_FLIGHT;
   c->st.requests++;
   return 0;
@@ -395,9 +424,13 @@ static void cache_id(kc_sr_client_t *c, int32_t id, const char *text, size_t len
   else if (e) e->tlen = len;
 }
 
-static void cache_schema(map_t *m, const char *text, size_t len, int32_t id) {
+/* Stores text -> id in a map bounded to @p max entries, evicting the least recently used. */
+static void cache_schema(map_t *m, const char *text, size_t len, int32_t id, int64_t max) {
   ent_t *e = map_get(m, text, len);
-  if (!e) e = map_add(m, text, len);
+  if (!e) {
+    while (m->n && m->n >= (size_t)max) map_del(m, m->oldest);
+    e = map_add(m, text, len);
+  }
   if (e) e->id = id;
 }
 
@@ -410,10 +443,8 @@ static const char *op_store(op_t *op, json_t *j) {
     if (!json_is_boolean(ok)) return "no is_compatible";
     subject_t *s = subject_get(c, op->subject, false);
     if (!json_is_true(ok)) return s && s->have_latest ? "incompatible" : "no latest";
-    if (s && s->have_latest) {
-      if (s->compat.n >= (size_t)c->s.latest_cache_size) map_clear(&s->compat, NULL);
-      cache_schema(&s->compat, op->text, op->tlen, s->latest_id);
-    }
+    if (s && s->have_latest)
+      cache_schema(&s->compat, op->text, op->tlen, s->latest_id, c->s.latest_cache_size);
     return NULL;
   }
   if (!json_is_integer(jid) && op->kind != OP_BY_ID) return "no id";
@@ -440,7 +471,7 @@ static const char *op_store(op_t *op, json_t *j) {
     cache_id(c, id, t, s->latest_len);
     return NULL;
   }
-  cache_schema(&s->schemas, op->text, op->tlen, id);
+  cache_schema(&s->schemas, op->text, op->tlen, id, c->s.max_per_subject);
   cache_id(c, id, op->text, op->tlen);
   return NULL;
 }
@@ -540,7 +571,9 @@ static void op_retry_later(op_t *op, const char *why) {
   (void)why;
   op->attempts++;
   c->st.retries++;
-  if (c->s.nurls > 1) {
+  /* As UrlList.fail(): only a failure of the current URL moves on (concurrent failures of one
+   * dead URL must not skip the good one). */
+  if (c->s.nurls > 1 && c->cur == op->url) {
     c->cur = (c->cur + 1) % c->s.nurls;
     c->st.failovers++;
   }
@@ -646,8 +679,10 @@ int kc_sr_id_for_schema(kc_sr_client_t *c, const char *subject, const char *sche
       }
       return probe_op(c, OP_LATEST, subject, NULL, 0, 0, errstr, errstr_size);
     }
-    if (c->s.latest_strict && !map_get(&s->compat, schema_text, len))
+    ent_t *ok = c->s.latest_strict ? map_get(&s->compat, schema_text, len) : NULL;
+    if (c->s.latest_strict && !ok)
       return probe_op(c, OP_COMPAT, subject, schema_text, len, 0, errstr, errstr_size);
+    if (ok) map_touch(&s->compat, ok);
     c->st.cache_hits++;
     *id = s->latest_id;
     if (latest_text) *latest_text = s->latest_text;
@@ -657,11 +692,10 @@ int kc_sr_id_for_schema(kc_sr_client_t *c, const char *subject, const char *sche
   ent_t *e = s ? map_get(&s->schemas, schema_text, len) : NULL;
   if (e) {
     c->st.cache_hits++;
+    map_touch(&s->schemas, e);
     *id = e->id;
     return 0;
   }
-  if (s && s->schemas.n >= (size_t)c->s.max_per_subject)
-    return errf(errstr, errstr_size, KC_ECONVERT, "Too many schema objects created for %s!", subject);
   return probe_op(c, c->s.auto_register ? OP_REGISTER : OP_LOOKUP, subject, schema_text, len, 0,
                   errstr, errstr_size);
 }

@@ -46,16 +46,20 @@ kc_sr_client_t *kc_sr_client_new(const kc_config_t *cfg, char *errstr, size_t er
 void kc_sr_client_attach(kc_sr_client_t *c, kc_http_t *http, void (*notify)(void *arg), void *arg);
 
 /**
- * Destroys the client: pending requests are cancelled; memory is released once their
- * callbacks ran (the notify callback is never called after this). NULL-safe.
+ * Destroys the client: pending requests are cancelled and back-off timers closed; memory is
+ * released once their callbacks ran, so the loop must keep running (the notify callback is
+ * never called after this). Safe from the notify callback. NULL-safe.
  */
 void kc_sr_client_destroy(kc_sr_client_t *c);
 
 /**
  * Deserializer look-up: the schema text of @p id (GET /schemas/ids/{id}).
+ * The id cache is not bounded (Java bounds it to max.schemas.per.subject), so that the text
+ * handed out stays valid: the registry's own schema count bounds it.
  * @returns 0 with *text and *len borrowed (valid while the client lives), KC_AGAIN (asked; wait for
- * notify), KC_ECONVERT with errstr ("Schema 7 not found; error code: 40403" ... "at
- * http://host:port"), KC_ESTATE (not attached), KC_ENOMEM.
+ * notify), KC_ECONVERT with errstr as Java's RestClientException plus where ("Schema 7 not
+ * found; error code: 40403 (schema registry http://host:port/schemas/ids/7)"; user info never
+ * printed), KC_ESTATE (not attached), KC_ENOMEM.
  */
 int kc_sr_schema_by_id(kc_sr_client_t *c, int32_t id, const char **text, size_t *len,
                        char *errstr, size_t errstr_size);
@@ -66,11 +70,16 @@ int kc_sr_schema_by_id(kc_sr_client_t *c, int32_t id, const char **text, size_t 
  * /subjects/{s}/versions/latest (then, with latest.compatibility.strict, the latest must
  * be compatible: POST /compatibility/subjects/{s}/versions/latest), else auto.register.schemas
  * -> POST /subjects/{s}/versions, else POST /subjects/{s} (look-up);
- * "?normalize=true" with normalize.schemas. Cached per subject (max.schemas.per.subject).
+ * "?normalize=true" with normalize.schemas. Cached per subject, at most max.schemas.per.subject
+ * answers, the least recently used evicted (Confluent 7.9's BoundedConcurrentHashMap; older
+ * clients threw "Too many schema objects created" instead).
  * @returns 0 with *id, KC_AGAIN, KC_ECONVERT with errstr naming the subject and the URL
  * (40401 subject not found, 40403 schema not found, 409 incompatible, 422 invalid,
  * 401/403 with "Unauthorized"/"Forbidden"), KC_ESTATE, KC_ENOMEM. With use.latest.version the
- * schema actually used is the latest's: *latest_text (may be NULL) gets it (borrowed).
+ * schema actually used is the latest's: *latest_text (may be NULL) gets it (borrowed, valid
+ * until the latest version is fetched again: never with latest.cache.ttl.sec=-1, the default).
+ * With latest.compatibility.strict the check is the registry's compatibility endpoint (Java
+ * checks locally that the latest can read the schema).
  */
 int kc_sr_id_for_schema(kc_sr_client_t *c, const char *subject, const char *schema_text,
                         size_t len, int32_t *id, const char **latest_text, size_t *latest_len,
