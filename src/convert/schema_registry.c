@@ -172,8 +172,8 @@ typedef struct op_s {
   size_t tlen;
   int32_t id;
   kc_http_req_t *req;
-  uv_timer_t timer; /* back-off (libuv handles outlive a stop: closed, then freed) */
-  bool timer_live;
+  uv_timer_t timer; /* back-off; initialised on the first retry, closed before the op is freed */
+  bool timer_live;  /* initialised and not closed yet */
   char *err;
   bool auth;
   uint64_t backoff_ms;
@@ -261,11 +261,16 @@ static void op_free(op_t *op) {
   free(op);
 }
 
-/* Frees @p op once nothing refers to it: no request, no timer, and out of the ops map (or
- * the client destroyed); a destroyed client goes with its last op. */
+/* Frees @p op once nothing refers to it: no request, out of the ops map (or the client
+ * destroyed), its back-off timer closed; a destroyed client goes with its last op. */
+static void on_timer_closed(uv_handle_t *h);
 static void op_maybe_free(op_t *op) {
   kc_sr_client_t *c = op->c;
-  if (op->req || op->timer_live || (op->ent && !c->destroyed)) return;
+  if (op->req || (op->ent && !c->destroyed)) return;
+  if (op->timer_live) {
+    if (!uv_is_closing((uv_handle_t *)&op->timer)) uv_close((uv_handle_t *)&op->timer, on_timer_closed);
+    return;
+  }
   op_free(op);
   c->live--;
   if (c->destroyed && !c->in_destroy && !c->live) client_free(c);
@@ -284,13 +289,9 @@ void kc_sr_client_destroy(kc_sr_client_t *c) {
   c->notify = NULL;
   /* A request in flight is cancelled (its callback frees the op), a back-off timer closed. */
   while (c->ops.n) {
-    ent_t *e = NULL;
-    for (size_t i = 0; !e && i < c->ops.nb; i++) e = c->ops.b[i];
-    op_t *op = e->p;
+    op_t *op = c->ops.oldest->p;
     op_unlink(op);
     if (op->req) kc_http_req_cancel(op->req);
-    if (op->timer_live && !uv_is_closing((uv_handle_t *)&op->timer))
-      uv_close((uv_handle_t *)&op->timer, on_timer_closed);
     op_maybe_free(op);
   }
   c->in_destroy = false;
@@ -319,7 +320,7 @@ static int path_of(const op_t *op, kc_buf_t *b) {
 }
 
 static void on_response(kc_http_req_t *req, int status, void *arg);
-static void op_retry_later(op_t *op, const char *why);
+static void op_retry_later(op_t *op);
 
 static int auth_for(const kc_sr_client_t *c, kc_buf_t *hv) {
   if (c->s.auth_header) return kc_buf_puts(hv, c->s.auth_header);
@@ -371,6 +372,7 @@ static int op_send(op_t *op) {
   }
   if (!rc && c->s.tls) rc = kc__http_req_set_tls(req, c->s.tls);
   if (!rc) {
+    kc_http_req_set_response_limit(req, 16u << 20); /* schemas can be large */
     kc_http_req_set_timeouts(req, (uint64_t)(c->s.connect_ms + c->s.read_ms),
                              (uint64_t)c->s.connect_ms);
     rc = kc__http_submit(c->http, req, on_response, op);
@@ -511,7 +513,7 @@ static void on_response(kc_http_req_t *req, int status, void *arg) {
                   where, why, c->s.nurls > 1 ? ", failing over to the next URL" : "");
     c->failing = true;
     kc_http_req_destroy(req);
-    op_retry_later(op, why);
+    op_retry_later(op);
     return;
   }
   if (c->failing) kc_log_info(LOGGER, "schema registry %s answers again", where);
@@ -555,8 +557,6 @@ static void on_response(kc_http_req_t *req, int status, void *arg) {
 static void on_timer(uv_timer_t *t) {
   op_t *op = t->data;
   kc_sr_client_t *c = op->c;
-  /* Closed first: the notify below may destroy the client. */
-  uv_close((uv_handle_t *)t, on_timer_closed);
   if (!op->ent || c->destroyed) return;
   int rc = op_send(op);
   if (rc) {
@@ -566,9 +566,8 @@ static void on_timer(uv_timer_t *t) {
   }
 }
 
-static void op_retry_later(op_t *op, const char *why) {
+static void op_retry_later(op_t *op) {
   kc_sr_client_t *c = op->c;
-  (void)why;
   op->attempts++;
   c->st.retries++;
   /* As UrlList.fail(): only a failure of the current URL moves on (concurrent failures of one
@@ -585,9 +584,11 @@ static void op_retry_later(op_t *op, const char *why) {
                                                                 : delay * 2;
   }
   op->state = ST_WAIT;
-  uv_timer_init(c->loop, &op->timer);
-  op->timer.data = op;
-  op->timer_live = true;
+  if (!op->timer_live) {
+    uv_timer_init(c->loop, &op->timer);
+    op->timer.data = op;
+    op->timer_live = true;
+  }
   uv_timer_start(&op->timer, on_timer, delay, 0);
 }
 
