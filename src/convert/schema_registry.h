@@ -46,16 +46,20 @@ kc_sr_client_t *kc_sr_client_new(const kc_config_t *cfg, char *errstr, size_t er
 void kc_sr_client_attach(kc_sr_client_t *c, kc_http_t *http, void (*notify)(void *arg), void *arg);
 
 /**
- * Destroys the client: pending requests are cancelled; memory is released once their
- * callbacks ran (the notify callback is never called after this). NULL-safe.
+ * Destroys the client: pending requests are cancelled and back-off timers closed; memory is
+ * released once their callbacks ran, so the loop must keep running (the notify callback is
+ * never called after this). Safe from the notify callback. NULL-safe.
  */
 void kc_sr_client_destroy(kc_sr_client_t *c);
 
 /**
  * Deserializer look-up: the schema text of @p id (GET /schemas/ids/{id}).
- * @returns 0 with *text/*len borrowed (valid while the client lives), KC_AGAIN (asked; wait for
- * notify), KC_ECONVERT with errstr ("Schema 7 not found; error code: 40403" ... "at
- * http://host:port"), KC_ESTATE (not attached), KC_ENOMEM.
+ * The id cache is not bounded (Java bounds it to max.schemas.per.subject), so that the text
+ * handed out stays valid: the registry's own schema count bounds it.
+ * @returns 0 with *text and *len borrowed (valid while the client lives), KC_AGAIN (asked; wait for
+ * notify), KC_ECONVERT with errstr as Java's RestClientException plus where ("Schema 7 not
+ * found; error code: 40403 (schema registry http://host:port/schemas/ids/7)"; user info never
+ * printed), KC_ESTATE (not attached), KC_ENOMEM.
  */
 int kc_sr_schema_by_id(kc_sr_client_t *c, int32_t id, const char **text, size_t *len,
                        char *errstr, size_t errstr_size);
@@ -66,11 +70,16 @@ int kc_sr_schema_by_id(kc_sr_client_t *c, int32_t id, const char **text, size_t 
  * /subjects/{s}/versions/latest (then, with latest.compatibility.strict, the latest must
  * be compatible: POST /compatibility/subjects/{s}/versions/latest), else auto.register.schemas
  * -> POST /subjects/{s}/versions, else POST /subjects/{s} (look-up);
- * "?normalize=true" with normalize.schemas. Cached per subject (max.schemas.per.subject).
+ * "?normalize=true" with normalize.schemas. Cached per subject, at most max.schemas.per.subject
+ * answers, the least recently used evicted (Confluent 7.9's BoundedConcurrentHashMap; older
+ * clients threw "Too many schema objects created" instead).
  * @returns 0 with *id, KC_AGAIN, KC_ECONVERT with errstr naming the subject and the URL
  * (40401 subject not found, 40403 schema not found, 409 incompatible, 422 invalid,
  * 401/403 with "Unauthorized"/"Forbidden"), KC_ESTATE, KC_ENOMEM. With use.latest.version the
- * schema actually used is the latest's: *latest_text (may be NULL) gets it (borrowed).
+ * schema actually used is the latest's: *latest_text (may be NULL) gets it (borrowed, valid
+ * until the latest version is fetched again: never with latest.cache.ttl.sec=-1, the default).
+ * With latest.compatibility.strict the check is the registry's compatibility endpoint (Java
+ * checks locally that the latest can read the schema).
  */
 int kc_sr_id_for_schema(kc_sr_client_t *c, const char *subject, const char *schema_text,
                         size_t len, int32_t *id, const char **latest_text, size_t *latest_len,
@@ -87,5 +96,36 @@ typedef struct kc_sr_stats_s {
   uint64_t cache_hits; /* probes answered from the caches */
 } kc_sr_stats_t;
 void kc_sr_client_stats(const kc_sr_client_t *c, kc_sr_stats_t *out);
+
+/* ---- internals shared by schema_registry.c and schema_registry_config.c ---- */
+
+/** One base URL of schema.registry.url: what is requested and printed (user info removed). */
+typedef struct kc_sr_url_s {
+  char *base;     /**< "http://host:port[/path]" without user info and trailing '/' */
+  char *userinfo; /**< "user:pass" from the URL (basic.auth.credentials.source=URL), or NULL */
+} kc_sr_url_t;
+
+/** The parsed settings (kc__sr_config_parse()). */
+typedef struct kc_sr_settings_s {
+  kc_sr_url_t *urls;
+  size_t nurls;
+  char *auth_header;   /**< "Basic ..." / "Bearer ..." for every URL, or NULL */
+  bool url_auth;       /**< source URL: each URL's own user info, when it has one */
+  char **headers;      /**< extra "Name" "value" pairs (request.header.*, bearer cluster ids) */
+  size_t nheaders;     /**< pairs */
+  kc_http_tls_t *tls;  /**< NULL: curl's defaults */
+  bool auto_register, use_latest, latest_strict, normalize;
+  int64_t max_per_subject;
+  int64_t latest_ttl_sec; /**< -1: never expires */
+  int64_t latest_cache_size;
+  int64_t connect_ms, read_ms;
+  int64_t backoff_ms, backoff_max_ms;
+} kc_sr_settings_t;
+
+/** Parses @p cfg into @p out (zeroed first). @returns 0 or KC_EINVAL/KC_ENOMEM with errstr. */
+int kc__sr_config_parse(const kc_config_t *cfg, kc_sr_settings_t *out, char *errstr,
+                        size_t errstr_size);
+/** Frees what kc__sr_config_parse() allocated (secrets wiped). */
+void kc__sr_config_free(kc_sr_settings_t *s);
 
 #endif

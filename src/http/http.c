@@ -383,6 +383,26 @@ static int setup_easy(kc_http_req_t *req, const char *url) {
   curl_easy_setopt(e, CURLOPT_PROXY, req->proxy ? req->proxy : "");
   if (req->proxy_user) curl_easy_setopt(e, CURLOPT_PROXYUSERNAME, req->proxy_user);
   if (req->proxy_password) curl_easy_setopt(e, CURLOPT_PROXYPASSWORD, req->proxy_password);
+  if (req->tls) {
+    /* Blobs, not paths: PKCS12 stores arrive converted to PEM, and nothing is read on the loop. */
+    const kc_http_tls_t *t = req->tls;
+    if (t->ca_pem) {
+      struct curl_blob b = {t->ca_pem, t->ca_len, CURL_BLOB_COPY};
+      curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+    }
+    if (t->cert_pem) {
+      struct curl_blob b = {t->cert_pem, t->cert_len, CURL_BLOB_COPY};
+      curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &b);
+      curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (t->key_pem) {
+      struct curl_blob b = {t->key_pem, t->key_len, CURL_BLOB_COPY};
+      curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &b);
+      curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (t->key_password) curl_easy_setopt(e, CURLOPT_KEYPASSWD, t->key_password);
+    if (t->no_verify_host) curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   if (req->total_ms) curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->total_ms);
   if (req->connect_ms) curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->connect_ms);
 
@@ -464,6 +484,8 @@ void kc_http_req_cancel(kc_http_req_t *req) {
   if (!req || (req->state != KC_HTTP_OPENING && req->state != KC_HTTP_ACTIVE)) return;
   finish(req->h, req, KC_ETIMEDOUT, "cancelled");
 }
+
+uv_loop_t *kc__http_loop(const kc_http_t *h) { return h ? h->loop : NULL; }
 
 void kc__http_detach(kc_http_req_t *req) {
   kc_http_t *h = req->h;

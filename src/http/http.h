@@ -128,6 +128,23 @@ typedef enum {
 
 typedef struct kc_http_file_s kc_http_file_t;
 
+/**
+ * TLS settings of one request beyond the defaults (system CAs, no client certificate,
+ * hostname verified): the Schema Registry client's schema.registry.ssl.* settings, converted
+ * to PEM by the caller (PKCS12 stores included). Blobs are PEM text, @c len bytes each, NULL
+ * when not set. Used only for https URLs.
+ */
+typedef struct kc_http_tls_s {
+  char *ca_pem;        /**< trusted CAs, replacing the system's (CURLOPT_CAINFO_BLOB) */
+  size_t ca_len;
+  char *cert_pem;      /**< client certificate chain (CURLOPT_SSLCERT_BLOB) */
+  size_t cert_len;
+  char *key_pem;       /**< client private key (CURLOPT_SSLKEY_BLOB) */
+  size_t key_len;
+  char *key_password;  /**< for an encrypted key_pem, or NULL */
+  bool no_verify_host; /**< ssl.endpoint.identification.algorithm="" (Java's off switch) */
+} kc_http_tls_t;
+
 typedef struct {
   char *name;
   char *value;
@@ -151,6 +168,7 @@ struct kc_http_req_s {
   char *region, *service, *access_key, *secret_key, *session_token, *payload_hash;
 
   char *proxy, *proxy_user, *proxy_password;
+  kc_http_tls_t *tls; /* NULL: system CAs, no client certificate (the default) */
   uint64_t total_ms, connect_ms;
   size_t response_limit;
 
@@ -195,7 +213,17 @@ void kc__http_body_release(kc_http_req_t *req);
 /** Takes an in-flight request out of its client without running its callback. */
 void kc__http_detach(kc_http_req_t *req);
 
+/** The loop @p h runs on (for callers' own timers, e.g. back-off). */
+uv_loop_t *kc__http_loop(const kc_http_t *h);
+
 /* req.c */
+/**
+ * Sets the request's TLS settings (copied; NULL restores the defaults). Applied where the
+ * easy handle is set up. @returns 0, KC_ENOMEM, KC_ESTATE (after submit).
+ */
+int kc__http_req_set_tls(kc_http_req_t *req, const kc_http_tls_t *tls);
+/** Frees a kc_http_tls_t's members (the key and password wiped first). NULL-safe. */
+void kc__http_tls_clear(kc_http_tls_t *tls);
 /** Records a response header line from curl's HEADERFUNCTION. */
 void kc__http_req_header_line(kc_http_req_t *req, const char *line, size_t n);
 /** Replaces the error text (copied; NULL clears). */

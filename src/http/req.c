@@ -134,6 +134,50 @@ int kc_http_req_set_proxy(kc_http_req_t *req, const char *url, const char *user,
   return 0;
 }
 
+static int dup_blob(char **dst, const char *src, size_t n) {
+  *dst = NULL;
+  if (!src) return 0;
+  if (!(*dst = malloc(n + 1))) return KC_ENOMEM;
+  memcpy(*dst, src, n);
+  (*dst)[n] = '\0';
+  return 0;
+}
+
+void kc__http_tls_clear(kc_http_tls_t *tls) {
+  if (!tls) return;
+  if (tls->key_pem) memset(tls->key_pem, 0, tls->key_len);
+  if (tls->key_password) memset(tls->key_password, 0, strlen(tls->key_password));
+  free(tls->ca_pem);
+  free(tls->cert_pem);
+  free(tls->key_pem);
+  free(tls->key_password);
+  memset(tls, 0, sizeof *tls);
+}
+
+int kc__http_req_set_tls(kc_http_req_t *req, const kc_http_tls_t *tls) {
+  if (!configurable(req)) return KC_ESTATE;
+  kc_http_tls_t *copy = NULL;
+  if (tls) {
+    if (!(copy = calloc(1, sizeof *copy))) return KC_ENOMEM;
+    copy->ca_len = tls->ca_len;
+    copy->cert_len = tls->cert_len;
+    copy->key_len = tls->key_len;
+    copy->no_verify_host = tls->no_verify_host;
+    if (dup_blob(&copy->ca_pem, tls->ca_pem, tls->ca_len) ||
+        dup_blob(&copy->cert_pem, tls->cert_pem, tls->cert_len) ||
+        dup_blob(&copy->key_pem, tls->key_pem, tls->key_len) ||
+        (tls->key_password && !(copy->key_password = strdup(tls->key_password)))) {
+      kc__http_tls_clear(copy);
+      free(copy);
+      return KC_ENOMEM;
+    }
+  }
+  kc__http_tls_clear(req->tls);
+  free(req->tls);
+  req->tls = copy;
+  return 0;
+}
+
 void kc_http_req_set_timeouts(kc_http_req_t *req, uint64_t total_ms, uint64_t connect_ms) {
   if (!configurable(req)) return;
   req->total_ms = total_ms;
@@ -233,6 +277,8 @@ void kc_http_req_destroy(kc_http_req_t *req) {
   free(req->proxy);
   free(req->proxy_user);
   free(req->proxy_password);
+  kc__http_tls_clear(req->tls);
+  free(req->tls);
   kc_buf_free(&req->response);
   clear_response_headers(req);
   free(req->resp_headers);
