@@ -1,0 +1,257 @@
+/*
+ * Avro object container files (connectors/s3/avro_ocf.c), as the S3 sink's AvroFormat writes
+ * them:
+ *  - the header parsed back byte by byte: magic, the metadata map (avro.schema then
+ *    avro.codec, Java's HashMap order), the sync marker; every block ends with that marker;
+ *  - blocks close where DataFileWriter closes them: the first append that takes the
+ *    uncompressed block to DEFAULT_SYNC_INTERVAL (64000 bytes), plus the rest at flush;
+ *  - each codec (null, deflate, snappy) read back by Python's fastavro (an independent reader
+ *    that checks snappy's CRC), records and block sizes equal to what was written; deflate
+ *    blocks inflate as raw deflate and snappy blocks carry the big-endian CRC-32;
+ *  - avro.codec values: bzip2/xz/zstandard refused as unsupported, others as Confluent's
+ *    validator refuses them.
+ * Without python3 + fastavro (+ cramjam for snappy) the read-back fails: pip install fastavro cramjam.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <snappy-c.h>
+#include <zlib.h>
+
+#include "../../connectors/s3/avro_ocf.h"
+#include "kc_test.h"
+
+static const char SCHEMA[] =
+    "{\"type\":\"record\",\"name\":\"Line\",\"namespace\":\"loghub\",\"fields\":["
+    "{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"msg\",\"type\":\"string\"},"
+    "{\"name\":\"level\",\"type\":[\"null\",\"string\"],\"default\":null}]}";
+
+#define NREC 6000
+
+/* Record i: id = i * 7919 - 3000000 (negative ids too), a message of varying length, and the
+ * optional level null for every third record. */
+static void record_text(int i, char *msg, size_t n) {
+  snprintf(msg, n, "line %d: %.*s", i, (i * 37) % 61,
+           "PacketResponder 1 for block blk_38865049064139660 terminating at 081109 203518");
+}
+
+static void encode(kc_buf_t *b, int i) {
+  char msg[160];
+  record_text(i, msg, sizeof msg);
+  kc_buf_reset(b);
+  kc_avro_ocf_put_long(b, (int64_t)i * 7919 - 3000000);
+  kc_avro_ocf_put_long(b, (int64_t)strlen(msg));
+  kc_buf_append(b, msg, strlen(msg));
+  if (i % 3 == 0) {
+    kc_avro_ocf_put_long(b, 0);
+  } else {
+    kc_avro_ocf_put_long(b, 1);
+    kc_avro_ocf_put_long(b, 4);
+    kc_buf_append(b, i % 2 ? "WARN" : "INFO", 4);
+  }
+}
+
+static int64_t get_long(const unsigned char **p, const unsigned char *end) {
+  uint64_t z = 0;
+  int shift = 0;
+  while (*p < end) {
+    unsigned char c = *(*p)++;
+    z |= (uint64_t)(c & 0x7F) << shift;
+    shift += 7;
+    if (!(c & 0x80)) break;
+  }
+  return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+}
+
+/* Writes the NREC records with @p codec; *sizes gets each datum's length. */
+static kc_buf_t write_file(kc_avro_codec_t codec, size_t *sizes) {
+  kc_buf_t out, d;
+  kc_buf_init(&out, 0);
+  kc_buf_init(&d, 0);
+  kc_avro_ocf_t w;
+  CHECK(kc_avro_ocf_begin(&w, codec, SCHEMA, strlen(SCHEMA), &out) == 0);
+  for (int i = 0; i < NREC; i++) {
+    encode(&d, i);
+    sizes[i] = d.len;
+    CHECK(kc_avro_ocf_append(&w, d.data, d.len, &out) == 0);
+    CHECK(w.block.len < KC_AVRO_OCF_SYNC_INTERVAL); /* a full block never stays in memory */
+  }
+  CHECK(kc_avro_ocf_flush(&w, &out) == 0);
+  CHECK(kc_avro_ocf_flush(&w, &out) == 0); /* nothing open: no empty block */
+  kc_avro_ocf_free(&w);
+  kc_buf_free(&d);
+  return out;
+}
+
+/* The block record counts DataFileWriter would produce for these datum sizes. */
+static int expected_blocks(const size_t *sizes, int64_t *counts) {
+  int nb = 0;
+  size_t bytes = 0;
+  int64_t c = 0;
+  for (int i = 0; i < NREC; i++) {
+    bytes += sizes[i];
+    c++;
+    if (bytes >= KC_AVRO_OCF_SYNC_INTERVAL) counts[nb++] = c, bytes = 0, c = 0;
+  }
+  if (c) counts[nb++] = c;
+  return nb;
+}
+
+/* Parses the header and walks the blocks; checks the structure, returns the block count. */
+static int walk(const kc_buf_t *f, const char *codec, int64_t *counts, int max) {
+  const unsigned char *p = (const unsigned char *)f->data, *end = p + f->len;
+  CHECK(f->len > 4 && !memcmp(p, "Obj\x01", 4));
+  p += 4;
+  CHECK(get_long(&p, end) == 2);
+  int64_t n = get_long(&p, end);
+  CHECK(n == 11 && !memcmp(p, "avro.schema", 11));
+  p += n;
+  n = get_long(&p, end);
+  CHECK(n == (int64_t)strlen(SCHEMA) && !memcmp(p, SCHEMA, strlen(SCHEMA)));
+  p += n;
+  n = get_long(&p, end);
+  CHECK(n == 10 && !memcmp(p, "avro.codec", 10));
+  p += n;
+  n = get_long(&p, end);
+  CHECK(n == (int64_t)strlen(codec) && !memcmp(p, codec, strlen(codec)));
+  p += n;
+  CHECK(get_long(&p, end) == 0);
+  const unsigned char *sync = p;
+  p += 16;
+  int nb = 0;
+  while (p < end && nb < max) {
+    counts[nb] = get_long(&p, end);
+    int64_t size = get_long(&p, end);
+    if (!CHECK(size > 0 && size <= end - p - 16)) return nb;
+    if (!strcmp(codec, "deflate")) { /* raw deflate, no zlib header */
+      unsigned char *raw = malloc(KC_AVRO_OCF_SYNC_INTERVAL + 1024);
+      z_stream zs;
+      memset(&zs, 0, sizeof zs);
+      inflateInit2(&zs, -MAX_WBITS);
+      zs.next_in = (Bytef *)p, zs.avail_in = (uInt)size;
+      zs.next_out = raw, zs.avail_out = KC_AVRO_OCF_SYNC_INTERVAL + 1024;
+      CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END);
+      inflateEnd(&zs);
+      free(raw);
+    } else if (!strcmp(codec, "snappy")) {
+      size_t ulen = 0;
+      CHECK(snappy_uncompressed_length((const char *)p, (size_t)size - 4, &ulen) == SNAPPY_OK);
+      char *raw = malloc(ulen ? ulen : 1);
+      CHECK(snappy_uncompress((const char *)p, (size_t)size - 4, raw, &ulen) == SNAPPY_OK);
+      uint32_t crc = (uint32_t)crc32(0, (const Bytef *)raw, (uInt)ulen);
+      const unsigned char *c = p + size - 4;
+      CHECK(((uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3]) == crc);
+      free(raw);
+    }
+    p += size;
+    CHECK(!memcmp(p, sync, 16));
+    p += 16;
+    nb++;
+  }
+  CHECK(p == end);
+  return nb;
+}
+
+/* fastavro reads the file: every record equal to the model, block counts as listed. */
+static const char PY[] =
+    "import sys, fastavro\n"
+    "from fastavro import block_reader\n"
+    "path, codec, blocks = sys.argv[1], sys.argv[2], sys.argv[3]\n"
+    "with open(path, 'rb') as f:\n"
+    "    r = fastavro.reader(f)\n"
+    "    assert r.codec == codec, r.codec\n"
+    "    recs = list(r)\n"
+    "with open(path, 'rb') as f:\n"
+    "    got = ','.join(str(b.num_records) for b in block_reader(f))\n"
+    "assert got == blocks, (got, blocks)\n"
+    "text = 'PacketResponder 1 for block blk_38865049064139660 terminating at 081109 203518'\n"
+    "assert len(recs) == 6000, len(recs)\n"
+    "for i, r in enumerate(recs):\n"
+    "    want = {'id': i * 7919 - 3000000, 'msg': 'line %d: %s' % (i, text[:(i * 37) % 61]),\n"
+    "            'level': None if i % 3 == 0 else ('WARN' if i % 2 else 'INFO')}\n"
+    "    assert r == want, (i, r, want)\n"
+    "print('fastavro ok')\n";
+
+static void check_codec(kc_avro_codec_t codec) {
+  static size_t sizes[NREC];
+  static int64_t want[NREC], got[NREC];
+  kc_buf_t f = write_file(codec, sizes);
+  int nw = expected_blocks(sizes, want);
+  int ng = walk(&f, kc_avro_codec_name(codec), got, NREC);
+  CHECKF(nw == ng && nw >= 3, "%s: %d blocks, want %d", kc_avro_codec_name(codec), ng, nw);
+  for (int i = 0; i < nw && i < ng; i++) CHECK(got[i] == want[i]);
+  char path[256], blocks[4096] = "";
+  CHECK(kc_test_temp_file(path, sizeof path, "avro_ocf", f.data, f.len) == 0);
+  for (int i = 0; i < nw; i++)
+    snprintf(blocks + strlen(blocks), sizeof blocks - strlen(blocks), "%s%lld", i ? "," : "",
+             (long long)want[i]);
+  pid_t pid = fork();
+  if (pid == 0) {
+    execlp("python3", "python3", "-c", PY, path, kc_avro_codec_name(codec), blocks, (char *)NULL);
+    _exit(127);
+  }
+  int status = -1;
+  waitpid(pid, &status, 0);
+  CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fastavro read-back of %s failed (status %d)",
+         kc_avro_codec_name(codec), status);
+  unlink(path);
+  kc_buf_free(&f);
+}
+
+static void test_null(void) { check_codec(KC_AVRO_CODEC_NULL); }
+static void test_deflate(void) { check_codec(KC_AVRO_CODEC_DEFLATE); }
+static void test_snappy(void) { check_codec(KC_AVRO_CODEC_SNAPPY); }
+
+static void test_sync_markers_differ(void) {
+  kc_buf_t a, b;
+  kc_buf_init(&a, 0);
+  kc_buf_init(&b, 0);
+  kc_avro_ocf_t w1, w2;
+  CHECK(kc_avro_ocf_begin(&w1, KC_AVRO_CODEC_NULL, "\"long\"", 6, &a) == 0);
+  CHECK(kc_avro_ocf_begin(&w2, KC_AVRO_CODEC_NULL, "\"long\"", 6, &b) == 0);
+  CHECK(a.len == b.len && memcmp(a.data + a.len - 16, b.data + b.len - 16, 16) != 0);
+  /* one datum, flushed: count 1, size 1, the datum (long 5 = 0x0a), the sync */
+  CHECK(kc_avro_ocf_append(&w1, "\x0a", 1, &a) == 0);
+  size_t hdr = a.len;
+  CHECK(kc_avro_ocf_flush(&w1, &a) == 0);
+  CHECK(a.len == hdr + 3 + 16 && !memcmp(a.data + hdr, "\x02\x02\x0a", 3));
+  CHECK(!memcmp(a.data + a.len - 16, a.data + hdr - 16, 16));
+  kc_avro_ocf_free(&w1);
+  kc_avro_ocf_free(&w2);
+  kc_buf_free(&a);
+  kc_buf_free(&b);
+}
+
+static void test_codec_names(void) {
+  kc_avro_codec_t c;
+  char err[256];
+  CHECK(kc_avro_codec_parse("null", &c, err, sizeof err) == 0 && c == KC_AVRO_CODEC_NULL);
+  CHECK(kc_avro_codec_parse("deflate", &c, err, sizeof err) == 0 && c == KC_AVRO_CODEC_DEFLATE);
+  CHECK(kc_avro_codec_parse("snappy", &c, err, sizeof err) == 0 && c == KC_AVRO_CODEC_SNAPPY);
+  CHECK(kc_avro_codec_parse("bzip2", &c, err, sizeof err) == KC_EINVAL);
+  CHECK_PREFIX(err, "avro.codec: bzip2 is not supported by kconnect");
+  CHECK(kc_avro_codec_parse("zstandard", &c, err, sizeof err) == KC_EINVAL);
+  CHECK_PREFIX(err, "avro.codec: zstandard is not supported");
+  CHECK(kc_avro_codec_parse("lz4", &c, err, sizeof err) == KC_EINVAL);
+  CHECK_STR(err, "avro.codec: String must be one of: null, deflate, snappy, bzip2");
+  kc_buf_t b;
+  kc_buf_init(&b, 0);
+  CHECK(kc_avro_ocf_put_long(&b, -1) == 0 && kc_avro_ocf_put_long(&b, 64) == 0 &&
+        kc_avro_ocf_put_long(&b, INT64_MIN) == 0);
+  CHECK(b.len == 1 + 2 + 10 && (unsigned char)b.data[0] == 0x01 &&
+        (unsigned char)b.data[1] == 0x80 && b.data[2] == 0x01);
+  kc_buf_free(&b);
+}
+
+int main(void) {
+  kc_test_run("null_codec", test_null);
+  kc_test_run("deflate_codec", test_deflate);
+  kc_test_run("snappy_codec", test_snappy);
+  kc_test_run("sync_markers", test_sync_markers_differ);
+  kc_test_run("codec_names", test_codec_names);
+  return kc_test_done();
+}
