@@ -84,6 +84,17 @@ int kc_avro_schema_parse(kc_avro_data_t *ad, const char *text, size_t len, kc_av
                          char *errstr, size_t errstr_size);
 
 /**
+ * kc_avro_schema_parse() for a schema whose Schema Registry version is known: AvroData's
+ * toConnectData(avroSchema, value, version), as the AvroConverter calls it with the subject
+ * version its deserializer looked up. The top-level Connect schema gets @p version unless the
+ * schema has connect.version. -1: none. Cached by (text, version). Errors as
+ * kc_avro_schema_parse().
+ */
+int kc_avro_schema_parse_version(kc_avro_data_t *ad, const char *text, size_t len,
+                                 int32_t version, kc_avro_schema_t **out, char *errstr,
+                                 size_t errstr_size);
+
+/**
  * Decodes one Avro binary datum (no container, no Confluent header) written with @p s and maps
  * it to Connect (AvroData.toConnectData with s->connect). The value is allocated in @p arena
  * when it is not NULL (read-only arena values, see connector.h), else on the heap (caller
@@ -114,7 +125,7 @@ int kc_avro_schema_from_connect(kc_avro_data_t *ad, const kc_schema_t *schema,
  * kc_avro_schema_from_connect of that schema) to @p out. A null value with an optional schema
  * encodes the union's null branch.
  * @returns 0, KC_ECONVERT with Connect's/AvroData's DataException text (value does not match the
- * schema, e.g. "Invalid value: null used for required field: \"f\", schema type: STRING"),
+ * schema, e.g. "Found null value for non-optional schema"),
  * KC_ENOMEM / KC_ENOSPC from the buffer.
  */
 int kc_avro_encode(kc_avro_data_t *ad, kc_avro_schema_t *s, const kc_schema_t *schema,
