@@ -79,7 +79,7 @@ typedef struct kc_s3_avro_file_s {
  * writer schema of @p schema) on its first record. Finished container bytes go to @p out;
  * @p scratch is reused for the datum.
  * @returns 0, KC_ECONVERT (AvroData refused the schema or value; reason in @p err),
- * KC_ENOTSUP (no AvroData mapping in this build), KC_ENOMEM / KC_ERR.
+ * KC_ENOMEM / KC_ERR.
  */
 int kc_s3_avro_file_write(kc_s3_avro_file_t *f, kc_avrodata_t *ad, kc_avro_codec_t codec,
                           const kc_schema_t *schema, const kc_value_t *value, kc_buf_t *scratch,

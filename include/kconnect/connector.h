@@ -653,7 +653,7 @@ KC_EXTERN void kc_avrodata_destroy(kc_avrodata_t *ad);
  * same or an equal Connect schema gives the same Avro schema). *out: a new reference the caller
  * drops with kc_avrodata_schema_release().
  * @returns 0, KC_ECONVERT with AvroData's message in @p err (a schema it cannot map),
- * KC_ENOMEM, KC_ENOTSUP when this build has no Connect-to-Avro mapping.
+ * KC_ENOMEM.
  */
 KC_EXTERN int kc_avrodata_schema(kc_avrodata_t *ad, const kc_schema_t *schema,
                                  kc_avrodata_schema_t **out, char *err, size_t errlen);
@@ -666,7 +666,7 @@ KC_EXTERN void kc_avrodata_schema_release(kc_avrodata_schema_t *s);
  * made from) to @p out: AvroData.fromConnectData then GenericDatumWriter. Nothing is appended
  * on error.
  * @returns 0, KC_ECONVERT with Connect's DataException text in @p err (the value does not
- * match the schema), KC_ENOMEM / KC_ENOSPC from the buffer, KC_ENOTSUP as kc_avrodata_schema().
+ * match the schema), KC_ENOMEM / KC_ENOSPC from the buffer.
  */
 KC_EXTERN int kc_avrodata_encode(kc_avrodata_t *ad, kc_avrodata_schema_t *s,
                                  const kc_schema_t *schema, const kc_value_t *value,

@@ -2,20 +2,9 @@
  * The connector-facing AvroData API (connector.h, "Avro data (Confluent AvroData) for
  * formats"): thin wrappers over avro_data.h, so connectors never see Avro C or src/.
  * kc_avrodata_schema_t is kc_avro_schema_t seen from outside.
- *
- * Until avro_from_connect.c (the Connect -> Avro direction) is part of the build, its two
- * entry points are weak references here: the wrappers then report KC_ENOTSUP instead of the
- * whole runtime failing to link. avro_from_connect.c is pulled into every program by the
- * AvroConverter's strong references, so the weak references resolve to it once it exists.
  */
-#include <stdio.h>
 
 #include "convert/avro_data.h"
-
-#pragma weak kc_avro_schema_from_connect
-#pragma weak kc_avro_encode
-
-#define NO_MAPPING "Connect to Avro mapping (AvroData.fromConnectSchema) is not in this build"
 
 void kc_avrodata_options_default(kc_avrodata_options_t *o) {
   kc_avro_data_config_t c;
@@ -45,10 +34,6 @@ void kc_avrodata_destroy(kc_avrodata_t *ad) {
 int kc_avrodata_schema(kc_avrodata_t *ad, const kc_schema_t *schema, kc_avrodata_schema_t **out,
                        char *err, size_t errlen) {
   *out = NULL;
-  if (!kc_avro_schema_from_connect) {
-    snprintf(err, errlen, NO_MAPPING);
-    return KC_ENOTSUP;
-  }
   kc_avro_schema_t *s = NULL;
   int rc = kc_avro_schema_from_connect((kc_avro_data_t *)ad, schema, &s, err, errlen);
   if (!rc) *out = (kc_avrodata_schema_t *)s;
@@ -67,10 +52,6 @@ void kc_avrodata_schema_release(kc_avrodata_schema_t *s) {
 
 int kc_avrodata_encode(kc_avrodata_t *ad, kc_avrodata_schema_t *s, const kc_schema_t *schema,
                        const kc_value_t *value, kc_buf_t *out, char *err, size_t errlen) {
-  if (!kc_avro_encode) {
-    snprintf(err, errlen, NO_MAPPING);
-    return KC_ENOTSUP;
-  }
   size_t mark = out->len;
   int rc = kc_avro_encode((kc_avro_data_t *)ad, (kc_avro_schema_t *)s, schema, value, out, err,
                           errlen);
