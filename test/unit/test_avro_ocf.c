@@ -10,6 +10,9 @@
  *    blocks inflate as raw deflate and snappy blocks carry the big-endian CRC-32;
  *  - avro.codec values: bzip2/xz/zstandard refused as unsupported, others as Confluent's
  *    validator refuses them.
+ *  - schema.compatibility (schema_compat.c, the rule the sink applies with every format):
+ *    StorageSchemaCompatibility's decisions per mode and storage-common's SchemaProjector
+ *    (defaults for added fields, numeric promotion, its refusals).
  * Without python3 + fastavro (+ cramjam for snappy) the read-back fails: pip install fastavro cramjam.
  */
 #include <stdint.h>
@@ -23,6 +26,7 @@
 #include <zlib.h>
 
 #include "../../connectors/s3/avro_ocf.h"
+#include "../../connectors/s3/schema_compat.h"
 #include "kc_test.h"
 
 static const char SCHEMA[] =
@@ -247,11 +251,88 @@ static void test_codec_names(void) {
   kc_buf_free(&b);
 }
 
+/* loghub.Line version @p v: id int32 (int64 from version 3), msg, and from version 2 host with
+ * a default. */
+static kc_schema_t *line_schema(int v) {
+  kc_schema_t *s = kc_schema_new(KC_TYPE_STRUCT);
+  s->name = strdup("loghub.Line");
+  s->has_version = true;
+  s->version = v;
+  kc_schema_add_field(s, "id", kc_schema_new(v >= 3 ? KC_TYPE_INT64 : KC_TYPE_INT32));
+  kc_schema_add_field(s, "msg", kc_schema_new(KC_TYPE_STRING));
+  if (v >= 2) {
+    kc_schema_t *h = kc_schema_new(KC_TYPE_STRING);
+    h->default_value = kc_value_new_string("node-0", 6);
+    kc_schema_add_field(s, "host", h);
+  }
+  return s;
+}
+
+static void test_compatibility(void) {
+  kc_schema_t *v1 = line_schema(1), *v2 = line_schema(2), *v3 = line_schema(3), *v1b = line_schema(1);
+  char err[512] = "";
+  bool inc = true;
+  /* NONE: equality only */
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_NONE, v1b, v1, &inc, err, sizeof err) == 0 && !inc);
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_NONE, v1, v2, &inc, err, sizeof err) == 0 && inc);
+  /* BACKWARD/FULL: a newer record starts new files, an older one is projected */
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_BACKWARD, v2, v1, &inc, err, sizeof err) == 0 && inc);
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_BACKWARD, v1, v2, &inc, err, sizeof err) == 0 && !inc);
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_FULL, v2, v1, &inc, err, sizeof err) == 0 && inc);
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_FULL, v1, v2, &inc, err, sizeof err) == 0 && !inc);
+  /* FORWARD: the other way round */
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_FORWARD, v2, v1, &inc, err, sizeof err) == 0 && !inc);
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_FORWARD, v1, v2, &inc, err, sizeof err) == 0 && inc);
+  /* a different name is incompatible whatever the versions */
+  free(v1b->name);
+  v1b->name = strdup("loghub.Other");
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_BACKWARD, v1b, v2, &inc, err, sizeof err) == 0 && inc);
+  /* versions are required outside NONE */
+  v1b->has_version = false;
+  CHECK(kc_s3_compat_check(KC_S3_COMPAT_FORWARD, v1b, v2, &inc, err, sizeof err) == KC_ECONVERT);
+  CHECK_STR(err, "Schema version required for FORWARD compatibility");
+  CHECK(kc_s3_compat_parse("BACKWARD") == KC_S3_COMPAT_BACKWARD && kc_s3_compat_parse("full") == KC_S3_COMPAT_NONE);
+
+  /* projection v1 -> v3: host gets its default, id is promoted from int32 to int64 */
+  kc_value_t *r1 = kc_value_new_struct(v1);
+  kc_value_struct_set(r1, "id", kc_value_new_int(KC_TYPE_INT32, -42));
+  kc_value_struct_set(r1, "msg", kc_value_new_string("hello", 5));
+  kc_value_t *p = NULL;
+  CHECK(kc_s3_project(v1, r1, v3, &p, err, sizeof err) == 0 && p);
+  if (p) {
+    const kc_value_t *id = kc_value_struct_get(p, "id"), *host = kc_value_struct_get(p, "host");
+    CHECK(p->u.st.schema == v3 && id && id->type == KC_TYPE_INT64 && id->u.i == -42);
+    CHECK(host && !strcmp(host->u.str.ptr, "node-0"));
+    CHECK_STR(kc_value_struct_get(p, "msg")->u.str.ptr, "hello");
+  }
+  kc_value_destroy(p);
+  /* v3 -> v1: int64 does not narrow to int32 */
+  kc_value_t *r3 = kc_value_new_struct(v3);
+  kc_value_struct_set(r3, "id", kc_value_new_int(KC_TYPE_INT64, 7));
+  kc_value_struct_set(r3, "msg", kc_value_new_string("x", 1));
+  p = NULL;
+  CHECK(kc_s3_project(v3, r3, v1, &p, err, sizeof err) == KC_ECONVERT && !p);
+  CHECK_STR(err, "Error projecting id: Schema type mismatch. source type: INT64 and target type: INT32");
+  /* a required field without default that the source lacks */
+  kc_schema_t *need = line_schema(1);
+  kc_schema_add_field(need, "pid", kc_schema_new(KC_TYPE_INT32));
+  CHECK(kc_s3_project(v1, r1, need, &p, err, sizeof err) == KC_ECONVERT);
+  CHECK_STR(err, "Required field `pid` is missing from source schema");
+  kc_value_destroy(r1);
+  kc_value_destroy(r3);
+  kc_schema_decref(need);
+  kc_schema_decref(v1);
+  kc_schema_decref(v2);
+  kc_schema_decref(v3);
+  kc_schema_decref(v1b);
+}
+
 int main(void) {
   kc_test_run("null_codec", test_null);
   kc_test_run("deflate_codec", test_deflate);
   kc_test_run("snappy_codec", test_snappy);
   kc_test_run("sync_markers", test_sync_markers_differ);
   kc_test_run("codec_names", test_codec_names);
+  kc_test_run("compatibility", test_compatibility);
   return kc_test_done();
 }
