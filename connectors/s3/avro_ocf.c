@@ -131,8 +131,10 @@ int kc_avro_ocf_flush(kc_avro_ocf_t *w, kc_buf_t *out) {
     return rc;
   }
   w->count = 0;
-  kc_buf_reset(&w->block);
-  /* The scratch holds a block's worth; keep the block buffer (reused at once), drop the scratch. */
+  /* Both buffers are released, not kept: a writer that goes idle (or one flushed early because
+   * the sink is short of memory) must not hold a block's worth; regrowing costs a few reallocs. */
+  kc_buf_free(&w->block);
+  kc_buf_init(&w->block, 0);
   kc_buf_free(&w->packed);
   kc_buf_init(&w->packed, 0);
   return 0;

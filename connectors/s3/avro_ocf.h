@@ -66,7 +66,11 @@ int kc_avro_ocf_begin(kc_avro_ocf_t *w, kc_avro_codec_t codec, const char *schem
  */
 int kc_avro_ocf_append(kc_avro_ocf_t *w, const void *datum, size_t len, kc_buf_t *out);
 
-/** Appends the open block, if it holds objects (DataFileWriter.flush). @returns as append. */
+/**
+ * Appends the open block, if it holds objects (DataFileWriter.flush), and releases the
+ * writer's buffers. Called at commit, and early when the sink runs out of memory budget (the
+ * file stays valid; only its block boundaries then differ from Java's). @returns as append.
+ */
 int kc_avro_ocf_flush(kc_avro_ocf_t *w, kc_buf_t *out);
 
 /** Bytes held by the writer's buffers (for memory accounting). */

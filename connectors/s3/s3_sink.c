@@ -3,16 +3,18 @@
  * offsets committed only for complete objects) with records spooled to local
  * files instead of one s3.part.size buffer per open file.
  *
- * Data path: put() -> partitioner -> writer (one per Kafka partition and
- * encoded partition) -> format (+gzip) -> a small in-memory chunk -> async
- * spool file writes. Rotation closes every writer of a Kafka partition into a
+ * Data path: put() -> partitioner -> schema.compatibility (rotate or project)
+ * -> writer (one per Kafka partition and encoded partition) -> format (+gzip;
+ * AvroFormat: container blocks) -> a small in-memory chunk -> async spool
+ * file writes. Rotation closes every writer of a Kafka partition into a
  * "commit group"; each closed spool file is uploaded (s3_upload.c); when all
  * files of a group and of every group before it are complete, the partition's
  * committable offset advances, and flush() lowers the runtime's offsets to it.
  *
- * Memory: every byte held in chunks counts against one process-wide budget
- * (all S3 tasks share it), whatever the number of writers; past it put()
- * returns KC_AGAIN until spool writes drain. Disk: spooled bytes per task are
+ * Memory: every byte held in chunks (and AvroFormat's open blocks, at most
+ * one sync interval each) counts against one process-wide budget (all S3
+ * tasks share it), whatever the number of writers; past it put() returns
+ * KC_AGAIN until spool writes drain (open Avro blocks are ended early then). Disk: spooled bytes per task are
  * capped by s3.spool.max.bytes the same way.
  */
 #include <errno.h>
@@ -630,7 +632,12 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
   if (g_mem_used > g_mem_budget || st->spool_bytes > st->conf.spool_max_bytes) {
     st->blocked = true;
     for (tp_t *tp = st->tps; tp; tp = tp->next)
-      for (writer_t *w = tp->writers; w; w = w->next) writer_pump(w);
+      for (writer_t *w = tp->writers; w; w = w->next) {
+        /* Open Avro blocks are memory only spooling can free: end them early (still valid
+         * files; block boundaries then depend on timing, as with an early rotation). */
+        if (w->avro.schema && kc_s3_avro_file_finish(&w->avro, &w->chunk) == 0) account(w);
+        writer_pump(w);
+      }
     if (st->spool_bytes > st->conf.spool_max_bytes && st->uploads == 0 && !st->closed) {
       /* Nothing is on its way out: rotate the biggest partition rather than wait forever. */
       tp_t *big = NULL;

@@ -71,8 +71,9 @@ static int64_t get_long(const unsigned char **p, const unsigned char *end) {
   return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
 }
 
-/* Writes the NREC records with @p codec; *sizes gets each datum's length. */
-static kc_buf_t write_file(kc_avro_codec_t codec, size_t *sizes) {
+/* Writes the NREC records with @p codec; *sizes gets each datum's length. @p early > 0: also
+ * flush after every @p early records (what the sink does when short of memory). */
+static kc_buf_t write_file(kc_avro_codec_t codec, size_t *sizes, int early) {
   kc_buf_t out, d;
   kc_buf_init(&out, 0);
   kc_buf_init(&d, 0);
@@ -83,6 +84,10 @@ static kc_buf_t write_file(kc_avro_codec_t codec, size_t *sizes) {
     sizes[i] = d.len;
     CHECK(kc_avro_ocf_append(&w, d.data, d.len, &out) == 0);
     CHECK(w.block.len < KC_AVRO_OCF_SYNC_INTERVAL); /* a full block never stays in memory */
+    if (early && (i + 1) % early == 0) {
+      CHECK(kc_avro_ocf_flush(&w, &out) == 0);
+      CHECK(kc_avro_ocf_mem(&w) == 0);
+    }
   }
   CHECK(kc_avro_ocf_flush(&w, &out) == 0);
   CHECK(kc_avro_ocf_flush(&w, &out) == 0); /* nothing open: no empty block */
@@ -91,15 +96,17 @@ static kc_buf_t write_file(kc_avro_codec_t codec, size_t *sizes) {
   return out;
 }
 
-/* The block record counts DataFileWriter would produce for these datum sizes. */
-static int expected_blocks(const size_t *sizes, int64_t *counts) {
+/* The block record counts DataFileWriter would produce for these datum sizes (flushed early
+ * every @p early records when > 0). */
+static int expected_blocks(const size_t *sizes, int64_t *counts, int early) {
   int nb = 0;
   size_t bytes = 0;
   int64_t c = 0;
   for (int i = 0; i < NREC; i++) {
     bytes += sizes[i];
     c++;
-    if (bytes >= KC_AVRO_OCF_SYNC_INTERVAL) counts[nb++] = c, bytes = 0, c = 0;
+    if (bytes >= KC_AVRO_OCF_SYNC_INTERVAL || (early && (i + 1) % early == 0))
+      counts[nb++] = c, bytes = 0, c = 0;
   }
   if (c) counts[nb++] = c;
   return nb;
@@ -180,11 +187,11 @@ static const char PY[] =
     "    assert r == want, (i, r, want)\n"
     "print('fastavro ok')\n";
 
-static void check_codec(kc_avro_codec_t codec) {
+static void check_codec(kc_avro_codec_t codec, int early) {
   static size_t sizes[NREC];
   static int64_t want[NREC], got[NREC];
-  kc_buf_t f = write_file(codec, sizes);
-  int nw = expected_blocks(sizes, want);
+  kc_buf_t f = write_file(codec, sizes, early);
+  int nw = expected_blocks(sizes, want, early);
   int ng = walk(&f, kc_avro_codec_name(codec), got, NREC);
   CHECKF(nw == ng && nw >= 3, "%s: %d blocks, want %d", kc_avro_codec_name(codec), ng, nw);
   for (int i = 0; i < nw && i < ng; i++) CHECK(got[i] == want[i]);
@@ -206,9 +213,10 @@ static void check_codec(kc_avro_codec_t codec) {
   kc_buf_free(&f);
 }
 
-static void test_null(void) { check_codec(KC_AVRO_CODEC_NULL); }
-static void test_deflate(void) { check_codec(KC_AVRO_CODEC_DEFLATE); }
-static void test_snappy(void) { check_codec(KC_AVRO_CODEC_SNAPPY); }
+static void test_null(void) { check_codec(KC_AVRO_CODEC_NULL, 0); }
+static void test_deflate(void) { check_codec(KC_AVRO_CODEC_DEFLATE, 0); }
+static void test_snappy(void) { check_codec(KC_AVRO_CODEC_SNAPPY, 0); }
+static void test_early_flush(void) { check_codec(KC_AVRO_CODEC_SNAPPY, 997); }
 
 static void test_sync_markers_differ(void) {
   kc_buf_t a, b;
@@ -331,6 +339,7 @@ int main(void) {
   kc_test_run("null_codec", test_null);
   kc_test_run("deflate_codec", test_deflate);
   kc_test_run("snappy_codec", test_snappy);
+  kc_test_run("early_flush", test_early_flush);
   kc_test_run("sync_markers", test_sync_markers_differ);
   kc_test_run("codec_names", test_codec_names);
   kc_test_run("compatibility", test_compatibility);
