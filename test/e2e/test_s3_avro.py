@@ -19,7 +19,8 @@ Tests:
                  each rotate and project as TopicPartitionWriter + StorageSchemaCompatibility do
                  (simulated here): NONE rotates on every change, BACKWARD rotates when the
                  version goes up and projects older records (Host = its default), FORWARD
-                 rotates when it goes down and projects newer records (Host dropped)
+                 rotates when it goes down and projects newer records (Host dropped); a JsonFormat
+                 connector with NONE rotates at the same records
 """
 import base64
 import datetime
@@ -211,7 +212,7 @@ def hour_path(ts):
     return t.strftime("dt=%Y-%m-%d/hour=%H")
 
 
-def simulate(topic, records, flush, mode, encode):
+def simulate(topic, records, flush, mode, encode, ext=".avro"):
     """TopicPartitionWriter on one Kafka partition: records [(offset, version, model)] ->
     ({key: (version, [records])}, committed offset)."""
     objects, files, count, current, committed = {}, {}, 0, {}, 0
@@ -220,7 +221,7 @@ def simulate(topic, records, flush, mode, encode):
     def rotate():
         nonlocal files, count, current, committed
         for enc, (first, version, recs) in files.items():
-            objects["topics/%s/%s/%s+0+%010d.avro" % (topic, enc, topic, first)] = (version, recs)
+            objects["topics/%s/%s/%s+0+%010d%s" % (topic, enc, topic, first, ext)] = (version, recs)
         files, count, current, committed = {}, 0, {}, last_off + 1
 
     for off, version, m in records:
@@ -332,6 +333,12 @@ def test_schema_change():
                                    **{"schema.compatibility": mode, "avro.codec": "deflate"}))
         # the three rules really differ on this input
         assert len({tuple(sorted(e[0])) for e in exps.values()}) == 3, {m: sorted(e[0]) for m, e in exps.items()}
+        # JsonFormat follows the same rule (TopicPartitionWriter decides for every format)
+        json_exp = simulate(topic, records, FLUSH, "NONE", lambda m: "partition=0", ".json")
+        json_bucket = kctest.s3_create_bucket(unique("kc-s3avro-json"))
+        json_conn = connector(unique("s3avro-json"), topic, json_bucket, wd,
+                              **{"format.class": "io.confluent.connect.s3.format.json.JsonFormat"})
+        conns.append(json_conn)
         w = s3e.start_worker(wd, conns)
         try:
             for c, mode in zip(conns, modes):
@@ -342,10 +349,19 @@ def test_schema_change():
                 n = check_objects(buckets[mode], objects, "deflate", java)
                 print("  schema.compatibility=%-8s %d objects (versions %s), committed %d" % (
                     mode, n, [v for _, (v, _) in sorted(objects.items())], committed), flush=True)
+            objects, committed = json_exp
+            wait_committed(w, json_conn["name"], topic, committed, json_bucket, len(objects))
+            listed = dict(kctest.s3_list_objects(json_bucket))
+            assert set(listed) == set(objects), (sorted(listed), sorted(objects))
+            for key, (version, recs) in objects.items():
+                lines = [json.loads(l) for l in kctest.s3_get(json_bucket, key).decode().splitlines()]
+                assert [l["LineId"] for l in lines] == [m["LineId"] for m in recs], key
+                assert all(("Host" in l) == (version == 2) for l in lines), key
+            print("  JsonFormat, NONE: %d objects, the same rotations" % len(objects), flush=True)
         finally:
             w.stop()
         s3e.exited_ok(w)
-        for b in buckets.values():
+        for b in list(buckets.values()) + [json_bucket]:
             kctest.s3_delete_bucket(b)
         shutil.rmtree(wd, ignore_errors=True)
 
