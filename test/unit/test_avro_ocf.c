@@ -10,6 +10,9 @@
  *    blocks inflate as raw deflate and snappy blocks carry the big-endian CRC-32;
  *  - avro.codec values: bzip2/xz/zstandard refused as unsupported, others as Confluent's
  *    validator refuses them.
+ *  - the connector-facing AvroData API (connector.h, avro_public.c) feeding the writer: a
+ *    Struct with an optional field, a Timestamp and a Decimal, and a schemaless map, each in a
+ *    container file fastavro reads back as the values written;
  *  - schema.compatibility (schema_compat.c, the rule the sink applies with every format):
  *    StorageSchemaCompatibility's decisions per mode and storage-common's SchemaProjector
  *    (defaults for added fields, numeric promotion, its refusals).
@@ -335,6 +338,110 @@ static void test_compatibility(void) {
   kc_schema_decref(v1b);
 }
 
+/* Runs fastavro on @p f and compares its records, printed with repr(), to @p want. */
+static void fastavro_equals(const kc_buf_t *f, const char *prog, const char *want) {
+  char path[256];
+  CHECK(kc_test_temp_file(path, sizeof path, "avro_pub", f->data, f->len) == 0);
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "python3 -c \"%s\" %s", prog, path);
+  FILE *p = popen(cmd, "r");
+  char got[2048] = "";
+  size_t n = p ? fread(got, 1, sizeof got - 1, p) : 0;
+  got[n] = '\0';
+  CHECK(p && pclose(p) == 0);
+  CHECK_STR(got, want);
+  unlink(path);
+}
+
+static void test_avrodata_public(void) {
+  kc_avrodata_options_t o;
+  kc_avrodata_options_default(&o);
+  CHECK(!o.enhanced_avro_schema_support && o.connect_meta_data && o.schemas_cache_size == 1000);
+  o.enhanced_avro_schema_support = true; /* the storage sinks' default */
+  kc_avrodata_t *ad = kc_avrodata_new(&o);
+  CHECK(ad != NULL);
+  /* Struct{id int64, level optional string, ts Timestamp, amount Decimal(scale 2)} */
+  kc_schema_t *st = kc_schema_new(KC_TYPE_STRUCT);
+  st->name = strdup("loghub.Line");
+  kc_schema_add_field(st, "id", kc_schema_new(KC_TYPE_INT64));
+  kc_schema_t *opt = kc_schema_new(KC_TYPE_STRING);
+  opt->optional = true;
+  kc_schema_add_field(st, "level", opt);
+  kc_schema_t *ts = kc_schema_new(KC_TYPE_INT64);
+  ts->name = strdup("org.apache.kafka.connect.data.Timestamp");
+  ts->has_version = true, ts->version = 1;
+  kc_schema_add_field(st, "ts", ts);
+  kc_schema_t *dec = kc_schema_new(KC_TYPE_BYTES);
+  dec->name = strdup("org.apache.kafka.connect.data.Decimal");
+  dec->has_version = true, dec->version = 1;
+  dec->nparams = 1;
+  dec->param_keys = calloc(1, sizeof(char *));
+  dec->param_values = calloc(1, sizeof(char *));
+  dec->param_keys[0] = strdup("scale");
+  dec->param_values[0] = strdup("2");
+  kc_schema_add_field(st, "amount", dec);
+  kc_avrodata_schema_t *as = NULL;
+  char err[512] = "";
+  CHECKF(kc_avrodata_schema(ad, st, &as, err, sizeof err) == 0, "schema: %s", err);
+  kc_buf_t f, d;
+  kc_buf_init(&f, 0);
+  kc_buf_init(&d, 0);
+  kc_avro_ocf_t w;
+  if (as) {
+    size_t len;
+    const char *text = kc_avrodata_schema_text(as, &len);
+    CHECK(text && len == strlen(text) && strstr(text, "\"timestamp-millis\"") && strstr(text, "\"decimal\""));
+    CHECK(kc_avro_ocf_begin(&w, KC_AVRO_CODEC_DEFLATE, text, len, &f) == 0);
+    for (int i = 0; i < 2; i++) {
+      kc_value_t *v = kc_value_new_struct(st);
+      kc_value_struct_set(v, "id", kc_value_new_int(KC_TYPE_INT64, 7 + i));
+      if (i) kc_value_struct_set(v, "level", kc_value_new_string("WARN", 4));
+      kc_value_struct_set(v, "ts", kc_value_new_int(KC_TYPE_INT64, 1226259375000LL));
+      kc_value_struct_set(v, "amount", kc_value_new_bytes(i ? "\xfe\x0c" : "\x30\x39", 2)); /* -500, 12345 */
+      kc_buf_reset(&d);
+      CHECKF(kc_avrodata_encode(ad, as, st, v, &d, err, sizeof err) == 0, "encode: %s", err);
+      CHECK(kc_avro_ocf_append(&w, d.data, d.len, &f) == 0);
+      kc_value_destroy(v);
+    }
+    /* a value that does not match: refused, nothing appended */
+    kc_value_t *bad = kc_value_new_struct(st);
+    size_t before = d.len;
+    CHECK(kc_avrodata_encode(ad, as, st, bad, &d, err, sizeof err) == KC_ECONVERT && d.len == before);
+    kc_value_destroy(bad);
+    CHECK(kc_avro_ocf_flush(&w, &f) == 0);
+    kc_avro_ocf_free(&w);
+    fastavro_equals(&f, "import sys, fastavro; [print(r) for r in fastavro.reader(open(sys.argv[1], 'rb'))]",
+                    "{'id': 7, 'level': None, 'ts': datetime.datetime(2008, 11, 9, 19, 36, 15, "
+                    "tzinfo=datetime.timezone.utc), 'amount': Decimal('123.45')}\n"
+                    "{'id': 8, 'level': 'WARN', 'ts': datetime.datetime(2008, 11, 9, 19, 36, 15, "
+                    "tzinfo=datetime.timezone.utc), 'amount': Decimal('-5.00')}\n");
+  }
+  kc_avrodata_schema_release(as);
+  /* schemaless: AvroData's ANYTHING schema */
+  as = NULL;
+  kc_buf_reset(&f);
+  CHECKF(kc_avrodata_schema(ad, NULL, &as, err, sizeof err) == 0, "schemaless: %s", err);
+  if (as) {
+    size_t len;
+    const char *text = kc_avrodata_schema_text(as, &len);
+    CHECK(kc_avro_ocf_begin(&w, KC_AVRO_CODEC_NULL, text, len, &f) == 0);
+    kc_value_t *m = kc_value_new_map();
+    kc_value_map_put_str(m, "a", kc_value_new_int(KC_TYPE_INT64, 5));
+    kc_buf_reset(&d);
+    CHECKF(kc_avrodata_encode(ad, as, NULL, m, &d, err, sizeof err) == 0, "schemaless encode: %s", err);
+    CHECK(kc_avro_ocf_append(&w, d.data, d.len, &f) == 0 && kc_avro_ocf_flush(&w, &f) == 0);
+    kc_avro_ocf_free(&w);
+    kc_value_destroy(m);
+    fastavro_equals(&f, "import sys, fastavro; print(sum(1 for r in fastavro.reader(open(sys.argv[1], 'rb'))))",
+                    "1\n");
+  }
+  kc_avrodata_schema_release(as);
+  kc_buf_free(&f);
+  kc_buf_free(&d);
+  kc_schema_decref(st);
+  kc_avrodata_destroy(ad);
+}
+
 int main(void) {
   kc_test_run("null_codec", test_null);
   kc_test_run("deflate_codec", test_deflate);
@@ -343,5 +450,6 @@ int main(void) {
   kc_test_run("sync_markers", test_sync_markers_differ);
   kc_test_run("codec_names", test_codec_names);
   kc_test_run("compatibility", test_compatibility);
+  kc_test_run("avrodata_public", test_avrodata_public);
   return kc_test_done();
 }
