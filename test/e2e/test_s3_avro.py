@@ -7,13 +7,16 @@ loghub.HdfsLine version 1: LineId int64, Level optional string (null on every fi
 Component, Content, ts (Timestamp: the row's own time), Amount (Decimal scale 2, a value derived
 from LineId, negative ones included). Objects are read back twice, by Python's fastavro and by
 Apache Avro's Java DataFileReader (test/java/AvroFileDump.java, avro 1.11.4 from Maven Central,
-fetched once into a cache directory), and both must equal the input record for record.
+fetched once into a cache directory), and both must equal the input record for record; the
+blocks (counts, compressed bytes) must equal what Java's DataFileWriter writes for the same records
+with the same codec.
 
 Tests:
   codecs         avro.codec null, deflate (with s3.compression.type=gzip, which AvroFormat
                  ignores as Confluent does: still ".avro", not gzipped) and snappy, with
                  TimeBasedPartitioner on the ts field (hourly, UTC): object keys, each object's
-                 codec and records, and the committed offsets as computed here
+                 codec and records, and the committed offsets as computed here; plus one object
+                 of 1500 records (4 blocks of about 64000 bytes before compression)
   schema_change  version 2 of the schema adds Host (string, default "node-0") mid-stream, then
                  version-1 records come again; schema.compatibility NONE, BACKWARD and FORWARD
                  each rotate and project as TopicPartitionWriter + StorageSchemaCompatibility do
@@ -176,6 +179,50 @@ class JavaReader:
         assert int(lines[end][4:]) == len(recs)
         return lines[0][6:], json.loads(lines[1][7:]), recs
 
+    def rewrite(self, data, codec):
+        """The same records written again by Java's DataFileWriter with CodecFactory.fromString(codec)."""
+        src, dst = os.path.join(self.wd, "in.avro"), os.path.join(self.wd, "out.avro")
+        with open(src, "wb") as f:
+            f.write(data)
+        r = subprocess.run(["java", "-cp", self.cp + os.pathsep + self.classes, "AvroFileDump", "--rewrite",
+                            src, dst, codec], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        assert r.returncode == 0, "AvroFileDump --rewrite failed: %s" % r.stderr.decode()[-3000:]
+        with open(dst, "rb") as f:
+            return f.read()
+
+
+def avro_long(data, i):
+    shift = z = 0
+    while True:
+        b = data[i]
+        i += 1
+        z |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return (z >> 1) ^ -(z & 1), i
+
+
+def blocks_of(data):
+    """[(count, payload)] of a container file, checking every block ends with the header's sync."""
+    i = 4
+    n, i = avro_long(data, i)
+    while n:
+        for _ in range(abs(n)):
+            for _ in range(2):
+                ln, i = avro_long(data, i)
+                i += ln
+        n, i = avro_long(data, i)
+    sync, i = data[i:i + 16], i + 16
+    out = []
+    while i < len(data):
+        count, i = avro_long(data, i)
+        size, i = avro_long(data, i)
+        out.append((count, data[i:i + size]))
+        i += size
+        assert data[i:i + 16] == sync, "a block does not end with the sync marker"
+        i += 16
+    return out
+
 
 def java_line(m, names):
     return "\t".join("null" if m[n] is None else str(m[n]) for n in names)
@@ -204,6 +251,10 @@ def check_objects(bucket, expected, codec, java):
         assert jcodec == codec and [f["name"] for f in jschema["fields"]] == names, (key, jcodec)
         want = [java_line(m, names) for m in recs]
         assert jrecs == want, "%s: Java read %r..., expected %r..." % (key, jrecs[:2], want[:2])
+        # byte for byte as Java's DataFileWriter blocks the same records (sync markers aside)
+        ours, javas = blocks_of(data), blocks_of(java.rewrite(data, codec))
+        assert ours == javas, "%s: blocks differ from DataFileWriter's: %s vs %s" % (
+            key, [(c, len(p)) for c, p in ours], [(c, len(p)) for c, p in javas])
     return len(expected)
 
 
@@ -291,15 +342,30 @@ def test_codecs():
         assert len({k.rsplit("/", 1)[0] for k in expected}) >= 3, "the rows span too few hours"
         assert committed == ROWS
         codecs = {"null": {}, "deflate": {"s3.compression.type": "gzip"}, "snappy": {}}
-        conns, buckets = [], {}
+        # one object of 1500 records: several blocks, cut where DataFileWriter cuts them
+        big_rows = s3e.loghub_rows("HDFS")[:1500]
+        big_topic = kctest.create_topic(unique("s3avro-big"), 1)
+        big_records = [(i, 1, model(r, 1)) for i, r in enumerate(big_rows)]
+        produce_models(big_topic, big_records)
+        big_exp, big_committed = simulate(big_topic, big_records, 1500, "NONE", lambda m: "partition=0")
+        big_bucket = kctest.s3_create_bucket(unique("kc-s3avro-big"))
+        big_conn = connector(unique("s3avro-big"), big_topic, big_bucket, wd,
+                             **{"avro.codec": "deflate", "flush.size": "1500"})
+        conns, buckets = [big_conn], {}
         for codec, extra in codecs.items():
             buckets[codec] = kctest.s3_create_bucket(unique("kc-s3avro-" + codec))
             conns.append(connector(unique("s3avro-" + codec), topic, buckets[codec], wd,
                                    **{"avro.codec": codec}, **time_based, **extra))
         w = s3e.start_worker(wd, conns)
         try:
-            for c, codec in zip(conns, codecs):
+            for c, codec in zip(conns[1:], codecs):
                 wait_committed(w, c["name"], topic, committed, buckets[codec], len(expected))
+            wait_committed(w, big_conn["name"], big_topic, big_committed, big_bucket, 1)
+            check_objects(big_bucket, big_exp, "deflate", java)
+            (key,) = big_exp
+            n_blocks = len(blocks_of(kctest.s3_get(big_bucket, key)))
+            assert n_blocks >= 3, "%d blocks only" % n_blocks
+            print("  1500 records in one object: %d blocks, as DataFileWriter cuts them" % n_blocks, flush=True)
             for codec in codecs:
                 n = check_objects(buckets[codec], expected, codec, java)
                 print("  avro.codec=%-8s %d objects, %d records: fastavro and Java read them back" % (
@@ -307,7 +373,7 @@ def test_codecs():
         finally:
             w.stop()
         s3e.exited_ok(w)
-        for b in buckets.values():
+        for b in list(buckets.values()) + [big_bucket]:
             kctest.s3_delete_bucket(b)
         shutil.rmtree(wd, ignore_errors=True)
 

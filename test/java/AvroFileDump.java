@@ -8,6 +8,10 @@
  *     bytes as lowercase hex | anything else as String.valueOf
  *   end <record count>
  * Usage: java -cp <avro jars>:<dir> AvroFileDump file.avro...
+ *        java -cp <avro jars>:<dir> AvroFileDump --rewrite in.avro out.avro <codec>
+ * --rewrite writes the records of in.avro again with DataFileWriter (the writer Confluent's
+ * AvroRecordWriterProvider uses), its schema and CodecFactory.fromString(codec), so a test can
+ * compare the blocks Java writes with kconnect's.
  * Exit status 1 (with the exception) when a file cannot be read: a bad sync marker, codec,
  * block size or datum makes DataFileReader throw.
  */
@@ -18,7 +22,10 @@ import java.nio.ByteBuffer;
 import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
+import org.apache.avro.file.CodecFactory;
 import org.apache.avro.file.DataFileReader;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 
@@ -46,6 +53,17 @@ public class AvroFileDump {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 4 && args[0].equals("--rewrite")) {
+      try (DataFileReader<GenericRecord> r =
+              new DataFileReader<>(new File(args[1]), new GenericDatumReader<GenericRecord>());
+          DataFileWriter<GenericRecord> w =
+              new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(r.getSchema()))) {
+        w.setCodec(CodecFactory.fromString(args[3]));
+        w.create(r.getSchema(), new File(args[2]));
+        for (GenericRecord rec : r) w.append(rec);
+      }
+      return;
+    }
     for (String path : args) {
       try (DataFileReader<GenericRecord> r =
           new DataFileReader<>(new File(path), new GenericDatumReader<GenericRecord>())) {
