@@ -9,7 +9,8 @@ from LineId, negative ones included). Objects are read back twice, by Python's f
 Apache Avro's Java DataFileReader (test/java/AvroFileDump.java, avro 1.11.4 from Maven Central,
 fetched once into a cache directory), and both must equal the input record for record; the
 blocks (counts, compressed bytes) must equal what Java's DataFileWriter writes for the same records
-with the same codec.
+with the same codec, and the whole file (header and avro.schema text included) equal Java's but
+for the random sync marker.
 
 Tests:
   codecs         avro.codec null, deflate (with s3.compression.type=gzip, which AvroFormat
@@ -202,6 +203,19 @@ def avro_long(data, i):
             return (z >> 1) ^ -(z & 1), i
 
 
+def sync_of(data):
+    """The sync marker: the 16 bytes after the header's metadata map."""
+    i = 4
+    n, i = avro_long(data, i)
+    while n:
+        for _ in range(abs(n)):
+            for _ in range(2):
+                ln, i = avro_long(data, i)
+                i += ln
+        n, i = avro_long(data, i)
+    return data[i:i + 16]
+
+
 def blocks_of(data):
     """[(count, payload)] of a container file, checking every block ends with the header's sync."""
     i = 4
@@ -251,10 +265,14 @@ def check_objects(bucket, expected, codec, java):
         assert jcodec == codec and [f["name"] for f in jschema["fields"]] == names, (key, jcodec)
         want = [java_line(m, names) for m in recs]
         assert jrecs == want, "%s: Java read %r..., expected %r..." % (key, jrecs[:2], want[:2])
-        # byte for byte as Java's DataFileWriter blocks the same records (sync markers aside)
-        ours, javas = blocks_of(data), blocks_of(java.rewrite(data, codec))
+        # byte for byte what Java's DataFileWriter writes for the same records, schema and codec
+        # (header, avro.schema text, blocks), the random sync marker aside
+        jdata = java.rewrite(data, codec)
+        ours, javas = blocks_of(data), blocks_of(jdata)
         assert ours == javas, "%s: blocks differ from DataFileWriter's: %s vs %s" % (
             key, [(c, len(p)) for c, p in ours], [(c, len(p)) for c, p in javas])
+        assert data.replace(sync_of(data), sync_of(jdata)) == jdata, "%s: header differs from Java's: %r vs %r" % (
+            key, data[:300], jdata[:300])
     return len(expected)
 
 
