@@ -239,10 +239,13 @@ int kc_s3_format_extension(const kc_s3_conf_t *c, kc_s3_view_t view, kc_buf_t *o
   int rc = 0;
   if (view == KC_S3_VIEW_KEYS) rc = kc_buf_puts(out, ".keys");
   if (view == KC_S3_VIEW_HEADERS) rc = kc_buf_puts(out, ".headers");
+  kc_s3_format_t f = view_format(c, view);
   if (!rc)
-    rc = kc_buf_puts(out, view_format(c, view) == KC_S3_FORMAT_BYTEARRAY ? c->bytearray_extension
-                                                                          : ".json");
-  if (!rc && c->compression == KC_S3_COMPRESSION_GZIP) rc = kc_buf_puts(out, ".gz");
+    rc = kc_buf_puts(out, f == KC_S3_FORMAT_BYTEARRAY ? c->bytearray_extension
+                          : f == KC_S3_FORMAT_AVRO    ? ".avro"
+                                                      : ".json");
+  if (!rc && c->compression == KC_S3_COMPRESSION_GZIP && f != KC_S3_FORMAT_AVRO)
+    rc = kc_buf_puts(out, ".gz");
   return rc;
 }
 
@@ -266,6 +269,9 @@ int kc_s3_format_write(const kc_s3_conf_t *c, kc_s3_view_t view, const kc_schema
       snprintf(err, errlen, "JsonFormat cannot write the record's %s: it does not match its schema",
                what);
     if (!rc) rc = kc_buf_append(out, "\n", 1);
+  } else if (view_format(c, view) == KC_S3_FORMAT_AVRO) {
+    snprintf(err, errlen, "AvroFormat writes through kc_s3_avro_file_write, not line by line");
+    return KC_EINVAL;
   } else {
     /* ByteArrayConverter.fromConnectData: a BYTES schema (or none) and a byte array */
     if (schema && schema->type != KC_TYPE_BYTES) {
@@ -318,4 +324,39 @@ int kc_s3_format_null_value(const kc_s3_conf_t *c, bool *skip, bool *tombstone, 
   snprintf(err, errlen,
            "Null valued records are not writeable with current behavior.on.null.values 'settings.");
   return KC_EINVAL;
+}
+
+/* ---- AvroFormat (AvroRecordWriterProvider) ---- */
+
+int kc_s3_avro_file_write(kc_s3_avro_file_t *f, kc_avrodata_t *ad, kc_avro_codec_t codec,
+                          const kc_schema_t *schema, const kc_value_t *value, kc_buf_t *scratch,
+                          kc_buf_t *out, char *err, size_t errlen) {
+  int rc;
+  if (!f->schema) { /* the writer opens on the first record: its schema is the file's */
+    if ((rc = kc_avrodata_schema(ad, schema, &f->schema, err, errlen))) return rc;
+    size_t len;
+    const char *text = kc_avrodata_schema_text(f->schema, &len);
+    if ((rc = kc_avro_ocf_begin(&f->ocf, codec, text, len, out))) {
+      kc_avrodata_schema_release(f->schema);
+      f->schema = NULL;
+      snprintf(err, errlen, "cannot start an Avro container file: %s", kc_strerror(rc));
+      return rc;
+    }
+  }
+  kc_buf_reset(scratch);
+  if ((rc = kc_avrodata_encode(ad, f->schema, schema, value, scratch, err, errlen))) return rc;
+  if ((rc = kc_avro_ocf_append(&f->ocf, scratch->data, scratch->len, out)))
+    snprintf(err, errlen, "cannot buffer an Avro block: %s", kc_strerror(rc));
+  return rc;
+}
+
+int kc_s3_avro_file_finish(kc_s3_avro_file_t *f, kc_buf_t *out) {
+  return f->schema ? kc_avro_ocf_flush(&f->ocf, out) : 0;
+}
+
+void kc_s3_avro_file_free(kc_s3_avro_file_t *f) {
+  if (!f) return;
+  if (f->schema) kc_avro_ocf_free(&f->ocf);
+  kc_avrodata_schema_release(f->schema);
+  f->schema = NULL;
 }

@@ -10,6 +10,12 @@
  *                    ByteArrayConverter), then format.bytearray.separator;
  *                    extension format.bytearray.extension
  *
+ *   AvroFormat       an Avro object container file per S3 object (avro_ocf.h):
+ *                    writer schema AvroData.fromConnectSchema of the file's first
+ *                    record, codec avro.codec, each record's value as its datum;
+ *                    extension ".avro"; s3.compression.type does not apply (Confluent's
+ *                    AvroRecordWriterProvider never wraps its stream for compression)
+ *
  * Keys files (store.kafka.keys) use keys.format.class the same way; headers
  * files (store.kafka.headers, JsonFormat) hold {"headers":[{"key":..,"value":..}]}
  * per record. gzip adds ".gz" to every extension; keys and headers files put
@@ -61,5 +67,28 @@ int kc_s3_format_write_headers(const kc_s3_conf_t *c, const kc_s3_header_t *head
  */
 int kc_s3_format_null_value(const kc_s3_conf_t *c, bool *skip, bool *tombstone, char *err,
                             size_t errlen);
+
+/** One AvroFormat file being written: its container writer and writer schema. */
+typedef struct kc_s3_avro_file_s {
+  kc_avro_ocf_t ocf;
+  kc_avrodata_schema_t *schema; /**< NULL until the first record */
+} kc_s3_avro_file_t;
+
+/**
+ * Appends one record's value to an AvroFormat file, starting the file (header with the
+ * writer schema of @p schema) on its first record. Finished container bytes go to @p out;
+ * @p scratch is reused for the datum.
+ * @returns 0, KC_ECONVERT (AvroData refused the schema or value; reason in @p err),
+ * KC_ENOMEM / KC_ERR.
+ */
+int kc_s3_avro_file_write(kc_s3_avro_file_t *f, kc_avrodata_t *ad, kc_avro_codec_t codec,
+                          const kc_schema_t *schema, const kc_value_t *value, kc_buf_t *scratch,
+                          kc_buf_t *out, char *err, size_t errlen);
+
+/** Appends the file's open block (at commit). @returns 0 or a kc_buf / compressor error. */
+int kc_s3_avro_file_finish(kc_s3_avro_file_t *f, kc_buf_t *out);
+
+/** Frees the file's state. NULL-safe, idempotent. */
+void kc_s3_avro_file_free(kc_s3_avro_file_t *f);
 
 #endif

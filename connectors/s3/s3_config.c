@@ -29,7 +29,8 @@
 #define FMT_PKG "io.confluent.connect.s3.format."
 #define PART_PKG "io.confluent.connect.storage.partitioner."
 #define EXTRACTOR_PREFIX PART_PKG "TimeBasedPartitioner$"
-#define SUPPORTED_FORMATS FMT_PKG "json.JsonFormat, " FMT_PKG "bytearray.ByteArrayFormat"
+#define SIDE_FORMATS FMT_PKG "json.JsonFormat, " FMT_PKG "bytearray.ByteArrayFormat"
+#define SUPPORTED_FORMATS SIDE_FORMATS ", " FMT_PKG "avro.AvroFormat"
 
 /* ---- class names ---- */
 
@@ -40,7 +41,7 @@ typedef struct {
 
 static const format_name_t format_names[] = {
     {"JsonFormat", KC_S3_FORMAT_JSON},  {"ByteArrayFormat", KC_S3_FORMAT_BYTEARRAY},
-    {"AvroFormat", -1},                 {"ParquetFormat", -1},
+    {"AvroFormat", KC_S3_FORMAT_AVRO},  {"ParquetFormat", -1},
     {"SafeByteArrayFormat", -1},        {NULL, 0},
 };
 static const char *const format_pkgs[] = {"json.", "bytearray.", "avro.", "parquet.", "bytearray."};
@@ -162,6 +163,15 @@ static int v_affix(const char *name, const char *v, char *err, size_t n) {
   return KC_EINVAL;
 }
 
+static int v_avro_codec(const char *name, const char *v, char *err, size_t n) {
+  (void)name;
+  kc_avro_codec_t c;
+  char why[256];
+  if (!kc_avro_codec_parse(v, &c, why, sizeof why)) return 0;
+  snprintf(err, n, "%s", why + strlen("avro.codec: ")); /* the caller names the key */
+  return KC_EINVAL;
+}
+
 /* ---- the table ---- */
 
 static const char *const compression_types[] = {"none", "gzip", NULL};
@@ -197,8 +207,9 @@ const kc_config_def_t kc_s3_config_defs[] = {
     /* Connector (StorageSinkConnectorConfig) */
     DEF("format.class", KC_CFG_CLASS, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH,
         "The format class to use when writing data to the store: "
-        "io.confluent.connect.s3.format.json.JsonFormat or "
-        "io.confluent.connect.s3.format.bytearray.ByteArrayFormat.",
+        "io.confluent.connect.s3.format.json.JsonFormat, "
+        "io.confluent.connect.s3.format.bytearray.ByteArrayFormat or "
+        "io.confluent.connect.s3.format.avro.AvroFormat.",
         "Connector", NULL, 0, 0, v_format_class),
     DEF("flush.size", KC_CFG_INT, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH,
         "Number of records written to store before invoking file commits.", "Connector", NULL, 1,
@@ -280,7 +291,8 @@ const kc_config_def_t kc_s3_config_defs[] = {
         "An S3 canned ACL header value to apply when writing objects.", "S3", canned_acls, 0, 0,
         NULL),
     DEF("s3.compression.type", KC_CFG_STRING, "none", 0, KC_CFG_LOW,
-        "Compression type for files written to S3: none, gzip.", "S3", compression_types, 0, 0,
+        "Compression type for files written to S3: none, gzip (JsonFormat and ByteArrayFormat; "
+        "AvroFormat ignores it, as in Confluent: see avro.codec).", "S3", compression_types, 0, 0,
         NULL),
     DEF("s3.compression.level", KC_CFG_INT, "-1", 0, KC_CFG_LOW,
         "Compression level: -1 for the default, or 0 (none) .. 9 (best).", "S3", NULL, -1, 9, NULL),
@@ -343,16 +355,29 @@ const kc_config_def_t kc_s3_config_defs[] = {
     IGN("s3.object.behavior.on.tagging.error", KC_CFG_STRING, "ignore"),
     IGN("s3.elastic.buffer.enable", KC_CFG_BOOLEAN, "false"),
     IGN("s3.elastic.buffer.init.capacity", KC_CFG_INT, "131072"),
-    FIXED("schema.compatibility", KC_CFG_STRING, "NONE"),
+    DEF("schema.compatibility", KC_CFG_STRING, "NONE", 0, KC_CFG_HIGH,
+        "The schema compatibility rule to use when the connector is observing schema changes: "
+        "NONE, BACKWARD, FORWARD or FULL (StorageSchemaCompatibility; any other value acts as NONE, "
+        "as in Confluent).", "Schema", NULL, 0, 0, NULL),
     IGN("schema.cache.size", KC_CFG_INT, "1000"),
-    IGN("schemas.cache.config", KC_CFG_INT, "1000"),
-    IGN("enhanced.avro.schema.support", KC_CFG_BOOLEAN, "true"),
-    IGN("connect.meta.data", KC_CFG_BOOLEAN, "true"),
-    IGN("avro.codec", KC_CFG_STRING, "null"),
+    DEF("schemas.cache.config", KC_CFG_INT, "1000", 0, KC_CFG_LOW,
+        "The size of the schema cache used in the Avro converter (AvroFormat's AvroData).", "Connector",
+        NULL, 0, 0, NULL),
+    DEF("enhanced.avro.schema.support", KC_CFG_BOOLEAN, "true", 0, KC_CFG_LOW,
+        "Enable enhanced avro schema support in AvroConverter: Enum symbol preservation and Package "
+        "Name awareness (AvroFormat).", "Connector", NULL, 0, 0, NULL),
+    DEF("connect.meta.data", KC_CFG_BOOLEAN, "true", 0, KC_CFG_LOW,
+        "Allow connect converter to add its metadata to the output schema (AvroFormat).",
+        "Connector", NULL, 0, 0, NULL),
+    DEF("avro.codec", KC_CFG_STRING, "null", 0, KC_CFG_LOW,
+        "The Avro compression codec to be used for output files: null, deflate or snappy "
+        "(Confluent's bzip2 is not supported by kconnect).", "Connector", NULL, 0, 0, v_avro_codec),
     IGN("parquet.codec", KC_CFG_STRING, "snappy"),
     IGN("shutdown.timeout.ms", KC_CFG_LONG, "3000"),
     IGN("append.late.data", KC_CFG_BOOLEAN, "false"),
-    IGN("allow.optional.map.keys", KC_CFG_BOOLEAN, "false"),
+    DEF("allow.optional.map.keys", KC_CFG_BOOLEAN, "false", 0, KC_CFG_LOW,
+        "Allow optional string map key when converting from Connect Schema to Avro Schema.",
+        "Connector", NULL, 0, 0, NULL),
     IGN("report.null.values.to.dlq", KC_CFG_BOOLEAN, "true"),
     FIXED("max.write.duration.ms", KC_CFG_LONG, "9223372036854775807"),
     IGN("enable.conditional.writes", KC_CFG_BOOLEAN, "true"),
@@ -489,11 +514,11 @@ static int format_of(parse_t *p, const char *key) {
 }
 
 static void unsupported_side_format(parse_t *p, const char *key, int f, bool headers) {
-  if (p->rc || (f >= 0 && !(headers && f == KC_S3_FORMAT_BYTEARRAY))) return;
+  if (p->rc || (f >= 0 && f != KC_S3_FORMAT_AVRO && !(headers && f == KC_S3_FORMAT_BYTEARRAY))) return;
   char *v = checked(p, key);
   fail(p, KC_EINVAL, "%s: %s is not supported by kconnect for %s (supported: %s)", key,
        v ? v : "null", headers ? "headers" : "keys",
-       headers ? FMT_PKG "json.JsonFormat" : SUPPORTED_FORMATS);
+       headers ? FMT_PKG "json.JsonFormat" : SIDE_FORMATS);
   free(v);
 }
 
@@ -562,6 +587,19 @@ static void parse_all(parse_t *p, kc_s3_conf_t *c) {
   c->keys_format = p->keys_format == KC_S3_FORMAT_BYTEARRAY ? KC_S3_FORMAT_BYTEARRAY : KC_S3_FORMAT_JSON;
   c->headers_format = KC_S3_FORMAT_JSON;
   free(checked(p, "json.decimal.format"));
+  s = checked(p, "schema.compatibility");
+  c->compatibility = kc_s3_compat_parse(s);
+  free(s);
+  s = checked(p, "avro.codec");
+  if (s && !p->rc) {
+    char why[256];
+    if (kc_avro_codec_parse(s, &c->avro_codec, why, sizeof why)) fail(p, KC_EINVAL, "%s", why);
+  }
+  free(s);
+  c->enhanced_avro = get_bool(p, "enhanced.avro.schema.support");
+  c->connect_meta_data = get_bool(p, "connect.meta.data");
+  c->allow_optional_map_keys = get_bool(p, "allow.optional.map.keys");
+  c->schemas_cache_size = (int)get_long(p, "schemas.cache.config");
   free(checked(p, "s3.schema.partition.affix.type"));
   /* storage */
   get_str_nn(p, "topics.dir", &c->topics_dir);

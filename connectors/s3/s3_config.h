@@ -16,9 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "avro_ocf.h"
 #include "kconnect/connector.h"
+#include "schema_compat.h"
 
-typedef enum { KC_S3_FORMAT_JSON, KC_S3_FORMAT_BYTEARRAY } kc_s3_format_t;
+typedef enum { KC_S3_FORMAT_JSON, KC_S3_FORMAT_BYTEARRAY, KC_S3_FORMAT_AVRO } kc_s3_format_t;
 typedef enum { KC_S3_COMPRESSION_NONE, KC_S3_COMPRESSION_GZIP } kc_s3_compression_t;
 typedef enum {
   KC_S3_PARTITIONER_DEFAULT,
@@ -65,6 +67,13 @@ typedef struct kc_s3_conf_s {
   char *tombstone_partition;           /**< tombstone.encoded.partition ("tombstone") */
   bool store_keys, store_headers;      /**< store.kafka.keys / store.kafka.headers */
   kc_s3_format_t keys_format, headers_format; /**< keys.format.class / headers.format.class */
+  /* schema and Avro (StorageSinkConnectorConfig; avroDataConfig() passes the last four to AvroData) */
+  kc_s3_compat_t compatibility;        /**< schema.compatibility (NONE) */
+  kc_avro_codec_t avro_codec;          /**< avro.codec (null) */
+  bool enhanced_avro;                  /**< enhanced.avro.schema.support (true: the S3 default) */
+  bool connect_meta_data;              /**< connect.meta.data (true) */
+  bool allow_optional_map_keys;        /**< allow.optional.map.keys (false) */
+  int schemas_cache_size;              /**< schemas.cache.config (1000) */
   /* storage */
   char *topics_dir;      /**< topics.dir ("topics"); "" when blank: no prefix */
   char *directory_delim; /**< directory.delim ("/") */

@@ -3,16 +3,18 @@
  * offsets committed only for complete objects) with records spooled to local
  * files instead of one s3.part.size buffer per open file.
  *
- * Data path: put() -> partitioner -> writer (one per Kafka partition and
- * encoded partition) -> format (+gzip) -> a small in-memory chunk -> async
- * spool file writes. Rotation closes every writer of a Kafka partition into a
+ * Data path: put() -> partitioner -> schema.compatibility (rotate or project)
+ * -> writer (one per Kafka partition and encoded partition) -> format (+gzip;
+ * AvroFormat: container blocks) -> a small in-memory chunk -> async spool
+ * file writes. Rotation closes every writer of a Kafka partition into a
  * "commit group"; each closed spool file is uploaded (s3_upload.c); when all
  * files of a group and of every group before it are complete, the partition's
  * committable offset advances, and flush() lowers the runtime's offsets to it.
  *
- * Memory: every byte held in chunks counts against one process-wide budget
- * (all S3 tasks share it), whatever the number of writers; past it put()
- * returns KC_AGAIN until spool writes drain. Disk: spooled bytes per task are
+ * Memory: every byte held in chunks (and AvroFormat's open blocks, at most
+ * one sync interval each) counts against one process-wide budget (all S3
+ * tasks share it), whatever the number of writers; past it put() returns
+ * KC_AGAIN until spool writes drain (open Avro blocks are ended early then). Disk: spooled bytes per task are
  * capped by s3.spool.max.bytes the same way.
  */
 #include <errno.h>
@@ -65,6 +67,9 @@ typedef struct writer_s {
   int64_t mem;         /* buffer capacity counted in g_mem_used */
   kc_gzip_stream_t gz;
   bool gz_on;
+  kc_s3_avro_file_t avro; /* AvroFormat's container file state */
+  bool schema_set;        /* TopicPartitionWriter's currentSchemas has this encoded partition */
+  kc_schema_t *schema;    /* ... with this value schema (NULL: schemaless); a reference */
   uv_fs_t req;
   kc_s3_upload_t *upload;
   struct writer_s *next;   /* tp's open writers, or the task's closed list */
@@ -106,6 +111,8 @@ struct s3_task_s {
   uv_timer_t timer;       /* scheduled rotation / wallclock rotation checks */
   kc_s3_op_t *sweep;      /* the ListMultipartUploads in flight */
   kc_buf_t scratch;
+  kc_buf_t datum;         /* AvroFormat: one record's datum */
+  kc_avrodata_t *avro;    /* AvroFormat's AvroData (storage sinks' avroDataConfig) */
 };
 
 /* One budget for every S3 task in the process. */
@@ -160,7 +167,8 @@ static void group_file_done(s3_task_t *st, group_t *g) {
 /* The budget counts what malloc holds (buffer capacity), not just unwritten bytes. */
 static void account(writer_t *w) {
   /* The writer itself counts too: thousands of small files waiting to upload add up. */
-  int64_t now = (int64_t)(w->chunk.cap + w->inflight.cap + sizeof *w);
+  int64_t now = (int64_t)(w->chunk.cap + w->inflight.cap + sizeof *w +
+                          (w->avro.schema ? kc_avro_ocf_mem(&w->avro.ocf) : 0));
   g_mem_used += now - w->mem;
   w->mem = now;
 }
@@ -170,6 +178,8 @@ static void writer_free(writer_t *w) {
   kc_buf_free(&w->chunk);
   kc_buf_free(&w->inflight);
   if (w->gz_on) kc_gzip_stream_end(&w->gz);
+  kc_s3_avro_file_free(&w->avro);
+  kc_schema_decref(w->schema);
   kc_s3_upload_free(w->upload);
   free(w->encoded);
   free(w->key);
@@ -388,7 +398,7 @@ static writer_t *writer_for(s3_task_t *st, tp_t *tp, const char *encoded, int64_
   }
   w->key = strdup(st->scratch.data);
   snprintf(w->path, sizeof w->path, "%s/%llu.spool", st->spool_dir, (unsigned long long)++st->seq);
-  if (st->conf.compression == KC_S3_COMPRESSION_GZIP) {
+  if (st->conf.compression == KC_S3_COMPRESSION_GZIP && st->conf.format != KC_S3_FORMAT_AVRO) {
     if (kc_gzip_stream_init(&w->gz, st->conf.compression_level)) {
       writer_free(w);
       return NULL;
@@ -417,6 +427,11 @@ static void rotate(s3_task_t *st, tp_t *tp, const char *why) {
       kc_gzip_stream_finish(&w->gz, &w->chunk);
       kc_gzip_stream_end(&w->gz); /* zlib's state is large; the file is complete */
       w->gz_on = false;
+      account(w);
+    }
+    if (w->avro.schema) { /* DataFileWriter.flush at commit: the last block */
+      if (kc_s3_avro_file_finish(&w->avro, &w->chunk)) task_failed(st, "out of memory closing an Avro file");
+      kc_s3_avro_file_free(&w->avro);
       account(w);
     }
     w->tp = NULL;
@@ -472,6 +487,64 @@ static tp_t *tp_find(s3_task_t *st, const char *topic, int32_t partition, bool c
 
 /* ---- put / flush ---- */
 
+/*
+ * TopicPartitionWriter's schema steps for one record bound for @p encoded, for every format:
+ * a switch between schema and no schema, or a schema.compatibility-incompatible schema, commits
+ * the partition's open files first; a compatible different schema is projected to the current
+ * one (BACKWARD/FORWARD/FULL). *wschema / *wvalue: what to write; *projected: to destroy after.
+ */
+static int schema_step(s3_task_t *st, tp_t *tp, const char *encoded, const kc_schema_t *schema,
+                       const kc_value_t *value, const kc_schema_t **wschema,
+                       const kc_value_t **wvalue, kc_value_t **projected, char *err, size_t errlen) {
+  writer_t *cur = NULL;
+  for (writer_t *w = tp->writers; w && !cur; w = w->next)
+    if (w->schema_set && !strcmp(w->encoded, encoded)) cur = w;
+  if (!cur) return 0;
+  char why[512] = "";
+  bool rot = (cur->schema == NULL) != (schema == NULL), incompatible = false;
+  if (!rot && schema) {
+    if (kc_s3_compat_check(st->conf.compatibility, schema, cur->schema, &incompatible, why, sizeof why)) {
+      snprintf(err, errlen, "%s-%d: %s", tp->topic, (int)tp->partition, why);
+      return KC_ERR;
+    }
+    rot = incompatible && tp->count > 0;
+  }
+  if (rot) {
+    rotate(st, tp, "schema change");
+    return 0;
+  }
+  if (!schema || schema == cur->schema || kc_schema_equal(schema, cur->schema)) return 0;
+  if (st->conf.compatibility == KC_S3_COMPAT_NONE) return 0; /* NONE.project: the record as is */
+  if (kc_s3_project(schema, value, cur->schema, projected, why, sizeof why)) {
+    snprintf(err, errlen, "%s-%d: cannot project a record to the current schema: %s", tp->topic,
+             (int)tp->partition, why);
+    return KC_ERR;
+  }
+  *wschema = cur->schema;
+  *wvalue = *projected;
+  return 0;
+}
+
+/* The record's bytes into its writer: a line of JSON/ByteArray, or an Avro datum. */
+static int write_value(s3_task_t *st, writer_t *w, const kc_schema_t *schema,
+                       const kc_value_t *value, char *err, size_t errlen) {
+  tp_t *tp = w->tp;
+  if (st->conf.format == KC_S3_FORMAT_AVRO) {
+    int rc = kc_s3_avro_file_write(&w->avro, st->avro, st->conf.avro_codec, schema, value,
+                                   &st->datum, &w->chunk, err, errlen);
+    account(w);
+    return rc;
+  }
+  kc_buf_reset(&st->scratch);
+  if (kc_s3_format_write(&st->conf, KC_S3_VIEW_VALUE, schema, value, &st->scratch, err, errlen))
+    return KC_ERR;
+  if (writer_append(w, st->scratch.data, st->scratch.len)) {
+    snprintf(err, errlen, "cannot buffer a record of %s-%d", tp->topic, (int)tp->partition);
+    return KC_ERR;
+  }
+  return 0;
+}
+
 static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char *err, size_t errlen) {
   s3_task_t *st = kc_task_ctx(task);
   if (st->failed) {
@@ -521,18 +594,25 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
     if (st->conf.rotate_interval_ms > 0 && st->conf.rotate_on_partition_change && tp->count > 0 &&
         tp->last_encoded && strcmp(tp->last_encoded, st->scratch.data))
       rotate(st, tp, "rotate.file.on.partition.change");
+    const kc_schema_t *wschema = schema;
+    const kc_value_t *wvalue = value;
+    kc_value_t *projected = NULL;
+    if (schema_step(st, tp, st->scratch.data, schema, value, &wschema, &wvalue, &projected, err,
+                    errlen))
+      return KC_ERR;
     writer_t *w = writer_for(st, tp, st->scratch.data, offset);
     if (!w) {
+      kc_value_destroy(projected);
       snprintf(err, errlen, "out of memory opening a writer for %s-%d", tp->topic, (int)tp->partition);
       return KC_ERR;
     }
-    kc_buf_reset(&st->scratch);
-    if (kc_s3_format_write(&st->conf, KC_S3_VIEW_VALUE, schema, value, &st->scratch, err, errlen))
-      return KC_ERR;
-    if (writer_append(w, st->scratch.data, st->scratch.len)) {
-      snprintf(err, errlen, "cannot buffer a record of %s-%d", tp->topic, (int)tp->partition);
-      return KC_ERR;
+    if (!w->schema_set) { /* currentSchemas.put(encodedPartition, valueSchema) */
+      w->schema_set = true;
+      w->schema = kc_schema_incref((kc_schema_t *)schema);
     }
+    int wrc = write_value(st, w, wschema, wvalue, err, errlen);
+    kc_value_destroy(projected);
+    if (wrc) return KC_ERR;
     if (tp->base_ts < 0) tp->base_ts = ts;
     if (!tp->last_encoded || strcmp(tp->last_encoded, w->encoded)) {
       char *enc = strdup(w->encoded);
@@ -552,7 +632,12 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
   if (g_mem_used > g_mem_budget || st->spool_bytes > st->conf.spool_max_bytes) {
     st->blocked = true;
     for (tp_t *tp = st->tps; tp; tp = tp->next)
-      for (writer_t *w = tp->writers; w; w = w->next) writer_pump(w);
+      for (writer_t *w = tp->writers; w; w = w->next) {
+        /* Open Avro blocks are memory only spooling can free: end them early (still valid
+         * files; block boundaries then depend on timing, as with an early rotation). */
+        if (w->avro.schema && kc_s3_avro_file_finish(&w->avro, &w->chunk) == 0) account(w);
+        writer_pump(w);
+      }
     if (st->spool_bytes > st->conf.spool_max_bytes && st->uploads == 0 && !st->closed) {
       /* Nothing is on its way out: rotate the biggest partition rather than wait forever. */
       tp_t *big = NULL;
@@ -825,6 +910,8 @@ static void task_free(s3_task_t *st) {
   kc_s3_client_free(st->client);
   kc_s3_conf_free(&st->conf);
   kc_buf_free(&st->scratch);
+  kc_buf_free(&st->datum);
+  kc_avrodata_destroy(st->avro);
   free(st);
 }
 
@@ -866,6 +953,24 @@ static int s3_task_start(kc_task_t *task, char *err, size_t errlen) {
       kc_tz_load(st->conf.timezone && *st->conf.timezone ? st->conf.timezone : "UTC", &st->sched_tz,
                  err, errlen))
     return start_fail(task, st);
+  kc_buf_init(&st->datum, 0);
+  if (st->conf.format == KC_S3_FORMAT_AVRO) {
+    /* StorageSinkConnectorConfig.avroDataConfig(): these four keys, AvroData's defaults else */
+    kc_avrodata_options_t o;
+    kc_avrodata_options_default(&o);
+    o.enhanced_avro_schema_support = st->conf.enhanced_avro;
+    o.connect_meta_data = st->conf.connect_meta_data;
+    o.allow_optional_map_keys = st->conf.allow_optional_map_keys;
+    o.schemas_cache_size = st->conf.schemas_cache_size;
+    if (!(st->avro = kc_avrodata_new(&o))) {
+      snprintf(err, errlen, "out of memory");
+      return start_fail(task, st);
+    }
+    if (st->conf.compression != KC_S3_COMPRESSION_NONE)
+      kc_task_log(task, KC_LOG_WARN, "s3.compression.type does not apply to AvroFormat (as in "
+                                     "Confluent); avro.codec=%s compresses its blocks",
+                  kc_avro_codec_name(st->conf.avro_codec));
+  }
   kc_buf_t ext;
   kc_buf_init(&ext, 0);
   kc_s3_format_extension(&st->conf, KC_S3_VIEW_VALUE, &ext);

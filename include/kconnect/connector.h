@@ -618,6 +618,61 @@ typedef struct kc_connector_plugin_s {
 } kc_connector_plugin_t;
 /**@}*/
 
+/** @name Avro data (Confluent AvroData) for formats
+ * Connect schemas and values to Avro, as Confluent's io.confluent.connect.avro.AvroData
+ * (schema-registry 7.9) maps them for the converters and for storage formats such as the S3
+ * sink's AvroFormat: fromConnectSchema gives the writer schema JSON (what a container file's
+ * avro.schema holds), fromConnectData plus Avro's binary encoding gives each datum (a top-level
+ * primitive is written bare, as AvroRecordWriterProvider unwraps NonRecordContainer). Loop
+ * thread only; no I/O.
+ */
+/**@{*/
+/** One AvroData instance with its schema caches. */
+typedef struct kc_avrodata_s kc_avrodata_t;
+/** A compiled Avro writer schema (opaque, reference counted). */
+typedef struct kc_avrodata_schema_s kc_avrodata_schema_t;
+
+/** AvroDataConfig keys (the converter's defaults; storage sinks pass their own, see each field). */
+typedef struct kc_avrodata_options_s {
+  bool enhanced_avro_schema_support; /**< enhanced.avro.schema.support: AvroData false, storage sinks true */
+  bool connect_meta_data;            /**< connect.meta.data: true */
+  bool scrub_invalid_names;          /**< scrub.invalid.names: false (storage sinks never set it) */
+  bool allow_optional_map_keys;      /**< allow.optional.map.keys: false */
+  int schemas_cache_size;            /**< schemas.cache.config: 1000 entries */
+} kc_avrodata_options_t;
+
+/** Fills @p o with AvroDataConfig's defaults (enhanced support off). */
+KC_EXTERN void kc_avrodata_options_default(kc_avrodata_options_t *o);
+/** @returns a new AvroData configured by @p o (copied), NULL on ENOMEM. */
+KC_EXTERN kc_avrodata_t *kc_avrodata_new(const kc_avrodata_options_t *o);
+/** Frees @p ad and its caches. Schemas obtained from it stay valid until released. NULL-safe. */
+KC_EXTERN void kc_avrodata_destroy(kc_avrodata_t *ad);
+
+/**
+ * AvroData.fromConnectSchema(@p schema) (NULL: a schemaless value), compiled and cached (the
+ * same or an equal Connect schema gives the same Avro schema). *out: a new reference the caller
+ * drops with kc_avrodata_schema_release().
+ * @returns 0, KC_ECONVERT with AvroData's message in @p err (a schema it cannot map),
+ * KC_ENOMEM.
+ */
+KC_EXTERN int kc_avrodata_schema(kc_avrodata_t *ad, const kc_schema_t *schema,
+                                 kc_avrodata_schema_t **out, char *err, size_t errlen);
+/** The schema's JSON (Avro Schema.toString()), NUL-terminated, valid while @p s is held; *len its length. */
+KC_EXTERN const char *kc_avrodata_schema_text(const kc_avrodata_schema_t *s, size_t *len);
+/** Drops a reference taken by kc_avrodata_schema(). NULL-safe. */
+KC_EXTERN void kc_avrodata_schema_release(kc_avrodata_schema_t *s);
+/**
+ * Appends the Avro binary datum of @p value (following @p schema, the Connect schema @p s was
+ * made from) to @p out: AvroData.fromConnectData then GenericDatumWriter. Nothing is appended
+ * on error.
+ * @returns 0, KC_ECONVERT with Connect's DataException text in @p err (the value does not
+ * match the schema), KC_ENOMEM / KC_ENOSPC from the buffer.
+ */
+KC_EXTERN int kc_avrodata_encode(kc_avrodata_t *ad, kc_avrodata_schema_t *s,
+                                 const kc_schema_t *schema, const kc_value_t *value,
+                                 kc_buf_t *out, char *err, size_t errlen);
+/**@}*/
+
 #ifdef __cplusplus
 }
 #endif
