@@ -19,6 +19,7 @@ import base64
 import hmac
 import http.server
 import sys
+import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -59,6 +60,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _handle(self):
         srv = self.server
+        if srv.down:
+            # A stopped proxy: kept-alive connections are cut too, as a dead registry would cut them.
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
         with srv.lock:
             srv.requests += 1
         n = int(self.headers.get("Content-Length") or 0)
@@ -100,6 +109,7 @@ def start(upstream, user, password, port=0):
     srv.upstream = "%s://%s" % (p.scheme, p.netloc) + p.path.rstrip("/")
     srv.expected = ("%s:%s" % (user, password)).encode()
     srv.requests = srv.rejected = 0
+    srv.down = False
     srv.lock = threading.Lock()
     threading.Thread(target=srv.serve_forever, name="sr-auth-proxy", daemon=True).start()
     return srv.server_address[1], srv

@@ -48,19 +48,16 @@ class Proxy:
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d%s" % (self.port, _path_of(registry_url()))
+        # The proxy appends the request path to the registry's base URL (which has the ccompat path).
+        return "http://127.0.0.1:%d" % self.port
 
     def stop(self):
+        self.srv.down = True
         self.srv.shutdown()
         self.srv.server_close()
 
     def restart(self):
         self.port, self.srv = sr_auth_proxy.start(registry_url(), USER, PASSWORD, port=self.port)
-
-
-def _path_of(url):
-    import urllib.parse
-    return urllib.parse.urlsplit(url).path.rstrip("/")
 
 
 def worker_props(proxy, **extra):
