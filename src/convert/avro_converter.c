@@ -151,7 +151,7 @@ static int reader_schema(avro_conv_t *c, const char *topic, int32_t id, kc_avro_
   const char *what = c->base.is_key ? "key" : "value";
   const char *text;
   size_t len;
-  char err[768];
+  char err[768] = "";
   int rc = kc_sr_schema_by_id(c->sr, id, &text, &len, err, sizeof err);
   if (rc == KC_AGAIN) return KC_AGAIN;
   if (rc)
@@ -159,8 +159,32 @@ static int reader_schema(avro_conv_t *c, const char *topic, int32_t id, kc_avro_
                         "Failed to deserialize data for topic %s to Avro: Error retrieving Avro %s "
                         "schema for id %d: %s",
                         topic, what, (int)id, err);
-  kc_avro_schema_t *s;
-  if (kc_avro_schema_parse(c->ad, text, len, &s, err, sizeof err))
+  kc_avro_schema_t *plain, *s;
+  if (kc_avro_schema_parse(c->ad, text, len, &plain, err, sizeof err))
+    return kc_conv_errf(errstr, errn,
+                        "Failed to deserialize data for topic %s to Avro: Error retrieving Avro %s "
+                        "schema for id %d: %s",
+                        topic, what, (int)id, err);
+  /* The deserializer also asks the subject's version of this schema, and AvroData gives it to
+   * the top-level Connect schema (AbstractKafkaAvroDeserializer.schemaVersion). */
+  kc_buf_t subj;
+  kc_buf_init(&subj, 0);
+  int32_t version = -1;
+  rc = subject_for(c, topic, plain, &subj, errstr, errn);
+  if (!rc) rc = kc_sr_version_of(c->sr, subj.data, text, len, &version, err, sizeof err);
+  if (rc == KC_ECONVERT && *err)
+    kc_conv_errf(errstr, errn,
+                 "Failed to deserialize data for topic %s to Avro: Error retrieving Avro %s schema "
+                 "version for id %d: %s",
+                 topic, what, (int)id, err);
+  kc_buf_free(&subj);
+  if (rc) {
+    kc_avro_schema_decref(plain);
+    return rc == KC_AGAIN || rc == KC_ECONVERT ? rc : KC_ENOMEM;
+  }
+  rc = kc_avro_schema_parse_version(c->ad, text, len, version, &s, err, sizeof err);
+  kc_avro_schema_decref(plain);
+  if (rc)
     return kc_conv_errf(errstr, errn,
                         "Failed to deserialize data for topic %s to Avro: Error retrieving Avro %s "
                         "schema for id %d: %s",

@@ -154,6 +154,7 @@ static char *dup_n(const char *s, size_t n) {
 typedef struct {
   map_t schemas; /* schema text -> id (register / look-up answers) */
   map_t compat;  /* schema text -> id of the latest it was found compatible with */
+  map_t versions; /* schema text -> its version under this subject (look-up answers) */
   bool have_latest;
   int32_t latest_id;
   char *latest_text;
@@ -161,7 +162,8 @@ typedef struct {
   uint64_t latest_at; /* uv_now */
 } subject_t;
 
-enum { OP_BY_ID = 'i', OP_REGISTER = 'r', OP_LOOKUP = 'l', OP_LATEST = 'v', OP_COMPAT = 'c' };
+enum { OP_BY_ID = 'i', OP_REGISTER = 'r', OP_LOOKUP = 'l', OP_LATEST = 'v', OP_COMPAT = 'c',
+       OP_VERSION = 'n' /* POST /subjects/{s} for the version (the deserializer's getVersion) */ };
 enum { ST_FLIGHT, ST_WAIT, ST_FAILED };
 
 typedef struct op_s {
@@ -232,6 +234,7 @@ static void free_subject(void *p) {
   subject_t *s = p;
   map_clear(&s->schemas, NULL);
   map_clear(&s->compat, NULL);
+  map_clear(&s->versions, NULL);
   free(s->latest_text);
   free(s);
 }
@@ -447,6 +450,15 @@ static const char *op_store(op_t *op, json_t *j) {
     if (!json_is_true(ok)) return s && s->have_latest ? "incompatible" : "no latest";
     if (s && s->have_latest)
       cache_schema(&s->compat, op->text, op->tlen, s->latest_id, c->s.latest_cache_size);
+    return NULL;
+  }
+  if (op->kind == OP_VERSION) {
+    json_t *jv = json_object_get(j, "version");
+    if (!json_is_integer(jv)) return "no version";
+    subject_t *s = subject_get(c, op->subject, true);
+    if (!s) return "out of memory";
+    cache_schema(&s->versions, op->text, op->tlen, (int32_t)json_integer_value(jv),
+                 c->s.max_per_subject);
     return NULL;
   }
   if (!json_is_integer(jid) && op->kind != OP_BY_ID) return "no id";
@@ -699,4 +711,18 @@ int kc_sr_id_for_schema(kc_sr_client_t *c, const char *subject, const char *sche
   }
   return probe_op(c, c->s.auto_register ? OP_REGISTER : OP_LOOKUP, subject, schema_text, len, 0,
                   errstr, errstr_size);
+}
+
+int kc_sr_version_of(kc_sr_client_t *c, const char *subject, const char *schema_text, size_t len,
+                     int32_t *version, char *errstr, size_t errstr_size) {
+  if (!c || !c->http) return errf(errstr, errstr_size, KC_ESTATE, "schema registry client not attached");
+  subject_t *s = subject_get(c, subject, false);
+  ent_t *e = s ? map_get(&s->versions, schema_text, len) : NULL;
+  if (e) {
+    c->st.cache_hits++;
+    map_touch(&s->versions, e);
+    *version = e->id;
+    return 0;
+  }
+  return probe_op(c, OP_VERSION, subject, schema_text, len, 0, errstr, errstr_size);
 }

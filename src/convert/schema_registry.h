@@ -85,6 +85,15 @@ int kc_sr_id_for_schema(kc_sr_client_t *c, const char *subject, const char *sche
                         size_t len, int32_t *id, const char **latest_text, size_t *latest_len,
                         char *errstr, size_t errstr_size);
 
+/**
+ * Deserializer's version look-up (AbstractKafkaAvroDeserializer.schemaVersion: the subject
+ * version the AvroConverter gives toConnectData): POST /subjects/{subject} with the schema read
+ * by id, cached per subject. @returns 0 with *version, KC_AGAIN, KC_ECONVERT with errstr (40403:
+ * the schema is not registered under @p subject, as Java fails then), KC_ESTATE, KC_ENOMEM.
+ */
+int kc_sr_version_of(kc_sr_client_t *c, const char *subject, const char *schema_text, size_t len,
+                     int32_t *version, char *errstr, size_t errstr_size);
+
 /** True when the last error given to a probe was an authentication/authorization failure (401/403). */
 bool kc_sr_last_error_is_auth(const kc_sr_client_t *c);
 
