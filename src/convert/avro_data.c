@@ -1,6 +1,6 @@
 /*
  * AvroData's shared pieces: config defaults, the compiled schema object and its lifetime. The
- * two directions live in avro_to_connect.c and avro_from_connect.c.
+ * two directions live in avro_to_schema.c/avro_to_value.c and avro_from_connect.c/avro_encode.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +10,8 @@
 
 struct kc_avro_data_s {
   kc_avro_data_config_t cfg;
-  kc_avro_cache_slot_t to_cache;   /* avro_to_connect.c */
-  kc_avro_cache_slot_t from_cache; /* avro_from_connect.c */
+  kc_avro_cache_slot_t to_cache;   /* avro_to_schema.c/avro_to_value.c */
+  kc_avro_cache_slot_t from_cache; /* avro_from_connect.c/avro_encode.c */
 };
 
 void kc_avro_data_config_default(kc_avro_data_config_t *cfg) {

@@ -53,9 +53,9 @@ typedef struct kc_avro_schema_s {
                                  schemas read, the source schema for fromConnectSchema */
   char *full_name;            /* record/enum/fixed full name for Record*NameStrategy, or NULL */
   int32_t id;                 /* Schema Registry id, -1 when not known (set by the converter) */
-  void *to_plan;              /* private to avro_to_connect.c (NULL until used) */
+  void *to_plan;              /* private to avro_to_schema.c/avro_to_value.c (NULL until used) */
   void (*to_plan_free)(void *plan);   /* set with to_plan; called by the last decref */
-  void *from_plan;            /* private to avro_from_connect.c (NULL until used) */
+  void *from_plan;            /* private to avro_from_connect.c/avro_encode.c (NULL until used) */
   void (*from_plan_free)(void *plan);
 } kc_avro_schema_t;
 
@@ -71,7 +71,7 @@ kc_avro_data_t *kc_avro_data_new(const kc_avro_data_config_t *cfg);
 void kc_avro_data_destroy(kc_avro_data_t *ad);
 const kc_avro_data_config_t *kc_avro_data_config(const kc_avro_data_t *ad);
 
-/* ---- reading: Avro -> Connect (avro_to_connect.c) ---- */
+/* ---- reading: Avro -> Connect (avro_to_schema.c/avro_to_value.c) ---- */
 
 /**
  * Compiles the Avro schema JSON @p text (@p len bytes, as the registry returns it) and maps it
@@ -105,7 +105,7 @@ int kc_avro_schema_parse_version(kc_avro_data_t *ad, const char *text, size_t le
 int kc_avro_decode(kc_avro_data_t *ad, kc_avro_schema_t *s, kc_arena_t *arena, const void *data,
                    size_t len, kc_value_t **out, char *errstr, size_t errstr_size);
 
-/* ---- writing: Connect -> Avro (avro_from_connect.c) ---- */
+/* ---- writing: Connect -> Avro (avro_from_connect.c/avro_encode.c) ---- */
 
 /**
  * AvroData.fromConnectSchema of @p schema (NULL: a schemaless value, AvroData's
@@ -131,7 +131,7 @@ int kc_avro_schema_from_connect(kc_avro_data_t *ad, const kc_schema_t *schema,
 int kc_avro_encode(kc_avro_data_t *ad, kc_avro_schema_t *s, const kc_schema_t *schema,
                    const kc_value_t *value, kc_buf_t *out, char *errstr, size_t errstr_size);
 
-/* ---- shared by avro_to_connect.c and avro_from_connect.c (avro_data.c) ---- */
+/* ---- shared by avro_to_schema.c/avro_to_value.c and avro_from_connect.c/avro_encode.c (avro_data.c) ---- */
 
 /**
  * Makes a kc_avro_schema_t from Avro schema JSON text (copied): parses it with jansson and with

@@ -1,5 +1,5 @@
 /*
- * AvroData, Avro -> Connect (src/convert/avro_to_connect.c): toConnectSchema and toConnectData
+ * AvroData, Avro -> Connect (src/convert/avro_to_schema.c, avro_to_value.c): toConnectSchema and toConnectData
  * against what Confluent 7.9.9's AvroData.java does. Datums were written with Python fastavro
  * (schemaless_writer) from the schemas below and are embedded as hex. Expected Java renderings
  * follow Struct.toString (null fields skipped, "Struct{a=1,b=x}"), BigDecimal.toString and
