@@ -138,10 +138,23 @@ static int validate_reload(const char *name, const char *value, char *errstr, si
 
 /* ConfigDef's CLASS parse of key/value/header.converter: only classes kconnect has exist. */
 static int validate_converter(const char *name, const char *value, char *errstr, size_t n) {
-  (void)name;
-  if (kc_converter_class_resolve(value)) return 0;
-  snprintf(errstr, n, "Class %s could not be found.", value);
-  return KC_EINVAL;
+  const char *fqcn = kc_converter_class_resolve(value);
+  if (!fqcn) {
+    snprintf(errstr, n, "Class %s could not be found.", value);
+    return KC_EINVAL;
+  }
+  /* ConcreteSubClassValidator: AvroConverter is no HeaderConverter, SimpleHeaderConverter no
+   * Converter (Utils.ensureConcreteSubclass's message, with Class.toString's "class "). */
+  bool header = !strcmp(name, "header.converter");
+  if (header && !strcmp(fqcn, "io.confluent.connect.avro.AvroConverter")) {
+    snprintf(errstr, n, "Class class %s does not implement the HeaderConverter interface", fqcn);
+    return KC_EINVAL;
+  }
+  if (!header && !strcmp(fqcn, "org.apache.kafka.connect.storage.SimpleHeaderConverter")) {
+    snprintf(errstr, n, "Class class %s does not implement the Converter interface", fqcn);
+    return KC_EINVAL;
+  }
+  return 0;
 }
 
 /*
