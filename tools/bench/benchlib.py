@@ -383,3 +383,95 @@ class JavaWorker(kctest.Worker):
             kctest.wait_until(lambda: self.alive_or_raise() and self.get("/")[0] == 200, 120,
                               what="Java Connect REST on :%d" % self.port)
         return self
+
+
+# ---- Avro records in the Schema Registry wire format (cases e, f) ----
+
+AVRO_SYSTEMS = ("Apache", "HDFS", "OpenSSH")  # the systems test/avro_peer.py has schemas for
+SR_JSON = "application/vnd.schemaregistry.v1+json"
+
+
+def sr_request(url, method="GET", body=None):
+    """One Schema Registry REST call (Confluent's API; the local registry's ccompat one); returns the
+    decoded JSON answer. Raises SystemExit with the registry's answer on an HTTP error."""
+    import urllib.error
+    import urllib.request
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": SR_JSON,
+                                                                         "Accept": SR_JSON})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text = r.read()
+    except urllib.error.HTTPError as e:
+        raise SystemExit("bench: registry %s %s: HTTP %d %s" % (method, url, e.code, e.read()[:300]))
+    return json.loads(text) if text else None
+
+
+def avro_values(registry, subject):
+    """For each of AVRO_SYSTEMS its LogHub rows (test/avro_peer.py's loghub_records) as Confluent
+    wire-format values: 0x00, the 4-byte big-endian id the schema got from registering it under
+    subject (POST /subjects/<subject>/versions, once), then fastavro's schemaless Avro binary.
+    Returns [(system, schema id, [value bytes])]. The subject's compatibility is set to NONE after the first:
+    the systems' schemas are unrelated versions of one subject, as a topic whose producers changed
+    their record type would have."""
+    import io
+    import struct
+    import fastavro
+    import avro_peer
+    out = []
+    for system in AVRO_SYSTEMS:
+        path = avro_peer._csv_path(system)
+        with open(path, encoding="utf-8") as f:
+            rows = sum(1 for _ in csv.DictReader(f))
+        schema_str, recs = avro_peer.loghub_records(system, rows)
+        sid = sr_request("%s/subjects/%s/versions" % (registry, subject), "POST", {"schema": schema_str})["id"]
+        if not out:  # Apicurio keeps no config for a subject that does not exist yet
+            sr_request("%s/config/%s" % (registry, subject), "PUT", {"compatibility": "NONE"})
+        parsed = fastavro.parse_schema(json.loads(schema_str))
+        head = b"\x00" + struct.pack(">I", sid)
+        vals = []
+        for r in recs:
+            buf = io.BytesIO()
+            buf.write(head)
+            fastavro.schemaless_writer(buf, parsed, r)
+            vals.append(buf.getvalue())
+        out.append((system, sid, vals))
+    return out
+
+
+def load_avro_topic(admin, topic, p, systems, n):
+    """Produces n framed Avro values (from avro_values) with confluent_kafka.Producer, record i into
+    partition i % p; partition k carries only system k % len(systems), cycling its rows, so each
+    partition has one schema (a sink whose files rotate on a schema change, as the S3 sink with
+    schema.compatibility=NONE, is not measured rotating per record). Returns (bytes, end offsets)."""
+    from confluent_kafka import Producer
+    pr = Producer({"bootstrap.servers": kctest.BOOTSTRAP, "linger.ms": 20, "batch.num.messages": 10000,
+                   "queue.buffering.max.messages": 1000000, "queue.buffering.max.kbytes": 1048576})
+    errors = []
+
+    def on_delivery(err, _msg):
+        if err is not None:
+            errors.append(err)
+
+    total = 0
+    for i in range(n):
+        part = i % p
+        vals = systems[part % len(systems)][2]
+        v = vals[(i // p) % len(vals)]
+        total += len(v)
+        while True:
+            try:
+                pr.produce(topic, value=v, partition=part, on_delivery=on_delivery)
+                break
+            except BufferError:
+                pr.poll(0.1)
+        if i % 10000 == 0:
+            pr.poll(0)
+    left = pr.flush(120)
+    if left or errors:
+        raise SystemExit("bench: producing to %s: %d undelivered, errors %s" % (topic, left, errors[:3]))
+    ends = admin.end_offsets(topic, range(p))
+    want = [n // p + (1 if i < n % p else 0) for i in range(p)]
+    if ends != want:
+        raise SystemExit("bench: %s partitions hold %s, want %s" % (topic, ends, want))
+    return total, ends
