@@ -203,8 +203,8 @@ def avro_long(data, i):
             return (z >> 1) ^ -(z & 1), i
 
 
-def sync_of(data):
-    """The sync marker: the 16 bytes after the header's metadata map."""
+def _meta_end(data):
+    """The offset just after the header's metadata map (where the sync marker starts)."""
     i = 4
     n, i = avro_long(data, i)
     while n:
@@ -213,19 +213,18 @@ def sync_of(data):
                 ln, i = avro_long(data, i)
                 i += ln
         n, i = avro_long(data, i)
+    return i
+
+
+def sync_of(data):
+    """The sync marker: the 16 bytes after the header's metadata map."""
+    i = _meta_end(data)
     return data[i:i + 16]
 
 
 def blocks_of(data):
     """[(count, payload)] of a container file, checking every block ends with the header's sync."""
-    i = 4
-    n, i = avro_long(data, i)
-    while n:
-        for _ in range(abs(n)):
-            for _ in range(2):
-                ln, i = avro_long(data, i)
-                i += ln
-        n, i = avro_long(data, i)
+    i = _meta_end(data)
     sync, i = data[i:i + 16], i + 16
     out = []
     while i < len(data):
