@@ -167,7 +167,14 @@ public final class ApicurioAvroPeer {
                     ObjectNode out = JSON.createObjectNode();
                     out.put("key", r.key());
                     out.put("schema_id", schemaId(r.value()));
-                    out.set("value", toJson(((GenericRecord) value).getSchema(), value));
+                    if (value instanceof GenericRecord) {
+                        out.set("value", toJson(((GenericRecord) value).getSchema(), value));
+                    } else if (value == null) {
+                        out.putNull("value");
+                    } else {
+                        // a primitive schema ("string" from a FileStreamSource): Utf8, Long, ...
+                        out.put("value", value.toString());
+                    }
                     System.out.println(JSON.writeValueAsString(out));
                     seen++;
                 }
