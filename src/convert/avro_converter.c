@@ -53,27 +53,6 @@ typedef struct {
 
 /* ---- config ---- */
 
-static int cfg_bool(const kc_config_t *cfg, const char *key, bool dflt, bool *out, char *errstr,
-                    size_t errn) {
-  const char *v = cfg ? kc_config_get(cfg, key) : NULL;
-  *out = dflt;
-  if (!v) return 0;
-  while (*v == ' ' || *v == '\t') v++;
-  size_t n = strlen(v);
-  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
-  if (n == 4 && !strncasecmp(v, "true", 4)) {
-    *out = true;
-    return 0;
-  }
-  if (n == 5 && !strncasecmp(v, "false", 5)) {
-    *out = false;
-    return 0;
-  }
-  return kc_conv_errf(errstr, errn,
-                      "Invalid value %s for configuration %s: Expected value to be either true or false",
-                      kc_config_get(cfg, key), key);
-}
-
 static int cfg_strategy(const kc_config_t *cfg, bool is_key, subject_strategy_t *out,
                         char *errstr, size_t errn) {
   const char *key = is_key ? "key.subject.name.strategy" : "value.subject.name.strategy";
@@ -372,14 +351,14 @@ static const kc_converter_ops_t avro_ops = {
 static int data_config(const kc_config_t *cfg, kc_avro_data_config_t *dc, char *errstr,
                        size_t errn) {
   kc_avro_data_config_default(dc);
-  if (cfg_bool(cfg, "enhanced.avro.schema.support", false, &dc->enhanced_avro_schema_support,
+  if (kc_conv_cfg_bool(cfg, "enhanced.avro.schema.support", false, &dc->enhanced_avro_schema_support,
                errstr, errn) ||
-      cfg_bool(cfg, "connect.meta.data", true, &dc->connect_meta_data, errstr, errn) ||
-      cfg_bool(cfg, "scrub.invalid.names", false, &dc->scrub_invalid_names, errstr, errn) ||
-      cfg_bool(cfg, "allow.optional.map.keys", false, &dc->allow_optional_map_keys, errstr, errn) ||
-      cfg_bool(cfg, "flatten.singleton.unions", true, &dc->flatten_singleton_unions, errstr,
+      kc_conv_cfg_bool(cfg, "connect.meta.data", true, &dc->connect_meta_data, errstr, errn) ||
+      kc_conv_cfg_bool(cfg, "scrub.invalid.names", false, &dc->scrub_invalid_names, errstr, errn) ||
+      kc_conv_cfg_bool(cfg, "allow.optional.map.keys", false, &dc->allow_optional_map_keys, errstr, errn) ||
+      kc_conv_cfg_bool(cfg, "flatten.singleton.unions", true, &dc->flatten_singleton_unions, errstr,
                errn) ||
-      cfg_bool(cfg, "discard.type.doc.default", false, &dc->discard_type_doc_default, errstr,
+      kc_conv_cfg_bool(cfg, "discard.type.doc.default", false, &dc->discard_type_doc_default, errstr,
                errn))
     return KC_ECONVERT;
   const char *v = cfg ? kc_config_get(cfg, "schemas.cache.config") : NULL;

@@ -92,6 +92,13 @@ static inline int kc_conv_errf(char *errstr, size_t errstr_size, const char *fmt
   return KC_ECONVERT;
 }
 
+/**
+ * A converter's BOOLEAN setting (ConfigDef.Type.BOOLEAN: "true"/"false", any case, blanks
+ * trimmed); *out = @p def when unset. @returns 0 or KC_ECONVERT with ConfigDef's message.
+ */
+int kc_conv_cfg_bool(const kc_config_t *cfg, const char *key, bool def, bool *out, char *errstr,
+                     size_t errn);
+
 /* Connect's enum names for messages ("INT32", "STRUCT"). */
 const char *kc_type_enum_name(kc_type_t t);
 

@@ -700,8 +700,8 @@ static void jc_destroy(kc_converter_t *conv) {
 static const kc_converter_ops_t json_ops = {jc_to_connect, jc_from_connect, jc_destroy, NULL};
 
 /* ConfigDef BOOLEAN parsing: trimmed, case-insensitive. */
-static int cfg_bool(const kc_config_t *cfg, const char *key, bool def, bool *out, char *errstr,
-                    size_t errn) {
+int kc_conv_cfg_bool(const kc_config_t *cfg, const char *key, bool def, bool *out, char *errstr,
+                     size_t errn) {
   const char *v = cfg ? kc_config_get(cfg, key) : NULL;
   *out = def;
   if (!v) return 0;
@@ -723,8 +723,8 @@ kc_converter_t *kc_json_converter_new(const kc_config_t *cfg, bool is_key, char 
   bool schemas, replace;
   long cache_size = 1000;
   bool numeric = false;
-  if (cfg_bool(cfg, "schemas.enable", true, &schemas, errstr, errn) ||
-      cfg_bool(cfg, "replace.null.with.default", true, &replace, errstr, errn))
+  if (kc_conv_cfg_bool(cfg, "schemas.enable", true, &schemas, errstr, errn) ||
+      kc_conv_cfg_bool(cfg, "replace.null.with.default", true, &replace, errstr, errn))
     return NULL;
   const char *v = cfg ? kc_config_get(cfg, "schemas.cache.size") : NULL;
   if (v) {
