@@ -30,10 +30,10 @@ typedef struct id_entry_s {
   struct id_entry_s *next;
 } id_entry_t;
 
-/* Schemas written: AvroData's schema object (stable per Connect schema) + subject -> id. */
+/* Schemas written: AvroData's schema object (stable per Connect schema) + topic -> id. */
 typedef struct out_entry_s {
   const kc_avro_schema_t *writer;
-  char *subject;
+  char *topic;
   int32_t id;
   struct out_entry_s *next;
 } out_entry_t;
@@ -48,7 +48,6 @@ typedef struct {
   id_entry_t *ids[ID_BUCKETS];
   out_entry_t *outs;
   const out_entry_t *last_out; /* one-entry memo: most records share one schema */
-  size_t nouts;
 } avro_conv_t;
 
 /* ---- config ---- */
@@ -217,8 +216,35 @@ static int avro_to_connect(kc_converter_t *conv, kc_arena_t *arena, const char *
 
 /* ---- fromConnectData ---- */
 
+/* The subject follows from the topic for a given writer schema (the strategy is fixed), so the
+ * cache is keyed by (writer, topic): a hit builds no subject string. */
+static const out_entry_t *out_find(avro_conv_t *c, const kc_avro_schema_t *ws, const char *topic) {
+  const out_entry_t *memo = c->last_out;
+  if (memo && memo->writer == ws && !strcmp(memo->topic, topic)) return memo;
+  for (const out_entry_t *e = c->outs; e; e = e->next)
+    if (e->writer == ws && !strcmp(e->topic, topic)) return c->last_out = e;
+  return NULL;
+}
+
+/* use.latest.version frames records with the latest version's id. kconnect encodes with the
+ * record's own writer schema only, so the latest must be that schema (Java would re-encode with
+ * the latest instead): anything else is refused rather than mislabelled. */
+static bool latest_is_writer(const kc_avro_schema_t *ws, const char *latest, size_t len) {
+  if (!latest) return true;
+  json_t *j = json_loadb(latest, len, JSON_DECODE_ANY, NULL);
+  bool same = j && json_equal(j, ws->json);
+  json_decref(j);
+  return same;
+}
+
 static int writer_id(avro_conv_t *c, const char *topic, const kc_avro_schema_t *ws, int32_t *id,
                      char *errstr, size_t errn) {
+  if (!topic) topic = "";
+  const out_entry_t *hit = out_find(c, ws, topic);
+  if (hit) {
+    *id = hit->id;
+    return 0;
+  }
   kc_buf_t subj;
   kc_buf_init(&subj, 0);
   int rc = subject_for(c, topic, ws, &subj, errstr, errn);
@@ -226,23 +252,11 @@ static int writer_id(avro_conv_t *c, const char *topic, const kc_avro_schema_t *
     kc_buf_free(&subj);
     return rc == KC_ECONVERT ? rc : KC_ENOMEM;
   }
-  const out_entry_t *memo = c->last_out;
-  if (memo && memo->writer == ws && !strcmp(memo->subject, subj.data)) {
-    *id = memo->id;
-    kc_buf_free(&subj);
-    return 0;
-  }
-  for (const out_entry_t *e = c->outs; e; e = e->next) {
-    if (e->writer == ws && !strcmp(e->subject, subj.data)) {
-      c->last_out = e;
-      *id = e->id;
-      kc_buf_free(&subj);
-      return 0;
-    }
-  }
   char err[768];
-  rc = kc_sr_id_for_schema(c->sr, subj.data, ws->text, ws->text_len, id, NULL, NULL, err,
-                           sizeof err);
+  const char *latest = NULL;
+  size_t latest_len = 0;
+  rc = kc_sr_id_for_schema(c->sr, subj.data, ws->text, ws->text_len, id, &latest, &latest_len,
+                           err, sizeof err);
   if (rc == KC_AGAIN) {
     kc_buf_free(&subj);
     return KC_AGAIN;
@@ -253,18 +267,26 @@ static int writer_id(avro_conv_t *c, const char *topic, const kc_avro_schema_t *
     kc_buf_free(&subj);
     return KC_ECONVERT;
   }
-  out_entry_t *e = calloc(1, sizeof *e);
-  if (!e) {
+  if (!latest_is_writer(ws, latest, latest_len)) {
+    kc_conv_errf(errstr, errn,
+                 "Failed to serialize Avro data from topic %s: use.latest.version: the latest "
+                 "schema of subject %s (id %d) is not the record's schema; kconnect writes "
+                 "records only with their own schema",
+                 topic, subj.data, (int)*id);
     kc_buf_free(&subj);
+    return KC_ECONVERT;
+  }
+  kc_buf_free(&subj);
+  out_entry_t *e = calloc(1, sizeof *e);
+  if (!e || !(e->topic = strdup(topic))) {
+    free(e);
     return KC_ENOMEM;
   }
   e->writer = kc_avro_schema_incref((kc_avro_schema_t *)ws);
-  e->subject = subj.data; /* the buffer's allocation moves to the entry */
   e->id = *id;
   e->next = c->outs;
   c->outs = e;
   c->last_out = e;
-  c->nouts++;
   return 0;
 }
 
@@ -329,7 +351,7 @@ static void avro_destroy(kc_converter_t *conv) {
   for (out_entry_t *e = c->outs, *n; e; e = n) {
     n = e->next;
     kc_avro_schema_decref((kc_avro_schema_t *)e->writer);
-    free(e->subject);
+    free(e->topic);
     free(e);
   }
   kc_avro_data_destroy(c->ad);

@@ -273,9 +273,46 @@ def test_source_registers_and_peers_read():
         proxy.stop()
 
 
+def _register(subject, schema_obj):
+    import urllib.request
+    req = urllib.request.Request(registry_url() + "/subjects/%s/versions" % subject, method="POST",
+                                 data=json.dumps({"schema": json.dumps(schema_obj)}).encode(),
+                                 headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())["id"]
+
+
+def test_use_latest_version():
+    """use.latest.version=true (auto.register.schemas=false): records carry the latest version's id
+    when that is the record's schema; a different latest fails the task instead of mislabelling."""
+    proxy = Proxy()
+    wd = kctest.tmpdir()
+    src = os.path.join(wd, "in.txt")
+    with open(src, "wb") as f:
+        f.write(b"one\ntwo\n")
+    good, bad = kctest.unique("avro-latest"), kctest.unique("avro-latest-bad")
+    for t in (good, bad):
+        kctest.create_topic(t, 1)
+    want = _register(good + "-value", "string")
+    _register(bad + "-value", {"type": "record", "name": "R", "fields": [{"name": "a", "type": "int"}]})
+    extra = {"value.converter.use.latest.version": "true", "value.converter.auto.register.schemas": "false"}
+    g, b = kctest.unique("avro-latest-src"), kctest.unique("avro-latest-bad-src")
+    w = kctest.Worker(wd, worker_props(proxy, **extra),
+                      [kctest.file_source(g, src, good), kctest.file_source(b, src, bad)]).start()
+    try:
+        got = avro_peer.consume(kctest.BOOTSTRAP, good, registry_url(), 2, 60)
+        assert [(v, i) for _, v, i in got] == [("one", want), ("two", want)], got
+        trace = _wait_failed(w, b)
+        assert "use.latest.version" in trace and bad + "-value" in trace, trace
+    finally:
+        w.stop()
+        proxy.stop()
+
+
 def main():
     tests = [test_sink_loghub_to_file, test_wrong_password_fails_clearly, test_unknown_schema_id,
-             test_registry_outage_waits_and_recovers, test_source_registers_and_peers_read]
+             test_registry_outage_waits_and_recovers, test_source_registers_and_peers_read,
+             test_use_latest_version]
     try:
         kctest.main(tests)
     finally:
