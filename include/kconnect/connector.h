@@ -355,6 +355,16 @@ KC_EXTERN int64_t kc_sink_record_offset(const kc_sink_record_t *r);
 /** Record timestamp in ms since the epoch, or -1 when none. */
 KC_EXTERN int64_t kc_sink_record_timestamp(const kc_sink_record_t *r);
 /**
+ * The topic, partition and offset the record was consumed from (SinkRecord.originalTopic(),
+ * originalKafkaPartition(), originalKafkaOffset(): KIP-793). kc_sink_record_topic() and
+ * kc_sink_record_partition() give the record after the connector's transforms (a RegexRouter or
+ * TimestampRouter changes the topic); offsets passed to flush() are always by the original
+ * partition, so a sink that names files by the record's topic reports durability by these.
+ */
+KC_EXTERN const char *kc_sink_record_original_topic(const kc_sink_record_t *r);
+KC_EXTERN int32_t kc_sink_record_original_partition(const kc_sink_record_t *r);
+KC_EXTERN int64_t kc_sink_record_original_offset(const kc_sink_record_t *r);
+/**
  * The key converted by the key converter (lazily, cached). @p schema and
  * @p value are borrowed for the record's lifetime; *value NULL means null.
  * @returns 0, or KC_ECONVERT when the converter rejects the bytes (the runtime

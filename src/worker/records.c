@@ -31,6 +31,9 @@ void kc_sink_record_clear(kc_sink_record_t *r) {
 const char *kc_sink_record_topic(const kc_sink_record_t *r) { return rd_kafka_topic_name(r->msg->rkt); }
 int32_t kc_sink_record_partition(const kc_sink_record_t *r) { return r->msg->partition; }
 int64_t kc_sink_record_offset(const kc_sink_record_t *r) { return r->msg->offset; }
+const char *kc_sink_record_original_topic(const kc_sink_record_t *r) { return rd_kafka_topic_name(r->msg->rkt); }
+int32_t kc_sink_record_original_partition(const kc_sink_record_t *r) { return r->msg->partition; }
+int64_t kc_sink_record_original_offset(const kc_sink_record_t *r) { return r->msg->offset; }
 
 int64_t kc_sink_record_timestamp(const kc_sink_record_t *r) {
   rd_kafka_timestamp_type_t tt;
