@@ -585,6 +585,16 @@ fail:
   return root;
 }
 
+json_t *kc_configdef_entry_json(const kc_config_def_t *def, const char *raw, int order,
+                                int *error_count) {
+  checked_t c;
+  if (check_value(def, raw, true, &c)) return NULL;
+  if (error_count) *error_count += c.errs.n;
+  json_t *vi = value_info(def->name, c.is_null ? json_null() : json_string(c.text.data), &c.errs);
+  kc_buf_free(&c.text);
+  return json_pack("{s:o, s:o}", "definition", key_info(def, order), "value", vi);
+}
+
 int kc_configdef_errors_message(const json_t *config_infos, kc_buf_t *out) {
   json_t *count = json_object_get(config_infos, "error_count");
   int n = (int)json_integer_value(count);

@@ -43,6 +43,14 @@ json_t *kc_configdef_validate_json(const char *plugin_class,
                                    const kc_config_t *cfg, const char *extra_error_key,
                                    const char *extra_error_msg);
 
+/**
+ * One ConfigInfo entry ({"definition":{...},"value":{...}}) of @p def validated against @p raw
+ * (NULL = unset), as ConfigDef.validate reports it; @p order is its order_in_group. Adds the
+ * number of errors to *error_count (may be NULL). @returns a new reference, NULL on ENOMEM.
+ */
+json_t *kc_configdef_entry_json(const kc_config_def_t *def, const char *raw, int order,
+                                int *error_count);
+
 /** GET /connector-plugins/{p}/config: a JSON array of ConfigKeyInfo objects. New reference. */
 json_t *kc_configdef_describe_json(const kc_config_def_t *const *tables);
 

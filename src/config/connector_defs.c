@@ -158,24 +158,6 @@ static int validate_converter(const char *name, const char *value, char *errstr,
 }
 
 /*
- * transforms / predicates: unique aliases (Connect's aliasValidator), and until kconnect
- * runs SMTs any alias is an error: silently passing records through untransformed would be
- * a setting accepted and not applied.
- */
-static int validate_unsupported_aliases(const char *name, const char *value, char *errstr,
-                                        size_t n) {
-  if (validate_aliases(name, value, errstr, n)) return KC_EINVAL;
-  const char *b = value;
-  while (*b == ' ' || *b == '\t') b++;
-  if (!*b) return 0;
-  size_t len = strcspn(b, ",");
-  while (len && (b[len - 1] == ' ' || b[len - 1] == '\t')) len--;
-  snprintf(errstr, n, "kconnect does not support %s yet (alias '%.*s')",
-           strcmp(name, "predicates") == 0 ? "predicates" : "transforms", (int)len, b);
-  return KC_EINVAL;
-}
-
-/*
  * Error-handling settings kconnect does not apply yet (retries, the dead letter queue,
  * records in error logs): a non-default value is an error, never a quiet no-op. The DLQ's
  * replication factor and context headers, and errors.retry.delay.max.ms, have no effect
@@ -243,10 +225,10 @@ const kc_config_def_t kc_connector_common_defs[] = {
      "Common", NULL, 0, 0, validate_converter},
     {"transforms", KC_CFG_LIST, "", 0, KC_CFG_LOW,
      "Aliases for the transformations to be applied to records.", "Transforms", NULL, 0, 0,
-     validate_unsupported_aliases},
+     validate_aliases},
     {"predicates", KC_CFG_LIST, "", 0, KC_CFG_LOW,
      "Aliases for the predicates used by transformations.", "Predicates", NULL, 0, 0,
-     validate_unsupported_aliases},
+     validate_aliases},
     {"config.action.reload", KC_CFG_STRING, "restart", 0, KC_CFG_LOW,
      "The action that Connect should take on the connector when changes in external "
      "configuration providers result in a change in the connector's configuration properties. A "

@@ -78,6 +78,16 @@ void kc_converter_destroy(kc_converter_t *conv) {
 
 kc_converter_kind_t kc_converter_kind(const kc_converter_t *conv) { return conv->kind; }
 
+const char *kc_converter_class_name(const kc_converter_t *conv) {
+  switch (conv->kind) {
+    case KC_CONVERTER_STRING: return "org.apache.kafka.connect.storage.StringConverter";
+    case KC_CONVERTER_BYTEARRAY: return "org.apache.kafka.connect.converters.ByteArrayConverter";
+    case KC_CONVERTER_JSON: return "org.apache.kafka.connect.json.JsonConverter";
+    case KC_CONVERTER_AVRO: return "io.confluent.connect.avro.AvroConverter";
+  }
+  return "null";
+}
+
 bool kc_converter_is_eager(const kc_converter_t *conv) {
   return conv->kind == KC_CONVERTER_JSON || conv->kind == KC_CONVERTER_AVRO;
 }
@@ -111,6 +121,11 @@ int kc_converter_from_connect(kc_converter_t *conv, const char *topic, const kc_
 struct kc_header_converter_s {
   kc_converter_t *conv; /* NULL for SimpleHeaderConverter */
 };
+
+const char *kc_header_converter_class_name(const kc_header_converter_t *hc) {
+  return hc->conv ? kc_converter_class_name(hc->conv)
+                  : "org.apache.kafka.connect.storage.SimpleHeaderConverter";
+}
 
 kc_header_converter_t *kc_header_converter_create(const char *class_name, const kc_config_t *cfg,
                                                   char *errstr, size_t errstr_size) {

@@ -32,6 +32,8 @@ kc_converter_t *kc_converter_create(const char *class_name, const kc_config_t *c
                                     char *errstr, size_t errstr_size);
 void kc_converter_destroy(kc_converter_t *conv);
 kc_converter_kind_t kc_converter_kind(const kc_converter_t *conv);
+/** The converter's Java class name (what error reports name as the executing class). */
+const char *kc_converter_class_name(const kc_converter_t *conv);
 /** True for converters whose to_connect can fail or wait (JSON, Avro): the sink runner converts
  * their records before put(), String/ByteArray bytes pass through lazily. */
 bool kc_converter_is_eager(const kc_converter_t *conv);
@@ -95,6 +97,8 @@ typedef struct kc_header_converter_s kc_header_converter_t;
 kc_header_converter_t *kc_header_converter_create(const char *class_name, const kc_config_t *cfg,
                                                   char *errstr, size_t errstr_size);
 void kc_header_converter_destroy(kc_header_converter_t *hc);
+/** The header converter's Java class name. */
+const char *kc_header_converter_class_name(const kc_header_converter_t *hc);
 /** Bytes of one header -> Connect data (SimpleHeaderConverter.toConnectHeader). Outputs owned by caller. */
 int kc_header_converter_to_connect(kc_header_converter_t *hc, const char *topic, const char *key,
                                    const void *data, size_t len, kc_schema_t **schema,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/configdef.h"
+#include "transform/xf_config.h"
 #include "util/log.h"
 #include "worker/connect_protocol.h"
 #include "worker/worker.h"
@@ -32,6 +33,7 @@ int kc_connector_validate(const kc_config_t *cfg, const kc_connector_plugin_t **
   int rc = kc_configdef_validate(tables, cfg, errstr, n);
   if (!rc && (*plugin)->type == KC_CONNECTOR_SINK) rc = kc_configdef_check_sink_topics(cfg, errstr, n);
   if (!rc && (*plugin)->validate) rc = (*plugin)->validate(cfg, errstr, n);
+  if (!rc) rc = kc_xf_config_validate(cfg, errstr, n);
   return rc ? KC_EINVAL : 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "config/configdef.h"
 #include "config/override_policy.h"
+#include "transform/xf_config.h"
 #include "worker/herder_common.h"
 
 void kc_herder_reply(kc_herder_cb cb, void *arg, kc_herder_rc_t rc, json_t *body, const char *fmt, ...) {
@@ -202,6 +203,22 @@ void kc_herder_op_plugins(const kc_herder_req_t *req, kc_herder_cb cb, void *arg
     for (int i = 0; hconv[i]; i++)
       json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "class", hconv[i], "type",
                                            "header_converter", "version", KC_CONNECT_COMPAT_VERSION));
+    /* Transformations, then predicates, each in PluginDesc (class name) order. */
+    for (int kind = KC_XF_TRANSFORM; kind <= KC_XF_PREDICATE; kind++) {
+      const char *last = "";
+      for (;;) {
+        const char *next = NULL;
+        for (const kc_transform_plugin_t *const *x = kc_transform_plugins; *x; x++)
+          if ((int)(*x)->kind == kind && strcmp((*x)->class_name, last) > 0 &&
+              (!next || strcmp((*x)->class_name, next) < 0))
+            next = (*x)->class_name;
+        if (!next) break;
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "class", next, "type",
+                                             kind == KC_XF_TRANSFORM ? "transformation" : "predicate",
+                                             "version", KC_CONNECT_COMPAT_VERSION));
+        last = next;
+      }
+    }
   }
   kc_herder_reply_ok(cb, arg, arr, false);
 }
@@ -268,6 +285,10 @@ void kc_herder_op_validate(kc_worker_t *wk, const kc_herder_req_t *req, kc_herde
     snprintf(xerr, sizeof xerr, "Null value can not be supplied as the configuration value.");
   }
   json_t *res = kc_configdef_validate_json(cls, tables, cfg, xkey, xkey ? xerr : NULL);
+  if (res && kc_xf_validate_json(cfg, res)) {
+    json_decref(res);
+    res = NULL;
+  }
   if (res && (kc_override_policy_validate(wk->wc->props, cfg, p->type == KC_CONNECTOR_SINK,
                                           res) < 0 ||
               kc_connector_unapplied_validate(wk->wc->props, cfg,
@@ -304,6 +325,11 @@ int kc_herder_server_info(kc_worker_t *wk, kc_herder_cb cb, void *arg) {
 
 void kc_herder_op_plugin_config(const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   const kc_connector_plugin_t *p = kc_plugins_find(req->plugin);
+  json_t *xf = p ? NULL : kc_xf_describe_json(req->plugin);
+  if (xf) {
+    kc_herder_reply_ok(cb, arg, xf, false);
+    return;
+  }
   if (!p) {
     kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Unknown plugin %s.", req->plugin ? req->plugin : "");
     return;

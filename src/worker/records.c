@@ -19,6 +19,8 @@ void kc_sink_record_init(kc_sink_record_t *r, kc_task_t *task, rd_kafka_message_
 }
 
 void kc_sink_record_clear(kc_sink_record_t *r) {
+  if (r->has_xr) kc_xrecord_finish(&r->xr);
+  r->has_xr = false;
   kc_schema_decref(r->key_schema);
   kc_schema_decref(r->value_schema);
   kc_value_destroy(r->key);
@@ -28,14 +30,20 @@ void kc_sink_record_clear(kc_sink_record_t *r) {
   r->key_done = r->value_done = false;
 }
 
-const char *kc_sink_record_topic(const kc_sink_record_t *r) { return rd_kafka_topic_name(r->msg->rkt); }
-int32_t kc_sink_record_partition(const kc_sink_record_t *r) { return r->msg->partition; }
+/* After transforms, the connector sees the chain's record (ConnectRecord.newRecord). */
+const char *kc_sink_record_topic(const kc_sink_record_t *r) {
+  return r->has_xr ? r->xr.topic : rd_kafka_topic_name(r->msg->rkt);
+}
+int32_t kc_sink_record_partition(const kc_sink_record_t *r) {
+  return r->has_xr ? r->xr.partition : r->msg->partition;
+}
 int64_t kc_sink_record_offset(const kc_sink_record_t *r) { return r->msg->offset; }
 const char *kc_sink_record_original_topic(const kc_sink_record_t *r) { return rd_kafka_topic_name(r->msg->rkt); }
 int32_t kc_sink_record_original_partition(const kc_sink_record_t *r) { return r->msg->partition; }
 int64_t kc_sink_record_original_offset(const kc_sink_record_t *r) { return r->msg->offset; }
 
 int64_t kc_sink_record_timestamp(const kc_sink_record_t *r) {
+  if (r->has_xr) return r->xr.timestamp;
   rd_kafka_timestamp_type_t tt;
   int64_t ts = rd_kafka_message_timestamp(r->msg, &tt);
   return tt == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts;
@@ -64,6 +72,11 @@ static int convert(kc_sink_record_t *r, bool is_key) {
 }
 
 int kc_sink_record_key(kc_sink_record_t *r, const kc_schema_t **schema, const kc_value_t **value) {
+  if (r->has_xr) {
+    if (schema) *schema = r->xr.key_schema;
+    if (value) *value = r->xr.key;
+    return 0;
+  }
   if (!r->key_done) {
     r->key_rc = convert(r, true);
     r->key_done = r->key_rc != KC_AGAIN;
@@ -74,6 +87,11 @@ int kc_sink_record_key(kc_sink_record_t *r, const kc_schema_t **schema, const kc
 }
 
 int kc_sink_record_value(kc_sink_record_t *r, const kc_schema_t **schema, const kc_value_t **value) {
+  if (r->has_xr) {
+    if (schema) *schema = r->xr.value_schema;
+    if (value) *value = r->xr.value;
+    return 0;
+  }
   if (!r->value_done) {
     r->value_rc = convert(r, false);
     r->value_done = r->value_rc != KC_AGAIN;
@@ -96,7 +114,7 @@ const void *kc_sink_record_key_bytes(const kc_sink_record_t *r, size_t *len) {
 int kc_sink_record_value_text(kc_sink_record_t *r, kc_buf_t *out) {
   kc_converter_kind_t kind = kc_converter_kind(r->task->value_conv);
   /* String/bytes values print as their bytes: skip building a value. */
-  if (!r->value_done && (kind == KC_CONVERTER_STRING || kind == KC_CONVERTER_BYTEARRAY)) {
+  if (!r->value_done && !r->has_xr && (kind == KC_CONVERTER_STRING || kind == KC_CONVERTER_BYTEARRAY)) {
     if (!r->msg->payload) return kc_buf_append(out, "null", 4);
     return kc_buf_append(out, r->msg->payload, r->msg->len);
   }
@@ -108,6 +126,7 @@ int kc_sink_record_value_text(kc_sink_record_t *r, kc_buf_t *out) {
 }
 
 size_t kc_sink_record_header_count(const kc_sink_record_t *r) {
+  if (r->has_xr && r->xr.hdrs_changed) return r->xr.nhdrs;
   rd_kafka_headers_t *hdrs;
   if (rd_kafka_message_headers(r->msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
   return rd_kafka_header_cnt(hdrs);
@@ -115,6 +134,14 @@ size_t kc_sink_record_header_count(const kc_sink_record_t *r) {
 
 int kc_sink_record_header(const kc_sink_record_t *r, size_t i, const char **key, const void **value,
                           size_t *len) {
+  if (r->has_xr && r->xr.hdrs_changed) {
+    if (i >= r->xr.nhdrs) return KC_ENOENT;
+    const kc_xheader_t *h = &r->xr.hdrs[i];
+    *key = h->key;
+    *value = h->raw;
+    *len = h->raw_len;
+    return 0;
+  }
   rd_kafka_headers_t *hdrs;
   if (rd_kafka_message_headers(r->msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return KC_ENOENT;
   if (rd_kafka_header_get_all(hdrs, i, key, value, len) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -159,8 +186,19 @@ void kc_source_record_destroy(kc_source_record_t *r) {
   kc_value_destroy(r->source_offset);
   kc_schema_decref(r->key_schema);
   kc_schema_decref(r->value_schema);
-  kc_value_destroy(r->key);
-  kc_value_destroy(r->value);
+  if (r->xf_done && r->xr) {
+    /* key/value are the chain's: in the arena or parts of the originals */
+    kc_value_destroy(r->orig_key);
+    kc_value_destroy(r->orig_value);
+  } else {
+    kc_value_destroy(r->key);
+    kc_value_destroy(r->value);
+  }
+  if (r->xr) {
+    kc_xrecord_finish(r->xr);
+    free(r->xr);
+  }
+  if (r->headers) rd_kafka_headers_destroy(r->headers);
   free(r);
 }
 

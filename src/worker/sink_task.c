@@ -259,20 +259,66 @@ static void on_retry_timer(uv_timer_t *t) {
 
 typedef enum { PREP_OK, PREP_SKIP, PREP_WAIT, PREP_FAILED } prep_t;
 
-/* Converts what must be converted before put() (converters that can fail or wait) and drops
- * records the error policy tolerates. */
+/*
+ * A record failed in a stage before put() (ProcessingContext: stage, executing class, the
+ * exception). The error policy decides: skip it, or fail the task with its coordinates.
+ * @p stage is Connect's Stage name ("KEY_CONVERTER", "VALUE_CONVERTER", "HEADER_CONVERTER",
+ * "TRANSFORMATION"); @p exception the Java exception class; @p message its text.
+ */
+static prep_t stage_failed(kc_sink_runner_t *r, kc_sink_record_t *rec, const char *stage,
+                           const char *executing_class, const char *exception,
+                           const char *message) {
+  kc_task_t *task = r->task;
+  (void)stage;
+  (void)executing_class;
+  (void)exception;
+  if (task->tolerate_errors) {
+    if (task->log_errors)
+      kc_log_warn("kc.task", "[%s] skipped the record at %s-%d offset %lld: %s", task->label,
+                  kc_sink_record_original_topic(rec), (int)kc_sink_record_original_partition(rec),
+                  (long long)kc_sink_record_original_offset(rec), message);
+    return PREP_SKIP;
+  }
+  kc__task_failed(task, "Tolerance exceeded in error handler: %s of the record at %s-%d offset %lld failed: %s",
+                  strcmp(stage, "TRANSFORMATION") ? "converting" : "transforming",
+                  kc_sink_record_original_topic(rec), (int)kc_sink_record_original_partition(rec),
+                  (long long)kc_sink_record_original_offset(rec), message);
+  return PREP_FAILED;
+}
+
+/* Converts what must be converted before put() (converters that can fail or wait; everything
+ * when there are transforms, which need the Connect record), then runs the transforms. */
 static prep_t prepare(kc_sink_runner_t *r, kc_sink_record_t *rec) {
   kc_task_t *task = r->task;
+  bool all = task->chain != NULL;
   int rc = 0;
-  if (kc_converter_is_eager(task->key_conv)) rc = kc_sink_record_key(rec, NULL, NULL);
-  if (!rc && kc_converter_is_eager(task->value_conv)) rc = kc_sink_record_value(rec, NULL, NULL);
-  if (!rc) return PREP_OK;
-  if (rc == KC_AGAIN) return PREP_WAIT;
-  if (task->tolerate_errors) return PREP_SKIP;
-  kc__task_failed(task, "Tolerance exceeded in error handler: converting the record at %s-%d offset %lld failed: %s",
-                  kc_sink_record_topic(rec), (int)kc_sink_record_partition(rec),
-                  (long long)kc_sink_record_offset(rec), task->conv_err);
-  return PREP_FAILED;
+  if (all || kc_converter_is_eager(task->key_conv)) {
+    rc = kc_sink_record_key(rec, NULL, NULL);
+    if (rc == KC_AGAIN) return PREP_WAIT;
+    if (rc)
+      return stage_failed(r, rec, "KEY_CONVERTER", kc_converter_class_name(task->key_conv),
+                          KC_XF_DATA_EXCEPTION, task->conv_err);
+  }
+  if (all || kc_converter_is_eager(task->value_conv)) {
+    rc = kc_sink_record_value(rec, NULL, NULL);
+    if (rc == KC_AGAIN) return PREP_WAIT;
+    if (rc)
+      return stage_failed(r, rec, "VALUE_CONVERTER", kc_converter_class_name(task->value_conv),
+                          KC_XF_DATA_EXCEPTION, task->conv_err);
+  }
+  if (!all) return PREP_OK;
+  kc_xf_failure_t f = {0};
+  rc = kc__sink_transform(task, rec, &f);
+  if (rc == KC_XF_DROP) return PREP_SKIP;
+  if (rc == KC_ENOMEM) {
+    kc__task_failed(task, "out of memory transforming a record");
+    return PREP_FAILED;
+  }
+  if (rc)
+    return stage_failed(r, rec, f.alias ? "TRANSFORMATION" : "HEADER_CONVERTER", f.class_name,
+                        f.error.exception ? f.error.exception : KC_XF_CONNECT_EXCEPTION,
+                        f.error.message);
+  return PREP_OK;
 }
 
 /* Delivers pending[pending_off..] in put() batches. */

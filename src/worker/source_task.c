@@ -60,6 +60,7 @@ struct kc_source_runner_s {
   topic_handle_t *topics;
   kc_value_t *offset_cache;    /* kc_task_offset() result, freed on the next call */
   kc_buf_t kbuf, vbuf;
+  kc_arena_t arena;            /* values the transforms make for the batch being produced */
   size_t inflight;
   bool poll_blocked;           /* poll() said KC_AGAIN; kc_task_wakeup() clears */
   bool queue_full;
@@ -203,27 +204,83 @@ static rd_kafka_topic_t *topic_handle(kc_source_runner_t *r, const char *name) {
  * retry after kc_source_runner_conv_ready) or KC_ERR (task failed). */
 /* @p superseded: the next record of the batch has the same source partition, so this record's
  * offset never needs to be committed itself (the next one's covers it once acknowledged). */
+/* A record that will not be produced (dropped by a transform, or its failure tolerated): its
+ * offset still commits in order, as WorkerSourceTask.recordDropped acks it at once. */
+static int dropped(kc_source_runner_t *r, kc_source_record_t *rec, bool superseded) {
+  if (!rec->source_partition) return 0;
+  src_entry_t *e = calloc(1, sizeof *e);
+  if (!e || !(e->part = partition_for(r, rec->source_partition))) {
+    free(e);
+    kc__task_failed(r->task, "out of memory tracking the offset of a dropped record");
+    return KC_ERR;
+  }
+  if (!superseded) {
+    e->offset = rec->source_offset;
+    rec->source_offset = NULL;
+  }
+  if (e->part->tail)
+    e->part->tail->next = e;
+  else
+    e->part->head = e;
+  e->part->tail = e;
+  ack(r, e);
+  return 0;
+}
+
+/*
+ * A record failed in a stage before producing (ProcessingContext: Connect's Stage name, the
+ * executing class, the exception). The error policy decides: drop it, or fail the task.
+ * @returns 0 (dropped) or KC_ERR (task failed).
+ */
+static int stage_failed(kc_source_runner_t *r, kc_source_record_t *rec, bool superseded,
+                        const char *stage, const char *executing_class, const char *exception,
+                        const char *message) {
+  kc_task_t *task = r->task;
+  (void)executing_class;
+  (void)exception;
+  if (!task->tolerate_errors) {
+    kc__task_failed(task, "Tolerance exceeded in error handler: %s a record for topic %s: %s",
+                    strcmp(stage, "TRANSFORMATION") ? "converting" : "transforming", rec->topic,
+                    message);
+    return KC_ERR;
+  }
+  if (task->log_errors) kc_log_warn("kc.task", "[%s] skipped a record: %s", task->label, message);
+  return dropped(r, rec, superseded);
+}
+
 static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec, bool superseded) {
   kc_task_t *task = r->task;
   char err[1024];
+  if (task->chain && !rec->xf_done) {
+    kc_xf_failure_t f = {0};
+    rec->xf_done = true;
+    int xrc = kc__source_transform(task, rec, &r->arena, &f);
+    if (xrc == KC_XF_DROP) return dropped(r, rec, superseded);
+    if (xrc == KC_ENOMEM) {
+      kc__task_failed(task, "out of memory transforming a record");
+      return KC_ERR;
+    }
+    if (xrc)
+      return stage_failed(r, rec, superseded, f.alias ? "TRANSFORMATION" : "HEADER_CONVERTER",
+                          f.class_name, f.error.exception ? f.error.exception : KC_XF_CONNECT_EXCEPTION,
+                          f.error.message);
+  }
   bool knull = true, vnull = true;
   kc_buf_reset(&r->kbuf);
   kc_buf_reset(&r->vbuf);
   int crc = kc_converter_from_connect(task->key_conv, rec->topic, rec->key_schema, rec->key,
                                       &r->kbuf, &knull, err, sizeof err);
-  if (!crc)
+  const char *stage = "KEY_CONVERTER", *cls = kc_converter_class_name(task->key_conv);
+  if (!crc) {
     crc = kc_converter_from_connect(task->value_conv, rec->topic, rec->value_schema, rec->value,
                                     &r->vbuf, &vnull, err, sizeof err);
+    stage = "VALUE_CONVERTER";
+    cls = kc_converter_class_name(task->value_conv);
+  }
   if (crc == KC_AGAIN) return KC_AGAIN_CONV;
   if (crc) {
     if (crc != KC_ECONVERT) snprintf(err, sizeof err, "%s", kc_strerror(crc));
-    if (!task->tolerate_errors) {
-      kc__task_failed(task, "Tolerance exceeded in error handler: converting a record for topic %s: %s",
-                      rec->topic, err);
-      return KC_ERR;
-    }
-    if (task->log_errors) kc_log_warn("kc.task", "[%s] skipped a record: %s", task->label, err);
-    return 0;
+    return stage_failed(r, rec, superseded, stage, cls, KC_XF_DATA_EXCEPTION, err);
   }
   rd_kafka_topic_t *rkt = topic_handle(r, rec->topic);
   src_entry_t *e = calloc(1, sizeof *e);
@@ -233,13 +290,16 @@ static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec, bool supe
     return KC_ERR;
   }
   e->part = rec->source_partition ? partition_for(r, rec->source_partition) : NULL;
+  /* A copy: on QUEUE_FULL the record is produced again later with its headers. */
+  rd_kafka_headers_t *hdrs = rec->headers ? rd_kafka_headers_copy(rec->headers) : NULL;
   rd_kafka_resp_err_t perr = rd_kafka_producev(
       r->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(rec->partition),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
       RD_KAFKA_V_KEY(knull ? NULL : r->kbuf.data, knull ? 0 : r->kbuf.len),
       RD_KAFKA_V_VALUE(vnull ? NULL : r->vbuf.data, vnull ? 0 : r->vbuf.len),
       RD_KAFKA_V_TIMESTAMP(rec->timestamp_ms > 0 ? rec->timestamp_ms : 0), RD_KAFKA_V_OPAQUE(e),
-      RD_KAFKA_V_END);
+      RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+  if (perr && hdrs) rd_kafka_headers_destroy(hdrs); /* producev took them only on success */
   if (perr == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
     free(e);
     return KC_AGAIN;
@@ -286,6 +346,7 @@ static bool produce_batch(kc_source_runner_t *r) {
     r->batch.recs[r->batch_off++] = NULL;
   }
   r->batch.n = r->batch_off = 0;
+  kc_arena_reset(&r->arena); /* every record of the batch is produced or gone */
   return true;
 }
 
@@ -514,6 +575,7 @@ void kc_source_runner_free(kc_task_t *task) {
   kc_value_destroy(r->last_pmap);
   kc_buf_free(&r->kbuf);
   kc_buf_free(&r->vbuf);
+  kc_arena_free(&r->arena);
   free(r);
   task->source = NULL;
 }

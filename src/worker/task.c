@@ -123,6 +123,11 @@ kc_task_t *kc_task_create(kc_connector_t *conn, int id, const kc_config_t *confi
     kc__task_failed(task, "%s", err);
     return task;
   }
+  /* ConnectorConfig.transformationStages: a class or config the chain refuses fails the task. */
+  if (kc_xf_chain_create(task->conn->config, &task->chain, err, sizeof err)) {
+    kc__task_failed(task, "%s", err);
+    return task;
+  }
   if (kc_converter_kind(task->key_conv) == KC_CONVERTER_AVRO ||
       kc_converter_kind(task->value_conv) == KC_CONVERTER_AVRO) {
     kc_http_t *http = kc__task_http(task);
@@ -149,6 +154,7 @@ static void task_free_cb(uv_handle_t *h) {
   kc_converter_destroy(task->key_conv);
   kc_converter_destroy(task->value_conv);
   kc_header_converter_destroy(task->header_conv);
+  kc_xf_chain_destroy(task->chain);
   kc_config_destroy(task->config);
   free(task->trace);
   free(task);

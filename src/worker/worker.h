@@ -18,6 +18,7 @@
 #include "config/worker_config.h"
 #include "convert/converter.h"
 #include "kafka/kqueue.h"
+#include "transform/chain.h"
 #include "kconnect/connector.h"
 #include "worker/offset_store.h"
 
@@ -82,6 +83,7 @@ struct kc_task_s {
 
   kc_converter_t *key_conv, *value_conv;
   kc_header_converter_t *header_conv;
+  kc_xf_chain_t *chain;        /* the connector's transforms; NULL when it has none */
   bool tolerate_errors;      /* errors.tolerance=all */
   bool log_errors;           /* errors.log.enable */
   char conv_err[768];        /* the last conversion error, for the FAILED trace */
@@ -251,6 +253,8 @@ struct kc_sink_record_s {
   kc_value_t *key, *value;
   bool key_done, value_done;
   int key_rc, value_rc;
+  bool has_xr;               /* transformed: xr is the record the connector sees */
+  kc_xrecord_t xr;
 };
 void kc_sink_record_init(kc_sink_record_t *r, kc_task_t *task, rd_kafka_message_t *msg,
                          kc_arena_t *arena);
@@ -263,7 +267,22 @@ struct kc_source_record_s {
   kc_schema_t *key_schema, *value_schema;
   kc_value_t *key, *value;
   int64_t timestamp_ms;
+  /* After the transforms: key/value point into xr (the arena) or into the originals kept here. */
+  bool xf_done;
+  kc_xrecord_t *xr;
+  kc_value_t *orig_key, *orig_value;
+  rd_kafka_headers_t *headers; /* serialized by the header converter; NULL: none */
 };
+
+/*
+ * The transform chain on a record (task_transform.c). Sink: after conversion, fills rec->xr (what
+ * the connector then sees). Source: before conversion, rewrites @p rec from the chain's result;
+ * values live in @p arena until the record is produced.
+ * @returns KC_OK, KC_XF_DROP, KC_ECONVERT (@p fail filled), KC_ENOMEM.
+ */
+int kc__sink_transform(kc_task_t *task, kc_sink_record_t *rec, kc_xf_failure_t *fail);
+int kc__source_transform(kc_task_t *task, kc_source_record_t *rec, kc_arena_t *arena,
+                         kc_xf_failure_t *fail);
 
 struct kc_source_batch_s {
   kc_source_record_t **recs;
