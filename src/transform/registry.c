@@ -4,7 +4,26 @@
 #include "transform/transform.h"
 
 /* Each helper file defines its plugins; keep this list in Connect's alphabetical order. */
-#define KC_XF_PLUGINS(XX)
+#define KC_XF_PLUGINS(XX) \
+  XX(kc_xf_drop_headers) \
+  XX(kc_xf_extract_field_key) \
+  XX(kc_xf_extract_field_value) \
+  XX(kc_xf_filter) \
+  XX(kc_xf_hoist_field_key) \
+  XX(kc_xf_hoist_field_value) \
+  XX(kc_xf_insert_field_key) \
+  XX(kc_xf_insert_field_value) \
+  XX(kc_xf_insert_header) \
+  XX(kc_xf_regex_router) \
+  XX(kc_xf_replace_field_key) \
+  XX(kc_xf_replace_field_value) \
+  XX(kc_xf_set_schema_metadata_key) \
+  XX(kc_xf_set_schema_metadata_value) \
+  XX(kc_xf_timestamp_router) \
+  XX(kc_xf_value_to_key) \
+  XX(kc_xf_has_header_key) \
+  XX(kc_xf_record_is_tombstone) \
+  XX(kc_xf_topic_name_matches)
 
 #define XX(sym) extern const kc_transform_plugin_t sym;
 KC_XF_PLUGINS(XX)

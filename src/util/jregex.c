@@ -1,0 +1,120 @@
+/* java.util.regex semantics on PCRE2; see jregex.h for what differs. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/jregex.h"
+
+struct kc_jregex_s {
+  pcre2_code *code;
+  pcre2_match_data *md; /* reused: no allocation per match */
+  uint32_t groups;
+};
+
+kc_jregex_t *kc_jregex_compile(const char *pattern, char *err, size_t errlen) {
+  int ec;
+  PCRE2_SIZE off;
+  pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &off, NULL);
+  if (!code) {
+    PCRE2_UCHAR msg[256];
+    pcre2_get_error_message(ec, msg, sizeof msg);
+    snprintf(err, errlen, "%s near index %zu\n%s", (const char *)msg, (size_t)off, pattern);
+    return NULL;
+  }
+  kc_jregex_t *re = calloc(1, sizeof *re);
+  if (!re || !(re->md = pcre2_match_data_create_from_pattern(code, NULL))) {
+    free(re);
+    pcre2_code_free(code);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  re->code = code;
+  pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &re->groups);
+  return re;
+}
+
+void kc_jregex_free(kc_jregex_t *re) {
+  if (!re) return;
+  pcre2_match_data_free(re->md);
+  pcre2_code_free(re->code);
+  free(re);
+}
+
+bool kc_jregex_matches(kc_jregex_t *re, const char *s, size_t len) {
+  return pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, re->md,
+                     NULL) >= 0;
+}
+
+static int append_group(kc_jregex_t *re, const char *s, uint32_t g, kc_buf_t *out) {
+  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
+  if (ov[2 * g] == PCRE2_UNSET) return 0; /* an unmatched group adds nothing */
+  return kc_buf_append(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+}
+
+/* Matcher.appendExpandedReplacement */
+int kc_jregex_replace_match(kc_jregex_t *re, const char *s, const char *rep, kc_buf_t *out,
+                            const char **exception, char *err, size_t errlen) {
+  *exception = "java.lang.IllegalArgumentException";
+  for (const char *p = rep; *p;) {
+    if (*p == '\\') {
+      if (!p[1]) {
+        snprintf(err, errlen, "character to be escaped is missing");
+        return KC_EINVAL;
+      }
+      if (kc_buf_append(out, p + 1, 1)) return KC_ENOMEM;
+      p += 2;
+      continue;
+    }
+    if (*p != '$') {
+      if (kc_buf_append(out, p++, 1)) return KC_ENOMEM;
+      continue;
+    }
+    p++;
+    if (!*p) {
+      snprintf(err, errlen, "Illegal group reference: group index is missing");
+      return KC_EINVAL;
+    }
+    if (*p == '{') {
+      const char *end = strchr(p, '}');
+      if (!end) {
+        snprintf(err, errlen, "named capturing group is missing trailing '}'");
+        return KC_EINVAL;
+      }
+      char name[256];
+      snprintf(name, sizeof name, "%.*s", (int)(end - p - 1), p + 1);
+      if (!*name) {
+        snprintf(err, errlen, "named capturing group has 0 length name");
+        return KC_EINVAL;
+      }
+      int g = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)name);
+      if (g < 0) {
+        snprintf(err, errlen, "No group with name {%s}", name);
+        return KC_EINVAL;
+      }
+      if (append_group(re, s, (uint32_t)g, out)) return KC_ENOMEM;
+      p = end + 1;
+      continue;
+    }
+    if (*p < '0' || *p > '9') {
+      snprintf(err, errlen, "Illegal group reference");
+      return KC_EINVAL;
+    }
+    /* The first digit always counts; more digits only while the number stays a group. */
+    uint32_t g = (uint32_t)(*p++ - '0');
+    while (*p >= '0' && *p <= '9') {
+      uint32_t next = g * 10 + (uint32_t)(*p - '0');
+      if (next > re->groups) break;
+      g = next;
+      p++;
+    }
+    if (g > re->groups) {
+      *exception = "java.lang.IndexOutOfBoundsException";
+      snprintf(err, errlen, "No group %u", g);
+      return KC_EINVAL;
+    }
+    if (append_group(re, s, g, out)) return KC_ENOMEM;
+  }
+  return 0;
+}
