@@ -60,6 +60,8 @@ static const char *run(const char *const *kv, const char *topic, const char *key
     kc_buf_free(&vb);
   }
   kc_xrecord_finish(&r);
+  kc_value_destroy(k); /* a converter's heap values (arena ones are left to the arena) */
+  kc_value_destroy(v);
   kc_schema_decref(ks);
   kc_schema_decref(vs);
   kc_arena_free(&arena);
