@@ -9,11 +9,15 @@
   XX(kc_xf_extract_field_key) \
   XX(kc_xf_extract_field_value) \
   XX(kc_xf_filter) \
+  XX(kc_xf_flatten_key) \
+  XX(kc_xf_flatten_value) \
   XX(kc_xf_hoist_field_key) \
   XX(kc_xf_hoist_field_value) \
   XX(kc_xf_insert_field_key) \
   XX(kc_xf_insert_field_value) \
   XX(kc_xf_insert_header) \
+  XX(kc_xf_mask_field_key) \
+  XX(kc_xf_mask_field_value) \
   XX(kc_xf_regex_router) \
   XX(kc_xf_replace_field_key) \
   XX(kc_xf_replace_field_value) \

@@ -158,6 +158,36 @@ static void test_timestamp_router(void) {
   CHECK_STR(err, "Illegal pattern character 'q'");
 }
 
+#define NESTED                                                                                   \
+  "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"a\"},"   \
+  "{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":\"x\"}],"               \
+  "\"optional\":true,\"field\":\"in\"}],\"optional\":false},\"payload\":{\"a\":\"s\",\"in\":{\"x\":5}}}"
+
+static void test_flatten_mask(void) {
+  const char *const fl[] = {"transforms", "f", "transforms.f.type", "org.apache.kafka.connect.transforms.Flatten$Value",
+                            "transforms.f.delimiter", "_", NULL};
+  /* the nested field becomes optional: its parent was */
+  CHECK_STR(run(fl, "t", NULL, NESTED, 1),
+            "t|null|{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,"
+            "\"field\":\"a\"},{\"type\":\"int64\",\"optional\":true,\"field\":\"in_x\"}],\"optional\":false},"
+            "\"payload\":{\"a\":\"s\",\"in_x\":5}}");
+  CHECK_STR(run(fl, "t", NULL, "{\"schema\":null,\"payload\":{\"a\":{\"b\":{\"c\":1}},\"d\":[1,2]}}", 1),
+            "t|null|{\"schema\":null,\"payload\":{\"a_b_c\":1,\"d\":[1,2]}}");
+  const char *const mk[] = {"transforms", "m", "transforms.m.type", "org.apache.kafka.connect.transforms.MaskField$Value",
+                            "transforms.m.fields", "a,b", NULL};
+  CHECK_STR(run(mk, "t", NULL, STRUCT_AB, 1),
+            "t|null|{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,"
+            "\"field\":\"a\"},{\"type\":\"int32\",\"optional\":true,\"field\":\"b\"}],\"optional\":false,"
+            "\"name\":\"r\"},\"payload\":{\"a\":\"\",\"b\":0}}");
+  const char *const mk2[] = {"transforms", "m", "transforms.m.type", "org.apache.kafka.connect.transforms.MaskField$Value",
+                             "transforms.m.fields", "b,zz", "transforms.m.replacement", "99", NULL};
+  CHECK_STR(run(mk2, "t", NULL, MAP_AB, 1), "t|null|{\"schema\":null,\"payload\":{\"a\":\"x\",\"b\":99,\"zz\":null}}");
+  const char *const mk3[] = {"transforms", "m", "transforms.m.type", "org.apache.kafka.connect.transforms.MaskField$Value",
+                             "transforms.m.fields", "b", "transforms.m.replacement", "abc", NULL};
+  CHECK_STR(run(mk3, "t", NULL, MAP_AB, 1),
+            "ERR org.apache.kafka.connect.errors.DataException: Unable to convert abc (class java.lang.String) to number");
+}
+
 static void test_config_errors(void) {
   const char *const unknown[] = {"transforms", "x", "transforms.x.type", "com.example.Nope", NULL};
   CHECK_STR(run(unknown, "t", NULL, NULL, 1),
@@ -234,6 +264,7 @@ int main(void) {
   kc_test_run("filter_predicates", test_filter_predicates);
   kc_test_run("hoist_extract_v2k", test_hoist_extract_v2k);
   kc_test_run("timestamp_router", test_timestamp_router);
+  kc_test_run("flatten_mask", test_flatten_mask);
   kc_test_run("config_errors", test_config_errors);
   kc_test_run("validate_json", test_validate_json);
   kc_test_run("jregex", test_jregex);
