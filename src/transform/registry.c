@@ -11,6 +11,8 @@
   XX(kc_xf_filter) \
   XX(kc_xf_flatten_key) \
   XX(kc_xf_flatten_value) \
+  XX(kc_xf_header_from_key) \
+  XX(kc_xf_header_from_value) \
   XX(kc_xf_hoist_field_key) \
   XX(kc_xf_hoist_field_value) \
   XX(kc_xf_insert_field_key) \

@@ -386,3 +386,141 @@ const kc_transform_plugin_t kc_xf_mask_field_key = {"org.apache.kafka.connect.tr
 const kc_transform_plugin_t kc_xf_mask_field_value = {"org.apache.kafka.connect.transforms.MaskField$Value",
                                                       KC_XF_TRANSFORM, KC_XF_VALUE, mask_defs, mask_create,
                                                       mask_apply, NULL, mask_destroy};
+
+/* ---- HeaderFrom ---- */
+
+typedef struct {
+  kc_xf_variant_t variant;
+  char **fields, **headers;
+  int n;
+  bool move, rnwd;
+  kc_xf_schema_cache_t *cache;
+} hf_t;
+
+static const char *const hf_ops[] = {"move", "copy", NULL};
+static int hf_op_exact(const char *name, const char *value, char *err, size_t n) {
+  (void)name;
+  if (!strcmp(value, "move") || !strcmp(value, "copy")) return 0;
+  snprintf(err, n, "String must be one of: move, copy");
+  return KC_EINVAL;
+}
+
+static const kc_config_def_t hf_defs[] = {
+    {"fields", KC_CFG_LIST, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH,
+     "Field names in the record whose values are to be copied or moved to headers.", NULL, NULL, 0, 0, nonempty_list},
+    {"headers", KC_CFG_LIST, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH,
+     "Header names, in the same order as the field names listed in the fields configuration property.", NULL, NULL,
+     0, 0, nonempty_list},
+    {"operation", KC_CFG_STRING, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH,
+     "Either <code>move</code> if the fields are to be moved to the headers (removed from the key/value), or "
+     "<code>copy</code> if the fields are to be copied to the headers (retained in the key/value).",
+     NULL, NULL, 0, 0, hf_op_exact},
+    {"replace.null.with.default", KC_CFG_BOOLEAN, "true", 0, KC_CFG_MEDIUM, KC_XF_RNWD_DOC, NULL, NULL, 0, 0, NULL},
+    KC_XF_DEFS_END,
+};
+
+static void hf_destroy(void *p) {
+  hf_t *t = p;
+  if (!t) return;
+  kc_config_list_free(t->fields);
+  kc_config_list_free(t->headers);
+  kc_xf_schema_cache_destroy(t->cache);
+  free(t);
+}
+
+static int hf_create(const kc_config_t *cfg, kc_xf_variant_t variant, void **state, char *err, size_t n) {
+  hf_t *t = calloc(1, sizeof *t);
+  if (!t || !(t->cache = kc_xf_schema_cache_new(16))) {
+    free(t);
+    return KC_ENOMEM;
+  }
+  (void)hf_ops;
+  t->variant = variant;
+  int nf = kc_config_get_list(cfg, "fields", &t->fields);
+  int nh = kc_config_get_list(cfg, "headers", &t->headers);
+  if (nf != nh) {
+    snprintf(err, n, "'fields' config must have the same number of elements as 'headers' config.");
+    hf_destroy(t);
+    return KC_EINVAL;
+  }
+  t->n = nf < 0 ? 0 : nf;
+  t->move = !strcmp(kc_config_get(cfg, "operation"), "move");
+  bool b = true;
+  kc_config_get_bool(cfg, "replace.null.with.default", &b);
+  t->rnwd = b;
+  *state = t;
+  return 0;
+}
+
+static bool hf_listed(const hf_t *t, const char *f) {
+  for (int i = 0; i < t->n; i++)
+    if (!strcmp(t->fields[i], f)) return true;
+  return false;
+}
+
+static int hf_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
+  hf_t *t = p;
+  const kc_value_t *v = kc_xf_op_value(r, t->variant);
+  const kc_schema_t *schema = kc_xf_op_schema(r, t->variant);
+  char purpose[32];
+  snprintf(purpose, sizeof purpose, "header %s", t->move ? "move" : "copy");
+  if (!schema) {
+    if (kc_xf_require_map(v, purpose, err)) return KC_ECONVERT;
+    kc_value_t *out = kc_xf_new_map(r);
+    if (!out) return KC_ENOMEM;
+    for (size_t i = 0; i < v->u.map.n; i++) {
+      const kc_value_t *k = v->u.map.keys[i];
+      if (t->move && k && k->type == KC_TYPE_STRING && hf_listed(t, k->u.str.ptr)) continue;
+      if (kc_xf_map_append(r, out, k, v->u.map.vals[i])) return KC_ENOMEM;
+    }
+    for (int i = 0; i < t->n; i++)
+      if (kc_xrecord_header_add(r, t->headers[i], NULL, kc_xf_map_get(v, t->fields[i], NULL))) return KC_ENOMEM;
+    return kc_xf_op_set(r, t->variant, NULL, out);
+  }
+  if (kc_xf_require_struct(v, purpose, err)) return KC_ECONVERT;
+  const kc_schema_t *in = v->u.st.schema;
+  for (int i = 0; i < t->n; i++)
+    if (!kc_schema_field(schema, t->fields[i]))
+      return kc_xf_fail(err, "java.lang.NullPointerException",
+                        "Cannot invoke \"org.apache.kafka.connect.data.Field.schema()\" because the return value of "
+                        "\"org.apache.kafka.connect.data.Schema.field(String)\" is null");
+  const kc_schema_t *out_schema = schema;
+  const kc_value_t *out = v;
+  if (t->move) {
+    kc_schema_t *ms = kc_xf_schema_cache_get(t->cache, schema);
+    if (!ms) {
+      if (!(ms = kc_xf_schema_copy_basics(schema, KC_TYPE_STRUCT))) return KC_ENOMEM;
+      for (size_t i = 0; i < schema->nfields; i++)
+        if (!hf_listed(t, schema->fields[i].name) &&
+            kc_schema_add_field(ms, schema->fields[i].name, kc_schema_incref(schema->fields[i].schema))) {
+          kc_schema_decref(ms);
+          return KC_ENOMEM;
+        }
+      kc_xf_schema_cache_put(t->cache, schema, ms);
+      kc_schema_decref(ms);
+    }
+    if (kc_xrecord_retain(r, ms)) return KC_ENOMEM;
+    kc_value_t *st = kc_xf_new_struct(r, ms);
+    if (!st) return KC_ENOMEM;
+    for (size_t i = 0; i < ms->nfields; i++) {
+      const kc_field_t *f = kc_schema_field(in, ms->fields[i].name);
+      if (f) st->u.st.vals[i] = (kc_value_t *)kc_xf_struct_get(v, f, t->rnwd);
+    }
+    out_schema = ms;
+    out = st;
+  }
+  for (int i = 0; i < t->n; i++) {
+    const kc_field_t *f = kc_schema_field(in, t->fields[i]);
+    const kc_field_t *sf = kc_schema_field(schema, t->fields[i]);
+    if (kc_xrecord_header_add(r, t->headers[i], sf->schema, f ? kc_xf_struct_get(v, f, t->rnwd) : NULL))
+      return KC_ENOMEM;
+  }
+  return kc_xf_op_set(r, t->variant, out_schema, out);
+}
+
+const kc_transform_plugin_t kc_xf_header_from_key = {"org.apache.kafka.connect.transforms.HeaderFrom$Key",
+                                                     KC_XF_TRANSFORM, KC_XF_KEY, hf_defs, hf_create, hf_apply,
+                                                     NULL, hf_destroy};
+const kc_transform_plugin_t kc_xf_header_from_value = {"org.apache.kafka.connect.transforms.HeaderFrom$Value",
+                                                       KC_XF_TRANSFORM, KC_XF_VALUE, hf_defs, hf_create, hf_apply,
+                                                       NULL, hf_destroy};

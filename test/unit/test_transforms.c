@@ -55,7 +55,17 @@ static const char *run(const char *const *kv, const char *topic, const char *key
     bool kn, vn;
     kc_converter_from_connect(kconv, r.topic, r.key_schema, r.key, &kb, &kn, err, sizeof err);
     kc_converter_from_connect(vconv, r.topic, r.value_schema, r.value, &vb, &vn, err, sizeof err);
-    snprintf(outbuf, sizeof outbuf, "%s|%s|%s", r.topic, kn ? "null" : kb.data, vn ? "null" : vb.data);
+    int w = snprintf(outbuf, sizeof outbuf, "%s|%s|%s", r.topic, kn ? "null" : kb.data, vn ? "null" : vb.data);
+    for (size_t i = 0; i < kc_xrecord_header_count(&r); i++) {
+      const kc_schema_t *hs;
+      const kc_value_t *hv;
+      kc_xf_error_t he;
+      kc_xrecord_header_value(&r, i, &hs, &hv, &he);
+      kc_buf_reset(&vb);
+      kc_converter_from_connect(vconv, r.topic, hs, hv, &vb, &vn, err, sizeof err);
+      w += snprintf(outbuf + w, sizeof outbuf - (size_t)w, "|H %s=%s", kc_xrecord_header_at(&r, i)->key,
+                    vn ? "null" : vb.data);
+    }
     kc_buf_free(&kb);
     kc_buf_free(&vb);
   }
@@ -188,6 +198,27 @@ static void test_flatten_mask(void) {
             "ERR org.apache.kafka.connect.errors.DataException: Unable to convert abc (class java.lang.String) to number");
 }
 
+static void test_headers(void) {
+  const char *const hf[] = {"transforms", "h,ins,drop", "transforms.h.type", "org.apache.kafka.connect.transforms.HeaderFrom$Value",
+                            "transforms.h.fields", "b", "transforms.h.headers", "hb", "transforms.h.operation", "move",
+                            "transforms.ins.type", "InsertHeader", "transforms.ins.header", "lit",
+                            "transforms.ins.value.literal", "[1,2]", "transforms.drop.type", "DropHeaders",
+                            "transforms.drop.headers", "nothing", NULL};
+  CHECK_STR(run(hf, "t", NULL, STRUCT_AB, 1),
+            "t|null|{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,"
+            "\"field\":\"a\"}],\"optional\":false,\"name\":\"r\"},\"payload\":{\"a\":\"x\"}}"
+            "|H hb={\"schema\":{\"type\":\"int32\",\"optional\":true},\"payload\":7}"
+            "|H lit={\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"int8\",\"optional\":false},"
+            "\"optional\":false},\"payload\":[1,2]}");
+  const char *const dh[] = {"transforms", "ins,drop", "transforms.ins.type", "InsertHeader", "transforms.ins.header", "lit",
+                            "transforms.ins.value.literal", "x", "transforms.drop.type", "DropHeaders",
+                            "transforms.drop.headers", "lit", "predicates", "", NULL};
+  CHECK_STR(run(dh, "t", NULL, NULL, 1), "t|null|null");
+  const char *const bad[] = {"transforms", "h", "transforms.h.type", "org.apache.kafka.connect.transforms.HeaderFrom$Value",
+                             "transforms.h.fields", "a,b", "transforms.h.headers", "x", "transforms.h.operation", "copy", NULL};
+  CHECK_STR(run(bad, "t", NULL, NULL, 1), "CONFIG 'fields' config must have the same number of elements as 'headers' config.");
+}
+
 static void test_config_errors(void) {
   const char *const unknown[] = {"transforms", "x", "transforms.x.type", "com.example.Nope", NULL};
   CHECK_STR(run(unknown, "t", NULL, NULL, 1),
@@ -265,6 +296,7 @@ int main(void) {
   kc_test_run("hoist_extract_v2k", test_hoist_extract_v2k);
   kc_test_run("timestamp_router", test_timestamp_router);
   kc_test_run("flatten_mask", test_flatten_mask);
+  kc_test_run("headers", test_headers);
   kc_test_run("config_errors", test_config_errors);
   kc_test_run("validate_json", test_validate_json);
   kc_test_run("jregex", test_jregex);
