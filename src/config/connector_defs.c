@@ -157,33 +157,6 @@ static int validate_converter(const char *name, const char *value, char *errstr,
   return 0;
 }
 
-/*
- * Error-handling settings kconnect does not apply yet (retries, the dead letter queue,
- * records in error logs): a non-default value is an error, never a quiet no-op. The DLQ's
- * replication factor and context headers, and errors.retry.delay.max.ms, have no effect
- * without a DLQ topic or retries, in Connect too.
- */
-static int validate_no_retry(const char *name, const char *value, char *errstr, size_t n) {
-  (void)name;
-  if (strcmp(value, "0") == 0) return 0;
-  snprintf(errstr, n, "kconnect does not retry failed operations yet; only 0 is supported");
-  return KC_EINVAL;
-}
-
-static int validate_no_dlq(const char *name, const char *value, char *errstr, size_t n) {
-  (void)name;
-  if (!*value) return 0;
-  snprintf(errstr, n, "kconnect does not write to a dead letter queue yet; leave it empty");
-  return KC_EINVAL;
-}
-
-static int validate_no_log_messages(const char *name, const char *value, char *errstr, size_t n) {
-  (void)name;
-  if (strcasecmp(value, "false") == 0) return 0;
-  snprintf(errstr, n, "kconnect does not log records with errors yet; only false is supported");
-  return KC_EINVAL;
-}
-
 #define CONVERTER_DOC(what)                                                                    \
   "Converter class used to convert between Kafka Connect format and the serialized form that " \
   "is written to Kafka. This controls the format of the " what " in messages written to or "   \
@@ -240,7 +213,7 @@ const kc_config_def_t kc_connector_common_defs[] = {
     {"errors.retry.timeout", KC_CFG_LONG, "0", 0, KC_CFG_MEDIUM,
      "The maximum duration in milliseconds that a failed operation will be reattempted. The "
      "default is 0, which means no retries will be attempted. Use -1 for infinite retries.",
-     "Error Handling", NULL, 0, 0, validate_no_retry},
+     "Error Handling", NULL, 0, 0, NULL},
     {"errors.retry.delay.max.ms", KC_CFG_LONG, "60000", 0, KC_CFG_MEDIUM,
      "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be "
      "added to the delay once this limit is reached to prevent thundering herd issues.",
@@ -261,7 +234,7 @@ const kc_config_def_t kc_connector_common_defs[] = {
      "the key and value (and their schemas), all headers, and the timestamp, Kafka topic, Kafka "
      "partition, source partition, and source offset will be logged. This is 'false' by default, "
      "which will prevent record keys, values, and headers from being written to log files.",
-     "Error Handling", NULL, 0, 0, validate_no_log_messages},
+     "Error Handling", NULL, 0, 0, NULL},
     {NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -296,7 +269,7 @@ const kc_config_def_t kc_connector_sink_defs[] = {
      "in an error when processed by this sink connector, or its transformations or converters. "
      "The topic name is blank by default, which means that no messages are to be recorded in the "
      "DLQ.",
-     "Error Handling", NULL, 0, 0, validate_no_dlq},
+     "Error Handling", NULL, 0, 0, NULL},
     /* A SHORT in Connect: kc_cfg_type_t has none, so its meta entry says "SHORT" (see configdef.c). */
     {"errors.deadletterqueue.topic.replication.factor", KC_CFG_INT, "3", 0, KC_CFG_MEDIUM,
      "Replication factor used to create the dead letter queue topic when it doesn't already "

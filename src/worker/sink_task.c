@@ -15,6 +15,7 @@
 #include "config/props.h"
 #include "kafka/fetch_wake.h"
 #include "util/log.h"
+#include "worker/dlq.h"
 #include "worker/worker.h"
 
 #define DRAIN_BUDGET 20000  /* messages per loop callback (K8) */
@@ -46,6 +47,7 @@ struct kc_sink_runner_s {
   bool paused_parts;   /* consumer partitions paused (target PAUSED or retry) */
   int retry_ms;
   int pending_closes;
+  kc_dlq_t *dlq;       /* errors.deadletterqueue.topic.name; NULL without one */
   int64_t delivered;
 };
 
@@ -189,6 +191,15 @@ static void start_commit(kc_sink_runner_t *r) {
   r->dirty = false;
   if (r->flushing) rd_kafka_topic_partition_list_destroy(r->flushing);
   r->flushing = rd_kafka_topic_partition_list_copy(r->current);
+  /* Never past a record whose dead letter queue write is unacknowledged. */
+  for (int i = 0; r->dlq && i < r->flushing->cnt; i++) {
+    rd_kafka_topic_partition_t *tp = &r->flushing->elems[i];
+    int64_t m = kc_dlq_pending_min(r->dlq, tp->topic, tp->partition);
+    if (m >= 0 && m < tp->offset) {
+      tp->offset = m;
+      r->dirty = true; /* commit the rest once it is acknowledged */
+    }
+  }
   size_t n = (size_t)r->flushing->cnt;
   kc_tp_offset_t *tps = calloc(n + 1, sizeof *tps);
   if (!tps) {
@@ -246,7 +257,7 @@ void kc_sink_runner_request_commit(kc_task_t *task) {
 static bool can_deliver(kc_sink_runner_t *r) {
   kc_task_t *task = r->task;
   return task->phase == KC_PHASE_RUNNING && !task->paused && !r->put_blocked && !r->revoking &&
-         !r->conv_waiting && task->state == KC_STATE_RUNNING;
+         !r->conv_waiting && task->state == KC_STATE_RUNNING && (!r->dlq || kc_dlq_ready(r->dlq));
 }
 
 static void on_retry_timer(uv_timer_t *t) {
@@ -269,20 +280,35 @@ static prep_t stage_failed(kc_sink_runner_t *r, kc_sink_record_t *rec, const cha
                            const char *executing_class, const char *exception,
                            const char *message) {
   kc_task_t *task = r->task;
-  (void)stage;
-  (void)executing_class;
-  (void)exception;
-  if (task->tolerate_errors) {
-    if (task->log_errors)
-      kc_log_warn("kc.task", "[%s] skipped the record at %s-%d offset %lld: %s", task->label,
-                  kc_sink_record_original_topic(rec), (int)kc_sink_record_original_partition(rec),
-                  (long long)kc_sink_record_original_offset(rec), message);
-    return PREP_SKIP;
+  const rd_kafka_message_t *m = rec->msg;
+  if (task->log_errors) {
+    /* LogReporter: ProcessingContext.toString(errors.log.include.messages) */
+    char where[1024] = "";
+    if (task->log_messages) {
+      rd_kafka_timestamp_type_t tt;
+      int64_t ts = rd_kafka_message_timestamp(m, &tt);
+      int w = snprintf(where, sizeof where, ", where consumed record is {topic='%s', partition=%d, offset=%lld",
+                       rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset);
+      if (tt != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && w > 0 && (size_t)w < sizeof where)
+        w += snprintf(where + w, sizeof where - (size_t)w, ", timestamp=%lld, timestampType=%s", (long long)ts,
+                      tt == RD_KAFKA_TIMESTAMP_CREATE_TIME ? "CreateTime" : "LogAppendTime");
+      if (w > 0 && (size_t)w < sizeof where) snprintf(where + w, sizeof where - (size_t)w, "}");
+    }
+    kc_log_error("kc.errors", "Error encountered in task %s. Executing stage '%s' with class '%s'%s.\n%s: %s",
+                 task->label, stage, executing_class ? executing_class : "null", where, exception, message);
   }
-  kc__task_failed(task, "Tolerance exceeded in error handler: %s of the record at %s-%d offset %lld failed: %s",
+  if (r->dlq) {
+    int rc = kc_dlq_report(r->dlq, m, stage, executing_class, exception, message);
+    if (rc) {
+      kc__task_failed(task, "Could not write the record at %s-%d offset %lld to the dead letter queue: %s",
+                      rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset, kc_strerror(rc));
+      return PREP_FAILED;
+    }
+  }
+  if (task->tolerate_errors) return PREP_SKIP;
+  kc__task_failed(task, "Tolerance exceeded in error handler: %s of the record at %s-%d offset %lld failed: %s: %s",
                   strcmp(stage, "TRANSFORMATION") ? "converting" : "transforming",
-                  kc_sink_record_original_topic(rec), (int)kc_sink_record_original_partition(rec),
-                  (long long)kc_sink_record_original_offset(rec), message);
+                  rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset, exception, message);
   return PREP_FAILED;
 }
 
@@ -481,6 +507,7 @@ static void on_handle_closed(uv_handle_t *h) { runner_closed(h->data); }
 static void on_kq_closed(kc_kqueue_t *kq) { runner_closed(kq->data); }
 
 static void destroy_work(uv_work_t *w) { rd_kafka_destroy(((kc_sink_runner_t *)w->data)->rk); }
+static void on_dlq_closed(void *arg) { runner_closed(arg); }
 static void destroy_after(uv_work_t *w, int status) { runner_closed(w->data); }
 
 static void begin_destroy(kc_sink_runner_t *r) {
@@ -494,6 +521,11 @@ static void begin_destroy(kc_sink_runner_t *r) {
   uv_close((uv_handle_t *)&r->commit_timer, on_handle_closed);
   uv_close((uv_handle_t *)&r->keepalive, on_handle_closed);
   uv_close((uv_handle_t *)&r->retry_timer, on_handle_closed);
+  if (r->dlq) {
+    r->pending_closes++;
+    kc_dlq_close(r->dlq, on_dlq_closed, r);
+    r->dlq = NULL;
+  }
   if (r->closeq) rd_kafka_queue_destroy(r->closeq);
   rd_kafka_queue_destroy(r->q);
   rd_kafka_queue_destroy(r->commitq);
@@ -548,6 +580,8 @@ static void sink_step(kc_sink_runner_t *r) {
       return;
     case KC_PHASE_WAIT_DRAIN:
       if (!task->stop_forced) {
+        /* the final commit may pass DLQ'd records only once their writes are acknowledged */
+        if (r->dlq && kc_dlq_inflight(r->dlq) > 0 && task->state != KC_STATE_FAILED) return;
         if (!r->final_commit_started && task->state != KC_STATE_FAILED) {
           r->final_commit_started = true;
           r->commit_again = false;
@@ -611,6 +645,19 @@ void kc_sink_runner_free(kc_task_t *task) {
 }
 
 /* ---- start ---- */
+
+static void on_dlq_ready(void *arg) {
+  kc_sink_runner_t *r = arg;
+  if (r->task->phase == KC_PHASE_RUNNING) kc_kqueue_continue(&r->kq);
+}
+
+static void on_dlq_acked(void *arg) {
+  kc_sink_runner_t *r = arg;
+  r->dirty = true;
+  if (r->task->phase == KC_PHASE_WAIT_DRAIN) sink_step(r);
+}
+
+static void on_dlq_failed(void *arg, const char *msg) { kc__task_failed(((kc_sink_runner_t *)arg)->task, "%s", msg); }
 
 static int subscribe(kc_sink_runner_t *r, char *errstr, size_t n) {
   const kc_config_t *cfg = r->task->config;
@@ -709,6 +756,10 @@ int kc_sink_runner_start(kc_task_t *task, char *errstr, size_t n) {
   kc_kqueue_init(wk->loop, &r->kq, r->q, on_consumer_ready, r);
   kc_kqueue_init(wk->loop, &r->commit_kq, r->commitq, on_commit_events, r);
   task->runner_active = true;
+  if ((rc = kc_dlq_start(task, on_dlq_ready, on_dlq_acked, on_dlq_failed, r, &r->dlq, errstr, n))) {
+    kc_task_set_phase(task, KC_PHASE_RUNNING);
+    return rc;
+  }
 
   char serr[1024] = "";
   if (task->plugin->task_start(task, serr, sizeof serr) != KC_OK) {

@@ -236,15 +236,18 @@ static int stage_failed(kc_source_runner_t *r, kc_source_record_t *rec, bool sup
                         const char *stage, const char *executing_class, const char *exception,
                         const char *message) {
   kc_task_t *task = r->task;
-  (void)executing_class;
-  (void)exception;
+  if (task->log_errors) {
+    char where[600] = "";
+    if (task->log_messages) snprintf(where, sizeof where, ", where source record is = {topic='%s'}", rec->topic);
+    kc_log_error("kc.errors", "Error encountered in task %s. Executing stage '%s' with class '%s'%s.\n%s: %s",
+                 task->label, stage, executing_class ? executing_class : "null", where, exception, message);
+  }
   if (!task->tolerate_errors) {
     kc__task_failed(task, "Tolerance exceeded in error handler: %s a record for topic %s: %s",
                     strcmp(stage, "TRANSFORMATION") ? "converting" : "transforming", rec->topic,
                     message);
     return KC_ERR;
   }
-  if (task->log_errors) kc_log_warn("kc.task", "[%s] skipped a record: %s", task->label, message);
   return dropped(r, rec, superseded);
 }
 

@@ -116,6 +116,9 @@ kc_task_t *kc_task_create(kc_connector_t *conn, int id, const kc_config_t *confi
   bool logerr = false;
   kc_config_get_bool(task->config, "errors.log.enable", &logerr);
   task->log_errors = logerr;
+  bool logmsg = false;
+  kc_config_get_bool(task->config, "errors.log.include.messages", &logmsg);
+  task->log_messages = logmsg;
 
   if (!(task->key_conv = make_converter(task, "key.converter", false, true, err, sizeof err)) ||
       !(task->value_conv = make_converter(task, "value.converter", false, false, err, sizeof err)) ||

@@ -86,6 +86,7 @@ struct kc_task_s {
   kc_xf_chain_t *chain;        /* the connector's transforms; NULL when it has none */
   bool tolerate_errors;      /* errors.tolerance=all */
   bool log_errors;           /* errors.log.enable */
+  bool log_messages;         /* errors.log.include.messages */
   char conv_err[768];        /* the last conversion error, for the FAILED trace */
 
   kc_sink_runner_t *sink;
