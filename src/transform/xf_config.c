@@ -12,6 +12,11 @@
 #include "config/configdef.h"
 #include "transform/xf_config.h"
 
+/* Keys and messages are bounded buffers; a cut message is acceptable, an overflow is not. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
 static const kc_config_def_t implicit_defs[] = {
     {"predicate", KC_CFG_STRING, NULL, 0, KC_CFG_MEDIUM,
      "The alias of a predicate used to determine whether to apply this transformation.", NULL,

@@ -67,17 +67,10 @@ static void test_check_messages(void) {
   CHECK_STR(check1(common, "tasks.max", "+4"), "");
   CHECK_STR(check1(common, "errors.retry.timeout", "1.5"),
             "Invalid value 1.5 for configuration errors.retry.timeout: Not a number of type LONG");
-  /* Not applied yet: non-default values are errors. */
-  CHECK_STR(check1(common, "errors.retry.timeout", "-1"),
-            "Invalid value -1 for configuration errors.retry.timeout: kconnect does not retry "
-            "failed operations yet; only 0 is supported");
-  CHECK_STR(check1(common, "errors.retry.timeout", "0"), "");
-  CHECK_STR(check1(common, "errors.log.include.messages", "true"),
-            "Invalid value true for configuration errors.log.include.messages: kconnect does not "
-            "log records with errors yet; only false is supported");
-  CHECK_STR(check1(kc_connector_sink_defs, "errors.deadletterqueue.topic.name", "dlq"),
-            "Invalid value dlq for configuration errors.deadletterqueue.topic.name: kconnect does "
-            "not write to a dead letter queue yet; leave it empty");
+  /* Applied now: accepted. */
+  CHECK_STR(check1(common, "errors.retry.timeout", "-1"), "");
+  CHECK_STR(check1(common, "errors.log.include.messages", "true"), "");
+  CHECK_STR(check1(kc_connector_sink_defs, "errors.deadletterqueue.topic.name", "dlq"), "");
   CHECK_STR(check1(common, "errors.log.enable", "yes"),
             "Invalid value yes for configuration errors.log.enable: Expected value to be either "
             "true or false");
