@@ -245,16 +245,8 @@ const kc_transform_plugin_t kc_xf_insert_header = {"org.apache.kafka.connect.tra
 
 /* ---- DropHeaders ---- */
 
-static int nonempty_list(const char *name, const char *value, char *err, size_t n) {
-  (void)name;
-  for (const char *p = value; *p; p++)
-    if (*p != ',' && *p != ' ' && *p != '\t') return 0;
-  snprintf(err, n, "Empty list");
-  return KC_EINVAL;
-}
-
 static const kc_config_def_t dh_defs[] = {
-    {"headers", KC_CFG_LIST, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH, "The name of the headers to be removed.", NULL, NULL, 0, 0, nonempty_list},
+    {"headers", KC_CFG_LIST, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH, "The name of the headers to be removed.", NULL, NULL, 0, 0, kc_xf_validate_nonempty_list},
     KC_XF_DEFS_END,
 };
 

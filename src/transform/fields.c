@@ -555,17 +555,9 @@ typedef struct {
   kc_xf_schema_cache_t *cache;
 } v2k_t;
 
-static int validate_nonempty_list(const char *name, const char *value, char *err, size_t n) {
-  (void)name;
-  for (const char *p = value; *p; p++)
-    if (*p != ',' && *p != ' ' && *p != '\t') return 0;
-  snprintf(err, n, "Empty list");
-  return KC_EINVAL;
-}
-
 static const kc_config_def_t v2k_defs[] = {
     {"fields", KC_CFG_LIST, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH,
-     "Field names on the record value to extract as the record key.", NULL, NULL, 0, 0, validate_nonempty_list},
+     "Field names on the record value to extract as the record key.", NULL, NULL, 0, 0, kc_xf_validate_nonempty_list},
     {"replace.null.with.default", KC_CFG_BOOLEAN, "true", 0, KC_CFG_MEDIUM, KC_XF_RNWD_DOC, NULL, NULL, 0, 0, NULL},
     KC_XF_DEFS_END,
 };

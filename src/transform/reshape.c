@@ -215,16 +215,8 @@ typedef struct {
   bool rnwd;
 } mask_t;
 
-static int nonempty_list(const char *name, const char *value, char *err, size_t n) {
-  (void)name;
-  for (const char *p = value; *p; p++)
-    if (*p != ',' && *p != ' ' && *p != '\t') return 0;
-  snprintf(err, n, "Empty list");
-  return KC_EINVAL;
-}
-
 static const kc_config_def_t mask_defs[] = {
-    {"fields", KC_CFG_LIST, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH, "Names of fields to mask.", NULL, NULL, 0, 0, nonempty_list},
+    {"fields", KC_CFG_LIST, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH, "Names of fields to mask.", NULL, NULL, 0, 0, kc_xf_validate_nonempty_list},
     {"replacement", KC_CFG_STRING, NULL, KC_CFG_NONEMPTY, KC_CFG_LOW,
      "Custom value replacement, that will be applied to all 'fields' values (numeric or non-empty string values only).",
      NULL, NULL, 0, 0, NULL},
@@ -407,10 +399,10 @@ static int hf_op_exact(const char *name, const char *value, char *err, size_t n)
 
 static const kc_config_def_t hf_defs[] = {
     {"fields", KC_CFG_LIST, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH,
-     "Field names in the record whose values are to be copied or moved to headers.", NULL, NULL, 0, 0, nonempty_list},
+     "Field names in the record whose values are to be copied or moved to headers.", NULL, NULL, 0, 0, kc_xf_validate_nonempty_list},
     {"headers", KC_CFG_LIST, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH,
      "Header names, in the same order as the field names listed in the fields configuration property.", NULL, NULL,
-     0, 0, nonempty_list},
+     0, 0, kc_xf_validate_nonempty_list},
     {"operation", KC_CFG_STRING, NULL, KC_CFG_REQUIRED, KC_CFG_HIGH,
      "Either <code>move</code> if the fields are to be moved to the headers (removed from the key/value), or "
      "<code>copy</code> if the fields are to be copied to the headers (retained in the key/value).",

@@ -31,6 +31,9 @@ static inline const kc_value_t *kc_xf_map_get(const kc_value_t *map, const char 
   return NULL;
 }
 
+/** NonEmptyListValidator: "Empty list" for a LIST value with no items. */
+int kc_xf_validate_nonempty_list(const char *name, const char *value, char *err, size_t n);
+
 #define KC_XF_DEFS_END {NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL}
 #define KC_XF_RNWD_DOC                                                                          \
   "Whether to replace fields that have a default value and that are null to the default value. " \

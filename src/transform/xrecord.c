@@ -10,6 +10,7 @@
 #include "convert/converter.h"
 #include "data/value_internal.h"
 #include "transform/transform.h"
+#include "transform/xf_util.h"
 
 int kc_xf_fail(kc_xf_error_t *err, const char *exception, const char *fmt, ...) {
   if (!err) return KC_ECONVERT;
@@ -351,4 +352,12 @@ kc_schema_t *kc_xf_schema_copy_basics(const kc_schema_t *src, kc_type_t type) {
       return NULL;
     }
   return s;
+}
+
+int kc_xf_validate_nonempty_list(const char *name, const char *value, char *err, size_t n) {
+  (void)name;
+  for (const char *p = value; *p; p++)
+    if (*p != ',' && *p != ' ' && *p != '\t') return 0;
+  snprintf(err, n, "Empty list");
+  return KC_EINVAL;
 }
