@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "data/value_internal.h"
 #include "convert/converter_internal.h"
 
 #define SERDE_READ_ERR "Converting byte[] to Kafka Connect data failed due to serialization error: "
@@ -617,6 +618,8 @@ static int write_value(void *ctx, const kc_schema_t *s, const kc_value_t *v, kc_
                         "Conversion error: null value for field that is required and has no "
                         "default value");
   }
+  if (!s && (v->flags & KC__VALUE_F_JDATE))
+    return kc_conv_errf(err, errn, "Java class class java.util.Date does not have corresponding schema type.");
   if (s && s->name) {
     bool handled;
     int rc = write_logical(c, s, v, out, err, errn, &handled);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/value_internal.h"
 #include "convert/converter.h"
 #include "kconnect/connector.h"
 
@@ -487,6 +488,7 @@ int kc_value_to_java_string(const kc_value_t *v, kc_buf_t *out) {
 
 const char *kc_value_java_class(const kc_value_t *v) {
   if (!v) return "null";
+  if (v->flags & KC__VALUE_F_JDATE) return "java.util.Date";
   switch (v->type) {
     case KC_TYPE_INT8: return "java.lang.Byte";
     case KC_TYPE_INT16: return "java.lang.Short";

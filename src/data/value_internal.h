@@ -7,6 +7,10 @@
 
 /* kc_value_t.flags: the value and what it points to live in an arena. */
 #define KC__VALUE_F_ARENA 0x1
+/* kc_value_t.flags: an INT64 of ms standing for a java.util.Date (a schemaless Date, Time or
+ * Timestamp made by TimestampConverter): Java's class name is java.util.Date, and JsonConverter
+ * has no schema type for it. */
+#define KC__VALUE_F_JDATE 0x2
 
 /**
  * Appends key -> val to a MAP without looking for an equal key (the caller

@@ -25,6 +25,8 @@
   XX(kc_xf_replace_field_value) \
   XX(kc_xf_set_schema_metadata_key) \
   XX(kc_xf_set_schema_metadata_value) \
+  XX(kc_xf_timestamp_converter_key) \
+  XX(kc_xf_timestamp_converter_value) \
   XX(kc_xf_timestamp_router) \
   XX(kc_xf_value_to_key) \
   XX(kc_xf_has_header_key) \
