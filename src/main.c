@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "config/env_config.h"
 #include "config/props.h"
 #include "config/worker_config.h"
 #include "rest/rest.h"
@@ -35,11 +37,14 @@ typedef struct {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "Usage: kconnect standalone WORKER.properties [CONNECTOR.properties ...]\n"
-          "       kconnect distributed WORKER.properties\n"
-          "       connect-standalone WORKER.properties [CONNECTOR.properties ...]\n"
-          "       connect-distributed WORKER.properties\n"
+          "Usage: kconnect standalone WORKER.properties|- [CONNECTOR.properties|.json ...]\n"
+          "       kconnect distributed [WORKER.properties]\n"
+          "       connect-standalone WORKER.properties|- [CONNECTOR.properties|.json ...]\n"
+          "       connect-distributed [WORKER.properties]\n"
           "       kconnect --version | --help\n\n"
+          "Without a worker file (or with -) the worker config comes from CONNECT_* variables, as in\n"
+          "Confluent's image: CONNECT_GROUP_ID -> group.id (_ -> ., __ -> _, ___ -> -).\n"
+          "Connector files: JSON ({\"name\": ..., \"config\": {...}} or a flat object) or .properties.\n"
           "standalone: the connectors given as files start at once; more are managed through the\n"
           "REST API (listeners, default http://:8083); source offsets go to offset.storage.file.filename.\n"
           "distributed: workers with the same group.id form one cluster through Kafka's group\n"
@@ -114,22 +119,51 @@ static void on_sighup(uv_signal_t *s, int signum) {
               "so there is no log file to reopen; use SIGTERM to stop)");
 }
 
+/* The worker config: the file argv[0], or, when there is none (or it is "-"), the CONNECT_*
+ * variables as Confluent's image maps them. */
+static kc_config_t *load_worker(int argc, char **argv, const char **source, char *err, size_t n) {
+  if (argc > 0 && strcmp(argv[0], "-")) {
+    *source = argv[0];
+    kc_config_t *props = kc_props_load_file(argv[0], err, n);
+    if (!props) kc_log_error("kc.main", "cannot load the worker config: %s", err);
+    return props;
+  }
+  *source = "from CONNECT_* variables";
+  const char *root = NULL;
+  kc_config_t *props = kc_env_worker_config(environ, &root);
+  if (!props) {
+    kc_log_error("kc.main", "out of memory");
+    return NULL;
+  }
+  if (kc_config_count(props) == 0) {
+    kc_log_error("kc.main", "no worker config: give WORKER.properties, or set CONNECT_* variables "
+                            "(CONNECT_BOOTSTRAP_SERVERS=... becomes bootstrap.servers=...)");
+    kc_config_destroy(props);
+    return NULL;
+  }
+  if (root && !getenv("KC_LOG_LEVEL") && kc_log_level_parse(root, &kc_log_level))
+    kc_log_warn("kc.main", "CONNECT_LOG4J_ROOT_LOGLEVEL=%s is not a level (TRACE, DEBUG, INFO, WARN, ERROR)", root);
+  if (getenv("CONNECT_LOG4J_LOGGERS"))
+    kc_log_warn("kc.main", "CONNECT_LOG4J_LOGGERS is not applied: kconnect has one log level "
+                           "(CONNECT_LOG4J_ROOT_LOGLEVEL or KC_LOG_LEVEL)");
+  kc_log_info("kc.main", "worker config from %zu CONNECT_* variable(s)", kc_config_count(props));
+  return props;
+}
+
 static int run(bool distributed, int argc, char **argv) {
   char err[2048] = "";
-  kc_config_t *props = kc_props_load_file(argv[0], err, sizeof err);
-  if (!props) {
-    kc_log_error("kc.main", "cannot load the worker config: %s", err);
-    return 1;
-  }
+  const char *source;
+  kc_config_t *props = load_worker(argc, argv, &source, err, sizeof err);
+  if (!props) return 1;
   kc_worker_config_t *wc = kc_worker_config_create(props, err, sizeof err);
   if (!wc) {
-    kc_log_error("kc.main", "invalid worker config %s: %s", argv[0], err);
+    kc_log_error("kc.main", "invalid worker config %s: %s", source, err);
     return 1;
   }
   kc_distributed_config_t dc;
   if (distributed) {
     if (kc_distributed_config_parse(wc, &dc, err, sizeof err)) {
-      kc_log_error("kc.main", "invalid worker config %s: %s", argv[0], err);
+      kc_log_error("kc.main", "invalid worker config %s: %s", source, err);
       kc_worker_config_destroy(wc);
       return 1;
     }
@@ -143,7 +177,7 @@ static int run(bool distributed, int argc, char **argv) {
                   "(create connectors through the REST API)", argc - 1);
   } else if (!wc->offset_storage_file || !*wc->offset_storage_file) {
     kc_log_error("kc.main", "invalid worker config %s: Missing required configuration "
-                 "\"offset.storage.file.filename\" which has no default value.", argv[0]);
+                 "\"offset.storage.file.filename\" which has no default value.", source);
     kc_worker_config_destroy(wc);
     return 1;
   }
@@ -215,7 +249,7 @@ static int run(bool distributed, int argc, char **argv) {
     uv_signal_start(&m.sighup, on_sighup, SIGHUP);
     uv_unref((uv_handle_t *)&m.sighup); /* it must not keep a finished loop alive */
     for (int i = 1; !distributed && i < argc; i++) {
-      kc_config_t *cp = kc_props_load_file(argv[i], err, sizeof err);
+      kc_config_t *cp = kc_connector_file_load(argv[i], err, sizeof err);
       if (!cp) {
         kc_log_error("kc.main", "cannot load connector config: %s", err);
         continue;
@@ -272,10 +306,6 @@ int main(int argc, char **argv) {
   } else if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     usage(stdout);
     return 0;
-  }
-  if (argc - first < 1) {
-    usage(stderr);
-    return 2;
   }
   return run(distributed, argc - first, argv + first);
 }

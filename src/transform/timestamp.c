@@ -276,8 +276,8 @@ static int convert(tsc_t *t, kc_xrecord_t *r, const kc_value_t *v, const ts_type
                    kc_xf_error_t *err) {
   *out = NULL;
   if (!v) return 0;
-  ts_type_t src;
-  int rc = from ? (src = *from, 0) : infer_type(v, &src, err);
+  ts_type_t src = from ? *from : T_STRING;
+  int rc = from ? 0 : infer_type(v, &src, err);
   int64_t ms;
   if (!rc) rc = to_raw(t, src, v, &ms, err);
   return rc ? rc : to_type(t, r, ms, from == NULL, out);
