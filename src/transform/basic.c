@@ -48,6 +48,10 @@ typedef struct {
   kc_jregex_t *re;
   char *replacement;
   kc_buf_t buf;
+  /* the last topic seen and its result: records come in runs of one topic, and the answer
+   * depends on the topic alone */
+  char *last_in;
+  bool last_matched;
 } router_t;
 
 static const kc_config_def_t router_defs[] = {
@@ -61,6 +65,7 @@ static void router_destroy(void *p) {
   if (!t) return;
   kc_jregex_free(t->re);
   free(t->replacement);
+  free(t->last_in);
   kc_buf_free(&t->buf);
   free(t);
 }
@@ -86,13 +91,21 @@ static int router_create(const kc_config_t *cfg, kc_xf_variant_t v, void **state
 
 static int router_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
   router_t *t = p;
-  if (!kc_jregex_matches(t->re, r->topic, strlen(r->topic))) return 0;
-  kc_buf_reset(&t->buf);
-  const char *exc;
-  char why[512];
-  int rc = kc_jregex_replace_match(t->re, r->topic, t->replacement, &t->buf, &exc, why, sizeof why);
-  if (rc == KC_EINVAL) return kc_xf_fail(err, exc, "%s", why);
-  if (rc) return rc;
+  if (!t->last_in || strcmp(t->last_in, r->topic)) {
+    free(t->last_in);
+    t->last_in = NULL;
+    t->last_matched = kc_jregex_matches(t->re, r->topic, strlen(r->topic));
+    if (t->last_matched) {
+      kc_buf_reset(&t->buf);
+      const char *exc;
+      char why[512];
+      int rc = kc_jregex_replace_match(t->re, r->topic, t->replacement, &t->buf, &exc, why, sizeof why);
+      if (rc == KC_EINVAL) return kc_xf_fail(err, exc, "%s", why);
+      if (rc) return rc;
+    }
+    if (!(t->last_in = strdup(r->topic))) return KC_ENOMEM;
+  }
+  if (!t->last_matched) return 0;
   return kc_xrecord_set_topic(r, t->buf.data ? t->buf.data : "", t->buf.len);
 }
 

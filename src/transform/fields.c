@@ -328,7 +328,10 @@ static int replace_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
       if (!name || !replace_keep(t, name)) continue;
       const char *to = renamed(t, name);
       const kc_value_t *nk = to == name ? k : kc_xf_new_string(r, to, strlen(to));
-      if (!nk || kc_xf_map_put(r, m, nk, v->u.map.vals[i])) return KC_ENOMEM;
+      /* the input's keys are unique: only a rename can meet a key already put */
+      if (!nk || (t->nrenames ? kc_xf_map_put(r, m, nk, v->u.map.vals[i])
+                              : kc_xf_map_append(r, m, nk, v->u.map.vals[i])))
+        return KC_ENOMEM;
     }
     return kc_xf_op_set(r, t->variant, NULL, m);
   }

@@ -294,6 +294,17 @@ int kc_xf_map_append(kc_xrecord_t *r, kc_value_t *map, const kc_value_t *key, co
 }
 
 int kc_xf_map_put(kc_xrecord_t *r, kc_value_t *map, const kc_value_t *key, const kc_value_t *val) {
+  if (key && key->type == KC_TYPE_STRING) { /* the common case: compare bytes, not values */
+    for (size_t i = 0; i < map->u.map.n; i++) {
+      const kc_value_t *k = map->u.map.keys[i];
+      if (k && k->type == KC_TYPE_STRING && k->u.str.len == key->u.str.len &&
+          !memcmp(k->u.str.ptr, key->u.str.ptr, key->u.str.len)) {
+        map->u.map.vals[i] = (kc_value_t *)val;
+        return 0;
+      }
+    }
+    return kc_xf_map_append(r, map, key, val);
+  }
   for (size_t i = 0; i < map->u.map.n; i++)
     if (kc_value_equal(map->u.map.keys[i], key)) {
       map->u.map.vals[i] = (kc_value_t *)val;
