@@ -13,6 +13,7 @@
 #include "config/configdef.h"
 #include "config/kafka_conf.h"
 #include "config/override_policy.h"
+#include "config/config_provider.h"
 #include "config/worker_config.h"
 #include "util/log.h"
 
@@ -266,6 +267,7 @@ void kc_worker_config_destroy(kc_worker_config_t *pub) {
   if (!pub) return;
   worker_config_t *wc = (worker_config_t *)pub;
   kc_config_destroy(pub->props);
+  kc_config_providers_destroy(pub->providers);
   free(wc->rest_host);
   free(wc->advertised_host);
   for (size_t i = 0; i < wc->nlisteners; i++) {
@@ -285,6 +287,20 @@ kc_worker_config_t *kc_worker_config_create(kc_config_t *props, char *errstr, si
   }
   kc_worker_config_t *pub = &wc->pub;
   pub->props = props;
+  /* AbstractConfig: the worker's own variables are resolved with its providers at start-up */
+  if (props && kc_config_providers_create(props, &pub->providers, errstr, errstr_size)) {
+    kc_worker_config_destroy(pub);
+    return NULL;
+  }
+  if (pub->providers) {
+    kc_config_t *resolved;
+    if (kc_config_providers_resolve(pub->providers, props, &resolved, errstr, errstr_size)) {
+      kc_worker_config_destroy(pub);
+      return NULL;
+    }
+    kc_config_destroy(props);
+    pub->props = props = resolved;
+  }
   const kc_config_def_t *tables[] = {worker_defs, NULL};
   if (!props || kc_configdef_validate(tables, props, errstr, errstr_size) != 0) {
     if (!props) snprintf(errstr, errstr_size, "out of memory");
@@ -379,16 +395,6 @@ kc_worker_config_t *kc_worker_config_create(kc_config_t *props, char *errstr, si
   pub->advertised_port = (int)long_or(props, "rest.advertised.port", adv_l->port);
   pub->advertised_https = adv_https;
 
-  /* Connector configs would keep their ${provider:path:key} text and send it as a password or
-   * path: refuse rather than run with unresolved secrets. */
-  if ((v = kc_config_get(props, "config.providers")) && *v) {
-    snprintf(errstr, errstr_size,
-             "config.providers=%s: config providers are not supported by kconnect yet, so "
-             "${provider:...} variables would stay unresolved; remove the setting",
-             v);
-    kc_worker_config_destroy(pub);
-    return NULL;
-  }
   log_unused(props);
   return pub;
 }

@@ -18,7 +18,9 @@ typedef struct kc_worker_listener_s {
 } kc_worker_listener_t;
 
 typedef struct kc_worker_config_s {
-  kc_config_t *props;            /**< all keys as given (owned) */
+  kc_config_t *props;            /**< all keys as given, ${provider:...} variables resolved (owned) */
+  /** config.providers, for connector configs (resolved when tasks start); NULL when none. */
+  struct kc_config_providers_s *providers;
   const char *bootstrap_servers; /**< borrowed from props or a default */
   const char *key_converter;     /**< class name */
   const char *value_converter;

@@ -116,7 +116,7 @@ int kc_dlq_start(kc_task_t *task, void (*ready)(void *), void (*acked)(void *),
                  void (*failed)(void *, const char *), void *arg, kc_dlq_t **out, char *errstr,
                  size_t n) {
   *out = NULL;
-  const kc_config_t *cc = task->conn->config;
+  const kc_config_t *cc = kc_task_conn_config(task);
   const char *topic = kc_config_get(cc, "errors.deadletterqueue.topic.name");
   while (topic && (*topic == ' ' || *topic == '\t')) topic++;
   if (!topic || !*topic) return 0;

@@ -700,7 +700,7 @@ int kc_sink_runner_start(kc_task_t *task, char *errstr, size_t n) {
   task->sink = r;
   if (!r->pending || !r->recs || !r->recp) return KC_ENOMEM;
 
-  kc_config_t *ovr = kc_config_with_prefix(task->conn->config, "consumer.override.");
+  kc_config_t *ovr = kc_config_with_prefix(kc_task_conn_config(task), "consumer.override.");
   rd_kafka_conf_t *conf = NULL;
   int rc = kc_kafka_conf_build(wk->wc->props, KC_KAFKA_CONSUMER, ovr, &conf, errstr, n);
   if (rc) {

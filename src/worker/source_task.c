@@ -599,7 +599,7 @@ int kc_source_runner_start(kc_task_t *task, char *errstr, size_t n) {
   kc_buf_init(&r->kbuf, 0);
   kc_buf_init(&r->vbuf, 0);
   task->source = r;
-  kc_config_t *ovr = kc_config_with_prefix(task->conn->config, "producer.override.");
+  kc_config_t *ovr = kc_config_with_prefix(kc_task_conn_config(task), "producer.override.");
   rd_kafka_conf_t *conf = NULL;
   int rc = kc_kafka_conf_build(wk->wc->props, KC_KAFKA_PRODUCER, ovr, &conf, errstr, n);
   if (rc) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config_provider.h"
 #include "config/configdef.h"
 #include "config/props.h"
 #include "http/http.h"
@@ -49,7 +50,7 @@ void kc_task_set_phase(kc_task_t *task, kc_phase_t ph) {
 /* A converter from the connector config when it names one, else the worker's (section 4.1). */
 static void *make_converter(kc_task_t *task, const char *key, bool header, bool is_key, char *err,
                             size_t n) {
-  const kc_config_t *src = task->conn->config;
+  const kc_config_t *src = kc_task_conn_config(task);
   const char *cls = kc_config_get(src, key);
   if (!cls || !*cls) {
     src = task->wk->wc->props;
@@ -91,6 +92,79 @@ static void on_shutdown_timeout(uv_timer_t *t) {
   if (task->source) kc_source_runner_stop(task);
 }
 
+/* ---- config providers: variables resolved off the loop before the task starts ---- */
+
+const kc_config_t *kc_task_conn_config(const kc_task_t *t) {
+  return t->conn_config_owned ? t->conn_config_owned : t->conn->config;
+}
+
+static void task_start(kc_task_t *task);
+static void task_finish_stop(kc_task_t *task);
+
+struct kc_task_resolve_s {
+  const kc_config_providers_t *providers;
+  kc_config_t *task_in, *conn_in;   /* copies taken on the loop */
+  kc_config_t *task_out, *conn_out; /* made in the thread pool */
+  int rc;
+  char err[512];
+};
+
+static void resolve_work(uv_work_t *w) {
+  struct kc_task_resolve_s *r = ((kc_task_t *)w->data)->resolve;
+  r->rc = kc_config_providers_resolve(r->providers, r->task_in, &r->task_out, r->err, sizeof r->err);
+  if (!r->rc) r->rc = kc_config_providers_resolve(r->providers, r->conn_in, &r->conn_out, r->err, sizeof r->err);
+}
+
+static void resolve_done(uv_work_t *w, int status) {
+  kc_task_t *task = w->data;
+  struct kc_task_resolve_s *r = task->resolve;
+  task->resolve = NULL;
+  task->resolving = false;
+  kc_config_destroy(r->task_in);
+  kc_config_destroy(r->conn_in);
+  if (task->stopping) { /* stopped while the providers were read */
+    kc_config_destroy(r->task_out);
+    kc_config_destroy(r->conn_out);
+    free(r);
+    task_finish_stop(task);
+    return;
+  }
+  if (status || r->rc) {
+    kc_config_destroy(r->task_out);
+    kc_config_destroy(r->conn_out);
+    kc__task_failed(task, "%s", status ? "config provider lookup cancelled" : r->err);
+    free(r);
+    return;
+  }
+  kc_config_destroy(task->config);
+  task->config = r->task_out;
+  task->conn_config_owned = r->conn_out;
+  free(r);
+  task_start(task);
+}
+
+static void resolve_start(kc_task_t *task) {
+  struct kc_task_resolve_s *r = calloc(1, sizeof *r);
+  if (r) {
+    r->providers = task->wk->wc->providers;
+    r->task_in = kc_config_copy(task->config);
+    r->conn_in = kc_config_copy(task->conn->config);
+  }
+  if (!r || !r->task_in || !r->conn_in) {
+    if (r) {
+      kc_config_destroy(r->task_in);
+      kc_config_destroy(r->conn_in);
+    }
+    free(r);
+    kc__task_failed(task, "out of memory");
+    return;
+  }
+  task->resolve = r;
+  task->resolving = true;
+  task->resolve_work.data = task;
+  uv_queue_work(task->wk->loop, &task->resolve_work, resolve_work, resolve_done);
+}
+
 kc_task_t *kc_task_create(kc_connector_t *conn, int id, const kc_config_t *config) {
   kc_task_t *task = calloc(1, sizeof *task);
   if (!task) return NULL;
@@ -106,7 +180,17 @@ kc_task_t *kc_task_create(kc_connector_t *conn, int id, const kc_config_t *confi
   task->shutdown_timer.data = task;
   task->next = task->wk->tasks;
   task->wk->tasks = task;
+  if (task->wk->wc->providers && task->config &&
+      (kc_config_has_variables(task->config) || kc_config_has_variables(conn->config))) {
+    resolve_start(task);
+    return task;
+  }
+  task_start(task);
+  return task;
+}
 
+/* The rest of creation, with the configs final: converters, transforms, the runner. */
+static void task_start(kc_task_t *task) {
   char err[1024] = "";
   const kc_config_def_t *tables[4];
   kc_plugins_tables(task->plugin, tables);
@@ -124,19 +208,19 @@ kc_task_t *kc_task_create(kc_connector_t *conn, int id, const kc_config_t *confi
       !(task->value_conv = make_converter(task, "value.converter", false, false, err, sizeof err)) ||
       !(task->header_conv = make_converter(task, "header.converter", true, false, err, sizeof err))) {
     kc__task_failed(task, "%s", err);
-    return task;
+    return;
   }
   /* ConnectorConfig.transformationStages: a class or config the chain refuses fails the task. */
-  if (kc_xf_chain_create(task->conn->config, &task->chain, err, sizeof err)) {
+  if (kc_xf_chain_create(kc_task_conn_config(task), &task->chain, err, sizeof err)) {
     kc__task_failed(task, "%s", err);
-    return task;
+    return;
   }
   if (kc_converter_kind(task->key_conv) == KC_CONVERTER_AVRO ||
       kc_converter_kind(task->value_conv) == KC_CONVERTER_AVRO) {
     kc_http_t *http = kc__task_http(task);
     if (!http) {
       kc__task_failed(task, "cannot start the HTTP client the Schema Registry needs");
-      return task;
+      return;
     }
     kc_converter_attach(task->key_conv, http, on_converter_ready, task);
     kc_converter_attach(task->value_conv, http, on_converter_ready, task);
@@ -144,7 +228,6 @@ kc_task_t *kc_task_create(kc_connector_t *conn, int id, const kc_config_t *confi
   int rc = task->plugin->type == KC_CONNECTOR_SINK ? kc_sink_runner_start(task, err, sizeof err)
                                                    : kc_source_runner_start(task, err, sizeof err);
   if (rc) kc__task_failed(task, "%s", err);
-  return task;
 }
 
 /* ---- stop / fail ---- */
@@ -159,6 +242,7 @@ static void task_free_cb(uv_handle_t *h) {
   kc_header_converter_destroy(task->header_conv);
   kc_xf_chain_destroy(task->chain);
   kc_config_destroy(task->config);
+  kc_config_destroy(task->conn_config_owned);
   free(task->trace);
   free(task);
 }
@@ -198,6 +282,7 @@ void kc_task_stop(kc_task_t *task, kc_task_stopped_cb cb, void *arg) {
   task->stopped_arg = arg;
   if (task->stopping) return;
   task->stopping = true;
+  if (task->resolving) return; /* resolve_done() finishes the stop */
   if (!task->runner_active) { /* never started, or torn down after a failure */
     task_finish_stop(task);
     return;

@@ -67,7 +67,13 @@ struct kc_task_s {
   const kc_connector_plugin_t *plugin;
   int id;
   char label[256];           /* "name-0" for logs */
-  kc_config_t *config;       /* task config, defaults applied (owned) */
+  kc_config_t *config;       /* task config, defaults applied (owned); variables resolved */
+  /* The connector config with the config providers' variables resolved, when it had any
+   * (kc_task_conn_config() gives the one to use). Never shown by REST. */
+  kc_config_t *conn_config_owned;
+  bool resolving;            /* config providers are being read (off the loop) */
+  uv_work_t resolve_work;
+  struct kc_task_resolve_s *resolve;
   void *ctx;                 /* plugin context */
 
   kc_state_t state;          /* what the status API shows */
@@ -98,6 +104,9 @@ struct kc_task_s {
   void *stopped_arg;
   kc_task_t *next;           /* worker-wide list (offset flush) */
 };
+/** The connector config as task @p t sees it: variables resolved (config providers). */
+const kc_config_t *kc_task_conn_config(const kc_task_t *t);
+
 
 struct kc_connector_s {
   kc_worker_t *wk;
