@@ -149,13 +149,39 @@ def line_payload(ds, row, n):
     }
 
 
+def java_hash(s):
+    """String.hashCode (UTF-16 code units, 32-bit)."""
+    h, b = 0, s.encode("utf-16-be")
+    for u in range(0, len(b), 2):
+        h = (31 * h + (b[u] << 8 | b[u + 1])) & 0xFFFFFFFF
+    return h
+
+
+def java_order(x):
+    """x with every dict's keys in the order a java.util.HashMap filled with them iterates them
+    (bucket index of spread(hashCode) in the final table, insertion order within a bucket; no
+    treeified bins at these sizes). JsonConverter reads a schemaless object into a HashMap, so
+    Java hands transforms maps in that order and kconnect's insertion-ordered maps then agree:
+    only a transform's own reordering remains (README: documented difference)."""
+    if isinstance(x, list):
+        return [java_order(v) for v in x]
+    if not isinstance(x, dict):
+        return x
+    cap = 16
+    while len(x) > cap * 3 // 4:
+        cap *= 2
+
+    def bucket(k):
+        h = java_hash(k)
+        return (h ^ (h >> 16)) & (cap - 1)
+    return {k: java_order(x[k]) for k in sorted(x, key=bucket)}
+
+
 def schemaless_payload(p):
     d = dict(p)
     for k in ("raw", "amount", "ts", "day", "tod"):
         d.pop(k)
-    if d["attrs"] is not None:
-        d["attrs"] = dict(d["attrs"])
-    return d
+    return java_order(d)
 
 
 def dataset_struct(ds, header, row):
@@ -165,7 +191,8 @@ def dataset_struct(ds, header, row):
 
 
 def envelope(s, payload):
-    return json.dumps({"schema": s, "payload": payload}, ensure_ascii=False, separators=(",", ":"))
+    # java_order: a Struct's JSON field order does not matter, its map fields' does
+    return json.dumps({"schema": s, "payload": java_order(payload)}, ensure_ascii=False, separators=(",", ":"))
 
 
 def raw(payload):
@@ -213,9 +240,9 @@ def make_records():
                     key = envelope(schema("string"), p["EventId"]) if schemas else raw(p["EventId"])
                 elif kv == 2:
                     kp = {"ds": ds, "id": p["LineId"], "lvl": p["Level"]}
-                    key = envelope(KEY_S, kp) if schemas else raw(kp)
+                    key = envelope(KEY_S, kp) if schemas else raw(java_order(kp))
                 elif kv == 3:
-                    key = envelope(None, {"ds": ds, "id": p["LineId"]}) if schemas else raw({"ds": ds})
+                    key = envelope(None, java_order({"ds": ds, "id": p["LineId"]})) if schemas else raw({"ds": ds})
                 else:
                     key = envelope(schema("int64", True), p["LineId"]) if schemas else raw(p["LineId"])
                 headers = []
@@ -280,6 +307,7 @@ def chains():
                exclude="Level,ds", renames="LineId:line,region:where,id:i")
         + both("ReplaceField.nodefault", "ReplaceField", include="Level,mid,region,lvl",
                **{"replace.null.with.default": "false"})
+        + both("ReplaceField.renames.collide", "ReplaceField", renames="Level:Component,ds:id")
         + both("MaskField", "MaskField", fields="Content,LineId,ok,score,ratio,small,mid,tags,attrs,EventId,id,lvl")
         + both("MaskField.repl.num", "MaskField", fields="LineId,Pid,score,small,id", replacement="42")
         + both("MaskField.repl.str", "MaskField", fields="Content,EventId,Level,ds,lvl", replacement="***")
@@ -301,15 +329,20 @@ def chains():
         + both("Flatten.delim", "Flatten", delimiter="_")
         + both("SetSchemaMetadata", "SetSchemaMetadata", **{"schema.name": "loghub.Renamed", "schema.version": "9"})
         + both("SetSchemaMetadata.name", "SetSchemaMetadata", **{"schema.name": "only.name"})
-        + both("HeaderFrom.move", "HeaderFrom", fields="Level,EventId,event,id", headers="h_lvl,h_ev,h_event,h_id",
-               operation="move")
-        + both("HeaderFrom.copy", "HeaderFrom", fields="LineId,Pid,tags,region,ds", headers="h1,h2,h3,h4,h5",
-               operation="copy")
-        + both("HeaderFrom.copy.nodefault", "HeaderFrom", fields="region,mid", headers="r,m", operation="copy",
-               **{"replace.null.with.default": "false"})
         + both("HeaderFrom.missing", "HeaderFrom", fields="nope", headers="h", operation="move")
     ):
         v4(name, ch)
+    # HeaderFrom: fields of the Line value schema / the Key schema (a missing one fails in Java too)
+    for kv, fields, headers, op in (
+            ("Value", "Level,EventId,event,tags", "h_lvl,h_ev,h_event,h_tags", "move"),
+            ("Value", "LineId,Pid,tags,region,amount,ts,attrs", "h1,h2,h3,h4,h5,h6,h7", "copy"),
+            ("Value", "Level,Level", "a,b", "copy"),
+            ("Key", "ds,id", "h_ds,h_id", "move"),
+            ("Key", "id,lvl,lvl", "h1,lvl,lvl2", "copy")):
+        v4("HeaderFrom.%s.%s$%s" % (op, fields, kv), chain(xf("x", T + "HeaderFrom$" + kv, fields=fields,
+                                                               headers=headers, operation=op)))
+    v4("HeaderFrom.copy.nodefault$Value", chain(xf("x", T + "HeaderFrom$Value", fields="region,mid", headers="r,m",
+                                                   operation="copy", **{"replace.null.with.default": "false"})))
     for name, fields in (("ValueToKey", "LineId,Level"), ("ValueToKey.nested", "event,tags,attrs,amount,ts"),
                          ("ValueToKey.missing", "LineId,nope"), ("ValueToKey.region", "region,mid")):
         v4(name, chain(xf("x", T + "ValueToKey", fields=fields)))
@@ -366,9 +399,13 @@ def chains():
         xf("b", T + "ExtractField$Value", field="EventId", predicate="tomb", negate="true"),
         xf("c", T + "HoistField$Key", field="k"),
         predicates={"topic": preds["topic"], "tomb": preds["tomb"]}))
+    v4("Flatten.struct", chain(  # a Struct without the map field Flatten refuses
+        xf("a", T + "ReplaceField$Value", exclude="attrs"),
+        xf("b", T + "Flatten$Value", delimiter="__")))
     # config errors
     v4("config.unknown", chain(xf("x", "com.example.Nope")))
-    v4("config.abstract", chain(xf("x", T + "HoistField")))
+    # (an abstract class's "Did you mean ...?" comes from Connect's plugin scanning, which the
+    # harness does not run: test/unit/test_transforms.c checks that text)
     v4("config.missing", chain(xf("x", "RegexRouter", regex="a")))
     v4("config.noinsert", chain(xf("x", T + "InsertField$Value")))
     v4("config.headerfrom", chain(xf("x", T + "HeaderFrom$Value", fields="a,b", headers="x", operation="copy")))
@@ -438,6 +475,30 @@ def canon(line):
         return line
 
 
+# Differences the README documents ("Differences"): (name, test on the Java and the C line).
+MISSING_TS = "Timestamp missing on record: "
+KNOWN = [
+    ("map key order (schemaless maps a transform builds keep insertion order; Java's HashMap has its own)",
+     lambda name, a, b: canon(a) == canon(b)),
+    ("TimestampRouter's message names the record as Java's SinkRecord.toString() does, kconnect shortly",
+     lambda name, a, b: MISSING_TS in a and MISSING_TS in b and a.split(MISSING_TS)[0] == b.split(MISSING_TS)[0]),
+    ("MaskField masks a Decimal of any scale to 0 (Java's BigDecimal.ZERO fails JsonConverter's scale check)",
+     lambda name, a, b: name.startswith("MaskField.decimal") and a.startswith('{"convert_error"')
+     and "Decimal value has mismatching scale" in a and b.startswith('{"topic"')),
+]
+
+
+def known(chain_name, a, b):
+    for name, same in KNOWN:
+        if same(chain_name, a, b):
+            return name
+    return None
+
+
+def cut(s, n):
+    return s if len(s) <= n else s[:n] + "...(%d bytes)" % len(s)
+
+
 def missing_class(line):
     return "config_error" in line and "could not be found" in line and (
         "Cast$" in line or "TimestampConverter$" in line)
@@ -492,7 +553,7 @@ def test_transforms_match_java():
         outs = run(java_cp, exe, work, jobs_by_version, records_path)
         equal = order_only = compared = 0
         failed, missing, order_chains = [], [], []
-        kinds = {}
+        kinds, known_seen = {}, {}
         for idx, (name, ch, version) in enumerate(table):
             j, c = outs[idx]
             if len(c) == 1 and missing_class(c[0]) and not (len(j) == 1 and j[0] == c[0]):
@@ -507,28 +568,35 @@ def test_transforms_match_java():
                     if a == b:
                         kinds[a[2:a.index('"', 2)]] = kinds.get(a[2:a.index('"', 2)], 0) + 1
                         continue
-                    if canon(a) == canon(b):
+                    why = known(name, a, b)
+                    if why:
                         loose += 1
+                        known_seen[why] = known_seen.get(why, 0) + 1
                         continue
                     bad.append((i, a, b))
             if bad or (loose and STRICT):
                 failed.append(name)
                 print("DIFF %s: %d of %d records differ%s\n  chain %s" % (
-                    name, len(bad), len(j), (", %d more only in map key order" % loose) if loose else "",
+                    name, len(bad), len(j), (", %d more only in documented ways" % loose) if loose else "",
                     json.dumps(ch)), flush=True)
                 for i, a, b in bad[:SHOW]:
                     if i is None:
                         print("  Java %d lines, C %d: Java %s C %s" % (len(j), len(c), a, b))
                         continue
-                    print("  record %s\n  Java %s\n  C    %s" % (json.dumps(recs[i], ensure_ascii=False), a, b))
+                    at = next((k for k in range(min(len(a), len(b))) if a[k] != b[k]), min(len(a), len(b)))
+                    lo = max(0, at - 160)
+                    print("  record %d %s\n  first difference at byte %d:\n  Java ...%s\n  C    ...%s"
+                          % (i, cut(json.dumps(recs[i], ensure_ascii=False), 700), at, cut(a[lo:], 500),
+                             cut(b[lo:], 500)))
             elif loose:
                 order_only += 1
                 order_chains.append("%s (%d)" % (name, loose))
             else:
                 equal += 1
         if order_chains:
-            print("equal up to Java HashMap key order (README: documented difference): %s"
-                  % ", ".join(order_chains))
+            print("equal but for documented differences (README): %s" % ", ".join(order_chains))
+            for why, n in sorted(known_seen.items()):
+                print("  %d records: %s" % (n, why))
         if missing:
             print("MISSING (class not in kconnect yet): %s" % ", ".join(missing))
         print("outcomes of equal records: %s" % ", ".join("%s %d" % kv for kv in sorted(kinds.items())))

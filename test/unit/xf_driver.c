@@ -117,7 +117,13 @@ static void run_record(kc_xf_chain_t *chain, const convs_t *cv, json_t *r, kc_bu
   if (rc == KC_XF_DROP) {
     kc_buf_append(o, "{\"drop\":true}", 13);
   } else if (rc) {
-    put_error(o, "error", f.error.exception, rc == KC_ECONVERT ? f.error.message : "kconnect error code");
+    if (rc == KC_ECONVERT) {
+      put_error(o, "error", f.error.exception, f.error.message);
+    } else {
+      char m[64];
+      snprintf(m, sizeof m, "kconnect error %d (not KC_ECONVERT)", rc);
+      put_error(o, "error", f.class_name, m);
+    }
   } else if (kc_converter_from_connect(cv->key[sch], xr.topic, xr.key_schema, xr.key, &kb, &kn, err, sizeof err) ||
              kc_converter_from_connect(cv->value[sch], xr.topic, xr.value_schema, xr.value, &vb, &vn, err,
                                        sizeof err)) {
