@@ -89,7 +89,7 @@ static void run_record(kc_xf_chain_t *chain, const convs_t *cv, json_t *r, kc_bu
   kc_value_t *k = NULL, *v = NULL;
   if (to_connect(cv->key[sch], &arena, topic, json_object_get(r, "key"), &ks, &k, err, sizeof err) ||
       to_connect(cv->value[sch], &arena, topic, json_object_get(r, "value"), &vs, &v, err, sizeof err)) {
-    put_error(o, "input_error", "DataException", err);
+    put_error(o, "input_error", KC_XF_DATA_EXCEPTION, err);
     goto out;
   }
   json_t *hs = json_object_get(r, "headers");
@@ -120,8 +120,8 @@ static void run_record(kc_xf_chain_t *chain, const convs_t *cv, json_t *r, kc_bu
     if (rc == KC_ECONVERT) {
       put_error(o, "error", f.error.exception, f.error.message);
     } else {
-      char m[64];
-      snprintf(m, sizeof m, "kconnect error %d (not KC_ECONVERT)", rc);
+      char m[96];  /* not an exception Connect would throw: an internal code leaked out */
+      snprintf(m, sizeof m, "kconnect error KC_%s (not a transform exception)", kc_err_name(rc));
       put_error(o, "error", f.class_name, m);
     }
   } else if (kc_converter_from_connect(cv->key[sch], xr.topic, xr.key_schema, xr.key, &kb, &kn, err, sizeof err) ||
