@@ -311,6 +311,7 @@ def chains():
         + both("MaskField", "MaskField", fields="Content,LineId,ok,score,ratio,small,mid,tags,attrs,EventId,id,lvl")
         + both("MaskField.repl.num", "MaskField", fields="LineId,Pid,score,small,id", replacement="42")
         + both("MaskField.repl.str", "MaskField", fields="Content,EventId,Level,ds,lvl", replacement="***")
+        + both("MaskField.repl.bool", "MaskField", fields="ok,tags,attrs,lvl", replacement="x")
         + both("MaskField.repl.bad", "MaskField", fields="LineId,id", replacement="abc")
         + both("MaskField.decimal", "MaskField", fields="amount")
         + both("MaskField.struct", "MaskField", fields="event")
@@ -366,6 +367,8 @@ def chains():
     for name, cfg in (("RegexRouter", {"regex": "loghub-(.*)", "replacement": "lh_$1"}),
                       ("RegexRouter.groups", {"regex": "(\\w+)\\.(?<ds>\\w+)\\.raw", "replacement": "${ds}-$1"}),
                       ("RegexRouter.nomatch", {"regex": "zzz", "replacement": "y"}),
+                      ("RegexRouter.badgroup", {"regex": "(lo)(.*)", "replacement": "$1$3"}),
+                      ("RegexRouter.escapes", {"regex": "loghub-(a.*)", "replacement": "\\$1-\\\\-$1"}),
                       ("TimestampRouter", {}),
                       ("TimestampRouter.fmt", {"topic.format": "${topic}/${timestamp}/${topic}",
                                                "timestamp.format": "yyyy-MM-dd'T'HH:mm:ss.SSS EEE MMM a hh"}),
@@ -376,6 +379,18 @@ def chains():
                       ("DropHeaders.all", {"headers": "lvl,pid,ds,dup,empty,trace,score"})):
         cls = name.split(".")[0]
         v4(name, chain(xf("x", T + cls, **{k.replace(".", "_"): v for k, v in cfg.items()})))
+    # InsertHeader's literal goes through Values.parseString: every kind of literal ("{}" is left out:
+    # it parses to a map schema without key/value schemas, which Java's JsonConverter fails on with a
+    # NullPointerException where kconnect's writes "keys":null)
+    literals = ["3000000000", "-128", "32767", "1.5", "-1.5e3", "true", "FALSE", "null", "[\"a\",1]", "[1,2.5]",
+                "{\"k\":\"v\",\"n\":[1]}", "[]", "2024-01-15", "12:30:45.123", "2024-01-15T12:30:45.123Z",
+                " padded ", "caf\u00e9 \u65e5\u672c", "[1,", "{\"a\":1,\"b\":}", "1e400", "9223372036854775808",
+                "\"quoted\"", "a,b", "0x1F", "NaN"]
+    for i, lit in enumerate(literals):
+        v4("InsertHeader.literal.%d %s" % (i, lit), chain(xf("x", T + "InsertHeader", header="lit",
+                                                            **{"value.literal": lit})))
+    v4("TopicNameMatches.partial", chain(xf("f", "Filter", predicate="p"),
+                                         predicates={"p": {"type": "TopicNameMatches", "pattern": "loghub"}}))
     # chains of 3
     v4("chain3.v2k-extract-route", chain(
         xf("a", T + "ValueToKey", fields="LineId,EventId"),
