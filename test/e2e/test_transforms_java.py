@@ -13,9 +13,12 @@ line byte for byte: the drop, the exception class and message, or the topic, par
 timestamp, key and value bytes (JsonConverter) and headers (SimpleHeaderConverter and
 JsonConverter bytes).
 
-One documented difference (README, "Differences"): schemaless maps keep insertion order in
-kconnect where Java's HashMap has its own order. A line that differs only in the key order of JSON
-objects is counted apart as "equal up to map order" and passes unless KC_XF_JAVA_STRICT=1.
+Schemaless input maps are written in the order Java's HashMap iterates them (JsonConverter reads
+into a HashMap), so a pass-through is byte-equal on both sides. Differences the README documents
+("Differences", see KNOWN below: the key order of maps a transform builds, TimestampRouter's
+"Timestamp missing" text, MaskField on a Decimal) are counted apart and pass unless
+KC_XF_JAVA_STRICT=1; every other difference fails. KC_XF_JAVA_KEEP=1 keeps the work directory
+(chains, records, both outputs).
 
 Cast and TimestampConverter may not be built yet: their chains then fail with "Class ... could
 not be found."; KC_XF_JAVA_SKIP_MISSING=1 lists them as MISSING instead of failing.
