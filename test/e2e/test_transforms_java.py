@@ -260,6 +260,22 @@ def make_records():
     return recs
 
 
+def make_header_records():
+    """Every column of the loghub rows as a header value, as consumed (SimpleHeaderConverter parses
+    each: Values.parseString on real-world text such as "17:41:44,747" or "[TERM, HUP, INT]")."""
+    recs = []
+    for path in sorted(glob.glob(os.path.join(os.environ.get("KC_SHARED_DATA", ""), "loghub", "*",
+                                              "*_structured.csv"))):
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+            for i, row in enumerate(csv.DictReader(f)):
+                if i >= ROWS_PER_DATASET:
+                    break
+                recs.append({"topic": "hdr", "partition": 0, "offset": i, "timestamp": BASE_MS + i,
+                             "schemas": True, "key": None, "value": None,
+                             "headers": [[k, v] for k, v in row.items() if k]})
+    return recs
+
+
 # ---- chains ----
 
 def xf(alias, cls, **cfg):
@@ -296,7 +312,7 @@ def opt(cfg, **extra):
 def chains():
     """[(name, chain dict, java version)]"""
     c = []
-    v4 = lambda name, ch: c.append((name, ch, "4.3.1"))  # noqa: E731
+    v4 = lambda name, ch, recs="main": c.append((name, ch, "4.3.1", recs))  # noqa: E731
     for name, ch in (
         both("InsertField.all", "InsertField", **{"topic.field": "topic", "partition.field": "part!",
                                                   "offset.field": "off?", "timestamp.field": "when",
@@ -392,8 +408,16 @@ def chains():
     for i, lit in enumerate(literals):
         v4("InsertHeader.literal.%d %s" % (i, lit), chain(xf("x", T + "InsertHeader", header="lit",
                                                             **{"value.literal": lit})))
+    # ConfigDef trims STRING values (and LIST items)
+    v4("config.trim.static", chain(xf("x", T + "InsertField$Value", **{"static.field": " pad ", "static.value": " v "})))
+    v4("config.trim.router", chain(xf("x", "RegexRouter", regex=" loghub-(.*) ", replacement=" $1 ")))
     v4("TopicNameMatches.partial", chain(xf("f", "Filter", predicate="p"),
                                          predicates={"p": {"type": "TopicNameMatches", "pattern": "loghub"}}))
+    # headers as consumed, through SimpleHeaderConverter only / through HeaderFrom's neighbours
+    v4("SimpleHeaderConverter.loghub", {"transforms": ""}, "headers")
+    v4("HasHeaderKey.loghub", chain(xf("f", "Filter", predicate="p"),
+                                    predicates={"p": {"type": "HasHeaderKey", "name": "Level"}}), "headers")
+    v4("DropHeaders.loghub", chain(xf("d", "DropHeaders", headers="Content,EventTemplate")), "headers")
     # chains of 3
     v4("chain3.v2k-extract-route", chain(
         xf("a", T + "ValueToKey", fields="LineId,EventId"),
@@ -467,7 +491,7 @@ def chains():
     for name, ch in (both("ReplaceField.blacklist", "ReplaceField", blacklist="Content,event,id")
                      + both("ReplaceField.whitelist", "ReplaceField", whitelist="LineId,Level,ds,lvl")
                      + both("ReplaceField.both", "ReplaceField", whitelist="LineId,Level", include="EventId,id")):
-        c.append((name + "@3.9", ch, "3.9.1"))
+        c.append((name + "@3.9", ch, "3.9.1", "main"))
     return c
 
 
@@ -522,12 +546,12 @@ def missing_class(line):
         "Cast$" in line or "TimestampConverter$" in line)
 
 
-def run(java_cp, exe, work, jobs_by_version, records_path):
+def run(java_cp, exe, work, jobs_by_version):
     outs = {}
     for version, jobs in jobs_by_version.items():
         jl = os.path.join(work, "jobs-java-%s.txt" % version)
         with open(jl, "w") as f:
-            for name, path, idx in jobs:
+            for name, path, records_path, idx in jobs:
                 f.write("%s\t%s\t%s\n" % (path, records_path, os.path.join(work, "java-%d.out" % idx)))
         r = subprocess.run(["java", "-cp", java_cp[version], HARNESS, jl], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=600)
@@ -536,13 +560,13 @@ def run(java_cp, exe, work, jobs_by_version, records_path):
     cl = os.path.join(work, "jobs-c.txt")
     with open(cl, "w") as f:
         for jobs in jobs_by_version.values():
-            for name, path, idx in jobs:
+            for name, path, records_path, idx in jobs:
                 f.write("%s\t%s\t%s\n" % (path, records_path, os.path.join(work, "c-%d.out" % idx)))
     r = subprocess.run([exe, cl], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
     if r.returncode != 0:
         raise AssertionError("C driver failed (rc %d): %s" % (r.returncode, r.stderr.decode("utf-8", "replace")[-3000:]))
     for jobs in jobs_by_version.values():
-        for name, path, idx in jobs:
+        for name, path, records_path, idx in jobs:
             with open(os.path.join(work, "java-%d.out" % idx), encoding="utf-8") as f:
                 j = f.read().splitlines()
             with open(os.path.join(work, "c-%d.out" % idx), encoding="utf-8") as f:
@@ -556,23 +580,25 @@ def test_transforms_match_java():
     java_cp = {v: java_classpath(v) for v in ("4.3.1", "3.9.1")}
     work = tempfile.mkdtemp(prefix="kc-xf-java-")
     try:
-        recs = make_records()
-        records_path = os.path.join(work, "records.jsonl")
-        with open(records_path, "w", encoding="utf-8") as f:
-            for r in recs:
-                f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+        record_sets = {"main": make_records(), "headers": make_header_records()}
+        for set_name, recs in record_sets.items():
+            with open(os.path.join(work, "records-%s.jsonl" % set_name), "w", encoding="utf-8") as f:
+                for r in recs:
+                    f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
         table = chains()
         jobs_by_version = {}
-        for idx, (name, ch, version) in enumerate(table):
+        for idx, (name, ch, version, set_name) in enumerate(table):
             path = os.path.join(work, "chain-%d.json" % idx)
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(ch, f)
-            jobs_by_version.setdefault(version, []).append((name, path, idx))
-        outs = run(java_cp, exe, work, jobs_by_version, records_path)
+            jobs_by_version.setdefault(version, []).append(
+                (name, path, os.path.join(work, "records-%s.jsonl" % set_name), idx))
+        outs = run(java_cp, exe, work, jobs_by_version)
         equal = order_only = compared = 0
         failed, missing, order_chains = [], [], []
         kinds, known_seen = {}, {}
-        for idx, (name, ch, version) in enumerate(table):
+        for idx, (name, ch, version, set_name) in enumerate(table):
+            recs = record_sets[set_name]
             j, c = outs[idx]
             if len(c) == 1 and missing_class(c[0]) and not (len(j) == 1 and j[0] == c[0]):
                 missing.append(name)
