@@ -411,6 +411,11 @@ def chains():
     # ConfigDef trims STRING values (and LIST items)
     v4("config.trim.static", chain(xf("x", T + "InsertField$Value", **{"static.field": " pad ", "static.value": " v "})))
     v4("config.trim.router", chain(xf("x", "RegexRouter", regex=" loghub-(.*) ", replacement=" $1 ")))
+    v4("config.trim.list", chain(xf("x", T + "MaskField$Value", fields=" Content , EventId ,Level")))
+    v4("config.bool.case", chain(xf("f", "Filter", predicate="t", negate="TRUE"),
+                                 predicates={"t": {"type": "RecordIsTombstone"}}))
+    v4("TimestampRouter.quotes", chain(xf("x", "TimestampRouter", **{
+        "topic.format": "${topic}_${timestamp}", "timestamp.format": "'ts'yyyy''MM'x''y'D HH:mm:ss,SSS z Z X"})))
     v4("TopicNameMatches.partial", chain(xf("f", "Filter", predicate="p"),
                                          predicates={"p": {"type": "TopicNameMatches", "pattern": "loghub"}}))
     # headers as consumed, through SimpleHeaderConverter only / through HeaderFrom's neighbours
