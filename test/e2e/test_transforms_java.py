@@ -649,7 +649,7 @@ def test_transforms_match_java():
         if missing:
             print("MISSING (class not in kconnect yet): %s" % ", ".join(missing))
         print("outcomes of equal records: %s" % ", ".join("%s %d" % kv for kv in sorted(kinds.items())))
-        print("%d/%d chains equal, %d records compared (%d chains equal only up to map key order, %d missing, "
+        print("%d/%d chains equal, %d records compared (%d chains equal but for documented differences, %d missing, "
               "%d differ)" % (equal, len(table), compared, order_only, len(missing), len(failed)), flush=True)
         assert not failed, "%d chains differ from Java: %s" % (len(failed), ", ".join(failed))
         assert not missing or SKIP_MISSING, "%d chains use classes kconnect lacks: %s" % (len(missing),
