@@ -543,10 +543,16 @@ static int parse_embedded(vp_t *v, sv_t *out) {
 int kc_values_parse_string(const char *s, size_t len, kc_schema_t **schema, kc_value_t **value,
                            char *errstr, size_t errstr_size) {
   sv_t out = {0};
-  const char *ts = s, *te = s + len;
+  const char *end = s + len, *ts = s, *te = end;
   trim(&ts, &te);
   *schema = NULL;
   *value = NULL;
+  /* ValueParser.parse(false) reads the first token (up to a delimiter : , [ ] { } ") and, if that
+   * is a temporal or a number, returns it and ignores the rest: "12:30:45.123" is the
+   * int8 12 and "3888:Listener" the int16 3888, in 3.9 and 4.x alike. */
+  const char *t0 = ts < end && is_delim(*ts) ? ts + 1 : token_end(ts, end), *a = ts, *b = t0;
+  trim(&a, &b);
+  /* canParseSingleTokenLiteral: a literal only when nothing follows it ("true}" is a string) */
   if (literal(ts, te, "null")) return 0;
   if (len && (literal(ts, te, "true") || literal(ts, te, "false"))) {
     *schema = kc_schema_static(KC_TYPE_BOOLEAN, false);
@@ -555,18 +561,26 @@ int kc_values_parse_string(const char *s, size_t len, kc_schema_t **schema, kc_v
   }
   if (te > ts && (*ts == '[' || *ts == '{')) {
     /* Connect returns the array/map as soon as it closes, ignoring what follows */
-    vp_t v = {ts, s + len, 0};
+    vp_t v = {ts, end, 0};
     if (!(*ts == '[' ? parse_array(&v, &out) : parse_map(&v, &out))) {
       *schema = out.schema;
       *value = out.value;
       return 0;
     }
-  } else if (te > ts && is_digit(*ts) && parse_temporal(ts, (size_t)(te - ts), &out)) {
-    *schema = out.schema;
-    *value = out.value;
-    return 0;
-  } else if (te > ts && (is_digit(*ts) || *ts == '+' || *ts == '-') &&
-             parse_number(ts, (size_t)(te - ts), &out)) {
+  } else if (b > a && is_digit(*a)) {
+    /* parseMultipleTokensAsTemporal: the token with the next four (a time holds ':'), then alone */
+    const char *q = t0;
+    int k = 0;
+    for (; k < 4 && q < end; k++) q = is_delim(*q) ? q + 1 : token_end(q, end);
+    const char *qe = q;
+    trim(&a, &qe);
+    if ((k == 4 && parse_temporal(a, (size_t)(qe - a), &out)) || parse_temporal(a, (size_t)(b - a), &out)) {
+      *schema = out.schema;
+      *value = out.value;
+      return 0;
+    }
+  }
+  if (b > a && (is_digit(*a) || *a == '+' || *a == '-') && parse_number(a, (size_t)(b - a), &out)) {
     *schema = out.schema;
     *value = out.value;
     return 0;

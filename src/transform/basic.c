@@ -378,6 +378,10 @@ static int ssm_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
   const kc_schema_t *schema = kc_xf_op_schema(r, t->variant);
   if (!v && !schema) return 0;
   if (kc_xf_require_schema(schema, "updating schema metadata", err)) return KC_ECONVERT;
+  /* Java builds the new ConnectSchema with schema.fields(), which throws for anything but a
+   * struct: SetSchemaMetadata fails on every other schema in 3.9 and 4.x alike. */
+  if (schema->type != KC_TYPE_STRUCT)
+    return kc_xf_fail(err, KC_XF_DATA_EXCEPTION, "Cannot list fields on non-struct type");
   kc_schema_t *out = kc_xf_schema_cache_get(t->cache, schema);
   if (!out) {
     if (!(out = ssm_schema(t, schema))) return KC_ENOMEM;

@@ -127,14 +127,15 @@ static int insert_create(const kc_config_t *cfg, kc_xf_variant_t variant, void *
   return 0;
 }
 
-static kc_schema_t *insert_schema(insert_t *t, const kc_schema_t *in) {
+static kc_schema_t *insert_schema(insert_t *t, const kc_schema_t *in, kc_xf_error_t *err, int *why) {
   kc_schema_t *s = kc_xf_schema_copy_basics(in, KC_TYPE_STRUCT);
+  *why = KC_ENOMEM;
   if (!s) return NULL;
   int rc = 0;
   for (size_t i = 0; i < in->nfields && !rc; i++)
-    rc = kc_schema_add_field(s, in->fields[i].name, kc_schema_incref(in->fields[i].schema));
+    rc = kc_xf_add_field(s, in->fields[i].name, kc_schema_incref(in->fields[i].schema), err);
 #define ADD(spec, schema) \
-  if (!rc && t->spec.name) rc = kc_schema_add_field(s, t->spec.name, kc_schema_incref(schema))
+  if (!rc && t->spec.name) rc = kc_xf_add_field(s, t->spec.name, kc_schema_incref(schema), err)
   ADD(topic, kc_schema_static(KC_TYPE_STRING, t->topic.optional));
   ADD(partition, kc_schema_static(KC_TYPE_INT32, t->partition.optional));
   ADD(offset, kc_schema_static(KC_TYPE_INT64, t->offset.optional));
@@ -143,6 +144,7 @@ static kc_schema_t *insert_schema(insert_t *t, const kc_schema_t *in) {
 #undef ADD
   if (rc) {
     kc_schema_decref(s);
+    *why = rc;
     return NULL;
   }
   return s;
@@ -183,7 +185,8 @@ static int insert_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
   const kc_schema_t *in = v->u.st.schema;
   kc_schema_t *out = kc_xf_schema_cache_get(t->cache, in);
   if (!out) {
-    if (!(out = insert_schema(t, in))) return KC_ENOMEM;
+    int why;
+    if (!(out = insert_schema(t, in, err, &why))) return why;
     kc_xf_schema_cache_put(t->cache, in, out);
     kc_schema_decref(out); /* the cache holds it */
   }
@@ -268,10 +271,12 @@ static int replace_create(const kc_config_t *cfg, kc_xf_variant_t variant, void 
   if (!t) return KC_ENOMEM;
   t->variant = variant;
   t->rnwd = cfg_bool(cfg, "replace.null.with.default", true);
-  /* ConfigUtils.translateDeprecatedConfigs: the new name wins when both are given */
+  /* ConfigUtils.translateDeprecatedConfigs: the new name wins when both are given. Defaults are
+   * applied by now, so an empty exclude/include counts as not given. */
   const kc_config_t *c = cfg;
-  t->exclude = list_of(c, kc_config_get(cfg, "blacklist") && !kc_config_get(cfg, "exclude") ? "blacklist" : "exclude", &t->nexclude);
-  t->include = list_of(c, kc_config_get(cfg, "whitelist") && !kc_config_get(cfg, "include") ? "whitelist" : "include", &t->ninclude);
+  const char *ex = kc_config_get(cfg, "exclude"), *in = kc_config_get(cfg, "include");
+  t->exclude = list_of(c, kc_config_get(cfg, "blacklist") && (!ex || !*ex) ? "blacklist" : "exclude", &t->nexclude);
+  t->include = list_of(c, kc_config_get(cfg, "whitelist") && (!in || !*in) ? "whitelist" : "include", &t->ninclude);
   int nr;
   char **r = list_of(cfg, "renames", &nr);
   t->rename_from = calloc((size_t)nr + 1, sizeof(char *));
@@ -340,22 +345,33 @@ static int replace_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
   kc_schema_t *out = kc_xf_schema_cache_get(t->cache, in);
   if (!out) {
     if (!(out = kc_xf_schema_copy_basics(in, KC_TYPE_STRUCT))) return KC_ENOMEM;
-    for (size_t i = 0; i < in->nfields; i++)
-      if (replace_keep(t, in->fields[i].name) &&
-          kc_schema_add_field(out, renamed(t, in->fields[i].name), kc_schema_incref(in->fields[i].schema))) {
+    for (size_t i = 0; i < in->nfields; i++) {
+      int rc = replace_keep(t, in->fields[i].name)
+                   ? kc_xf_add_field(out, renamed(t, in->fields[i].name), kc_schema_incref(in->fields[i].schema), err)
+                   : 0;
+      if (rc) {
         kc_schema_decref(out);
-        return KC_ENOMEM;
+        return rc;
       }
+    }
     kc_xf_schema_cache_put(t->cache, in, out);
     kc_schema_decref(out);
   }
   if (kc_xrecord_retain(r, out)) return KC_ENOMEM;
   kc_value_t *st = kc_xf_new_struct(r, out);
   if (!st) return KC_ENOMEM;
-  for (size_t i = 0; i < in->nfields; i++) {
-    if (!replace_keep(t, in->fields[i].name)) continue;
-    const kc_field_t *f = kc_schema_field(out, renamed(t, in->fields[i].name));
-    if (f) st->u.st.vals[f->index] = (kc_value_t *)kc_xf_struct_get(v, &in->fields[i], t->rnwd);
+  /* Java fills each output field from value.get(reverseRenamed(name)): an output field named
+   * like a rename target whose source the record lacks is "<source> is not a valid field name". */
+  for (size_t i = 0; i < out->nfields; i++) {
+    const char *src = out->fields[i].name;
+    for (int k = t->nrenames - 1; k >= 0; k--)
+      if (!strcmp(t->rename_to[k], src)) {
+        src = t->rename_from[k];
+        break;
+      }
+    const kc_field_t *f = kc_schema_field(in, src);
+    if (!f) return kc_xf_fail(err, KC_XF_DATA_EXCEPTION, "%s is not a valid field name", src);
+    st->u.st.vals[i] = (kc_value_t *)kc_xf_struct_get(v, f, t->rnwd);
   }
   return kc_xf_op_set(r, t->variant, out, st);
 }
@@ -612,10 +628,10 @@ static int v2k_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
         kc_schema_decref(out);
         return kc_xf_fail(err, KC_XF_DATA_EXCEPTION, "Field does not exist: %s", t->fields[i]);
       }
-      if (!kc_schema_field(out, t->fields[i]) &&
-          kc_schema_add_field(out, t->fields[i], kc_schema_incref(f->schema))) {
+      int rc = kc_xf_add_field(out, t->fields[i], kc_schema_incref(f->schema), err);
+      if (rc) {
         kc_schema_decref(out);
-        return KC_ENOMEM;
+        return rc;
       }
     }
     kc_xf_schema_cache_put(t->cache, in, out);

@@ -129,7 +129,7 @@ static int flat_schema(flatten_t *t, const kc_schema_t *s, const char *prefix, k
                       "Flatten transformation does not support MAP for record with schemas (for field %s).", name);
     } else {
       kc_schema_t *fs = flat_field_schema(f->schema, opt, dflt);
-      rc = !fs || kc_schema_add_field(out, name, fs) ? KC_ENOMEM : 0;
+      rc = fs ? kc_xf_add_field(out, name, fs, err) : KC_ENOMEM;
     }
     free(name);
     if (rc) return rc;
@@ -290,8 +290,10 @@ static int masked(const mask_t *t, kc_xrecord_t *r, const kc_schema_t *s, const 
       double d;
       if (parse_number(t->replacement, v->type <= KC_TYPE_INT64, &i, &d) ||
           (decimal && strpbrk(t->replacement, "eE"))) {
-        return kc_xf_fail(err, KC_XF_DATA_EXCEPTION, "Unable to convert %s (class java.lang.String) to number",
-                          t->replacement);
+        /* Values.convertTo<Number> says "to a number"; a Decimal's new BigDecimal() fails with a
+         * NumberFormatException that MaskField words "to number" */
+        return kc_xf_fail(err, KC_XF_DATA_EXCEPTION, "Unable to convert %s (class java.lang.String) to %s",
+                          t->replacement, decimal ? "number" : "a number");
       }
       if (decimal) {
         int32_t scale = 0;

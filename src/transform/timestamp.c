@@ -184,7 +184,7 @@ static int to_raw(tsc_t *t, ts_type_t from, const kc_value_t *v, int64_t *ms, kc
                           "Cannot invoke \"java.text.SimpleDateFormat.parse(String)\" because \"config.format\" is null");
       if (kc_java_date_parse(t->format, v->u.str.ptr, v->u.str.len, ms))
         return kc_xf_fail(err, KC_XF_DATA_EXCEPTION, "Could not parse timestamp: value (%.*s) does not match pattern (%s)",
-                          (int)(v->u.str.len > 512 ? 512 : v->u.str.len), v->u.str.ptr, kc_java_date_pattern(t->format));
+                          (int)v->u.str.len, v->u.str.ptr, kc_java_date_pattern(t->format));
       return 0;
     case T_UNIX:
       if (v->type != KC_TYPE_INT64 || (v->flags & KC__VALUE_F_JDATE))

@@ -36,11 +36,12 @@
 #define KC_XF_ILLEGAL_ARGUMENT "java.lang.IllegalArgumentException"
 #define KC_XF_CONFIG_EXCEPTION "org.apache.kafka.common.config.ConfigException"
 #define KC_XF_CONNECT_EXCEPTION "org.apache.kafka.connect.errors.ConnectException"
+#define KC_XF_SCHEMA_BUILDER_EXCEPTION "org.apache.kafka.connect.errors.SchemaBuilderException"
 
 /** What failed: the Java exception class (static string) and its getMessage() text. */
 typedef struct kc_xf_error_s {
   const char *exception; /**< one of KC_XF_* above; NULL until set */
-  char message[1024];    /**< "" stands for a null message */
+  char message[16384];   /**< "" stands for a null message; longer texts are cut */
 } kc_xf_error_t;
 
 /** Fills @p err (printf-style message). @returns KC_ECONVERT, for `return kc_xf_fail(...)`. */
@@ -185,6 +186,13 @@ int kc_xf_require_schema(const kc_schema_t *s, const char *purpose, kc_xf_error_
 int kc_xf_require_sink(const kc_xrecord_t *r, const char *purpose, kc_xf_error_t *err);
 
 /* ---- schemas ---- */
+
+/**
+ * SchemaBuilder.field(name, schema) on the STRUCT @p s, taking the reference @p field_schema: a
+ * second field of one name is Java's SchemaBuilderException "Cannot create field because of field
+ * name duplication <name>". @returns 0, KC_ECONVERT (@p err filled), KC_ENOMEM.
+ */
+int kc_xf_add_field(kc_schema_t *s, const char *name, kc_schema_t *field_schema, kc_xf_error_t *err);
 
 /**
  * SchemaUtil.copySchemaBasics(source, SchemaBuilder(type)): a new schema (one reference, the

@@ -151,6 +151,22 @@ int kc_xf_config_resolve(const kc_config_t *conn_cfg, const char *prefix, kc_xf_
     kc_config_destroy(c);
     return KC_ENOMEM;
   }
+  /* ConfigDef.parseType trims STRING and CLASS values (String.trim: chars <= ' ') */
+  for (const kc_config_def_t *d = p->config_def; d && d->name; d++) {
+    const char *v = d->type == KC_CFG_STRING || d->type == KC_CFG_CLASS ? kc_config_get(c, d->name) : NULL;
+    if (!v) continue;
+    size_t b = 0, e = strlen(v);
+    while (b < e && (unsigned char)v[b] <= ' ') b++;
+    while (e > b && (unsigned char)v[e - 1] <= ' ') e--;
+    if (b == 0 && v[e] == '\0') continue;
+    char *t = strndup(v + b, e - b);
+    if (!t || kc_config_set(c, d->name, t)) {
+      free(t);
+      kc_config_destroy(c);
+      return KC_ENOMEM;
+    }
+    free(t);
+  }
   *plugin = p;
   *sub = c;
   return 0;

@@ -348,6 +348,15 @@ int kc_xf_require_sink(const kc_xrecord_t *r, const char *purpose, kc_xf_error_t
 
 /* ---- schemas ---- */
 
+int kc_xf_add_field(kc_schema_t *s, const char *name, kc_schema_t *field_schema, kc_xf_error_t *err) {
+  if (kc_schema_field(s, name)) {
+    kc_schema_decref(field_schema);
+    return kc_xf_fail(err, KC_XF_SCHEMA_BUILDER_EXCEPTION, "Cannot create field because of field name duplication %s",
+                      name);
+  }
+  return kc_schema_add_field(s, name, field_schema) ? KC_ENOMEM : 0;
+}
+
 kc_schema_t *kc_xf_schema_copy_basics(const kc_schema_t *src, kc_type_t type) {
   kc_schema_t *s = kc_schema_new(type);
   if (!s || !src) return s;

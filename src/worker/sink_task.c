@@ -333,7 +333,8 @@ static prep_t prepare(kc_sink_runner_t *r, kc_sink_record_t *rec) {
                           KC_XF_DATA_EXCEPTION, task->conv_err);
   }
   if (!all) return PREP_OK;
-  kc_xf_failure_t f = {0};
+  kc_xf_failure_t f;
+  kc_xf_failure_init(&f);
   rc = kc__sink_transform(task, rec, &f);
   if (rc == KC_XF_DROP) return PREP_SKIP;
   if (rc == KC_ENOMEM) {

@@ -255,7 +255,8 @@ static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec, bool supe
   kc_task_t *task = r->task;
   char err[1024];
   if (task->chain && !rec->xf_done) {
-    kc_xf_failure_t f = {0};
+    kc_xf_failure_t f;
+    kc_xf_failure_init(&f);
     rec->xf_done = true;
     int xrc = kc__source_transform(task, rec, &r->arena, &f);
     if (xrc == KC_XF_DROP) return dropped(r, rec, superseded);

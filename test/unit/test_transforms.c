@@ -10,7 +10,7 @@
 #include "transform/xf_config.h"
 #include "util/jregex.h"
 
-static char outbuf[8192];
+static char outbuf[32768];
 
 static kc_config_t *props(const char *const *kv) {
   kc_config_t *c = kc_config_new();
@@ -195,7 +195,7 @@ static void test_flatten_mask(void) {
   const char *const mk3[] = {"transforms", "m", "transforms.m.type", "org.apache.kafka.connect.transforms.MaskField$Value",
                              "transforms.m.fields", "b", "transforms.m.replacement", "abc", NULL};
   CHECK_STR(run(mk3, "t", NULL, MAP_AB, 1),
-            "ERR org.apache.kafka.connect.errors.DataException: Unable to convert abc (class java.lang.String) to number");
+            "ERR org.apache.kafka.connect.errors.DataException: Unable to convert abc (class java.lang.String) to a number");
 }
 
 static void test_headers(void) {

@@ -9,7 +9,7 @@
 #include "transform/java_date.h"
 #include "xf_timestamp_cases.h"
 
-static char outbuf[8192];
+static char outbuf[32768];
 
 /* Applies a TimestampConverter$Value configured by @p kv to a record whose value is the
  * JsonConverter text @p value; returns the value as JsonConverter writes it, "ERR class: msg"
