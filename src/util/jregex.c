@@ -13,14 +13,54 @@ struct kc_jregex_s {
   uint32_t groups;
 };
 
+/*
+ * PatternSyntaxException.getMessage(): "<desc> near index <i>\n<pattern>" plus a caret line
+ * under index i when i is inside the pattern. The descriptions and indexes of the common errors
+ * are Java's (checked against JDK 17); other errors keep PCRE2's description.
+ */
+static void java_syntax_error(const char *pattern, int ec, size_t off, char *err, size_t errlen) {
+  char desc[256];
+  size_t len = strlen(pattern), idx = off;
+  switch (ec) {
+    case PCRE2_ERROR_MISSING_CLOSING_PARENTHESIS: snprintf(desc, sizeof desc, "Unclosed group"); break;
+    case PCRE2_ERROR_UNMATCHED_CLOSING_PARENTHESIS:
+      snprintf(desc, sizeof desc, "Unmatched closing ')'");
+      idx = off ? off - 1 : 0;
+      break;
+    case PCRE2_ERROR_QUANTIFIER_INVALID:
+      snprintf(desc, sizeof desc, "Dangling meta character '%c'", off < len ? pattern[off] : '?');
+      break;
+    case PCRE2_ERROR_MISSING_SQUARE_BRACKET:
+      snprintf(desc, sizeof desc, "Unclosed character class");
+      idx = off ? off - 1 : 0;
+      break;
+    case PCRE2_ERROR_CLASS_RANGE_ORDER: snprintf(desc, sizeof desc, "Illegal character range"); break;
+    case PCRE2_ERROR_END_BACKSLASH: snprintf(desc, sizeof desc, "Unexpected internal error"); break;
+    case PCRE2_ERROR_QUANTIFIER_OUT_OF_ORDER: snprintf(desc, sizeof desc, "Illegal repetition range"); break;
+    case PCRE2_ERROR_INVALID_AFTER_PARENS_QUERY: snprintf(desc, sizeof desc, "Unknown inline modifier"); break;
+    default: {
+      PCRE2_UCHAR msg[200];
+      pcre2_get_error_message(ec, msg, sizeof msg);
+      snprintf(desc, sizeof desc, "%s", (const char *)msg);
+      break;
+    }
+  }
+  int w = snprintf(err, errlen, "%s near index %zu\n%s", desc, idx, pattern);
+  if (w < 0 || (size_t)w >= errlen || idx >= len) return;
+  size_t pos = (size_t)w;
+  if (pos + idx + 3 > errlen) return; /* no room for the caret line: Java's text without it */
+  err[pos++] = '\n';
+  for (size_t i = 0; i < idx; i++) err[pos++] = ' ';
+  err[pos++] = '^';
+  err[pos] = '\0';
+}
+
 kc_jregex_t *kc_jregex_compile(const char *pattern, char *err, size_t errlen) {
   int ec;
   PCRE2_SIZE off;
   pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &off, NULL);
   if (!code) {
-    PCRE2_UCHAR msg[256];
-    pcre2_get_error_message(ec, msg, sizeof msg);
-    snprintf(err, errlen, "%s near index %zu\n%s", (const char *)msg, (size_t)off, pattern);
+    java_syntax_error(pattern, ec, (size_t)off, err, errlen);
     return NULL;
   }
   kc_jregex_t *re = calloc(1, sizeof *re);
