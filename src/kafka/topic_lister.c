@@ -126,7 +126,8 @@ static void on_metadata(kc_wire_conn_t *c, void *arg, int err, kc_wire_reader_t 
   l->inflight = false;
   if (err) return; /* the connection fails with it: conn_failed() follows from on_state */
   clear_names(l);
-  if (!kc_wire_metadata_parse_topics(r, kc_wire_conn_api_version(c, KC_API_METADATA), on_topic, l)) {
+  int16_t v = kc_wire_conn_api_version(c, KC_API_METADATA);
+  if (!kc_wire_metadata_parse_topics(r, v, on_topic, l)) {
     char reason[320];
     snprintf(reason, sizeof reason, "%s: malformed Metadata response", kc_wire_conn_name(c));
     clear_names(l);

@@ -14,6 +14,7 @@
 /* After a failed listing: Java's consumer retries its metadata after retry.backoff.ms, growing
  * to retry.backoff.max.ms (1000 by default); one fixed step is enough here. */
 #define RETRY_MS 1000
+#define MIN_PERIOD_MS 100 /* the consumer's retry.backoff.ms default */
 
 struct kc_pattern_sub_s {
   kc_jregex_t *re;
@@ -127,7 +128,8 @@ void kc_pattern_sub_close(kc_pattern_sub_t *s, void (*closed)(void *), void *arg
 int64_t kc_pattern_sub_period_ms(const kc_pattern_sub_t *s) { return s->period_ms; }
 
 /* @p key from the overrides, else the worker's "consumer."-prefixed key, else NULL. */
-static const char *consumer_key(const kc_config_t *worker, const kc_config_t *ovr, const char *key) {
+static const char *consumer_key(const kc_config_t *worker, const kc_config_t *ovr,
+                                const char *key) {
   const char *v = ovr ? kc_config_get(ovr, key) : NULL;
   if (v) return v;
   char k[128];
@@ -168,10 +170,11 @@ static bool parse_long(const char *v, int64_t *out) {
   return true;
 }
 
-kc_pattern_sub_t *kc_pattern_sub_start(uv_loop_t *loop, const char *regex, const kc_config_t *worker,
-                                       const kc_config_t *ovr, const char *bootstrap,
-                                       const char *client_id, kc_pattern_sub_changed_cb cb,
-                                       void *arg, char *errstr, size_t errstr_size) {
+kc_pattern_sub_t *kc_pattern_sub_start(uv_loop_t *loop, const char *regex,
+                                       const kc_config_t *worker, const kc_config_t *ovr,
+                                       const char *bootstrap, const char *client_id,
+                                       kc_pattern_sub_changed_cb cb, void *arg, char *errstr,
+                                       size_t errstr_size) {
   kc_pattern_sub_t *s = calloc(1, sizeof *s);
   if (!s || !(s->regex = strdup(regex))) {
     free(s);
@@ -194,7 +197,8 @@ kc_pattern_sub_t *kc_pattern_sub_start(uv_loop_t *loop, const char *regex, const
     snprintf(errstr, errstr_size, "metadata.max.age.ms: invalid value '%s'", age);
     goto fail;
   }
-  if (age) s->period_ms = v;
+  /* 0 is valid in Java (refresh on every poll); here it would re-list back to back. */
+  if (age) s->period_ms = v < MIN_PERIOD_MS ? MIN_PERIOD_MS : v;
   const char *excl = consumer_key(worker, ovr, "exclude.internal.topics");
   bool exclude = !excl || strcasecmp(excl, "false") != 0;
   kc_config_t *m = merged_settings(worker, ovr);

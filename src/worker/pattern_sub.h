@@ -32,16 +32,17 @@ typedef void (*kc_pattern_sub_changed_cb)(void *arg, char *const *topics, size_t
  * metadata.max.age.ms. The consumer's settings are @p worker (worker properties) with its
  * "consumer." keys and then @p overrides (the connector's consumer.override.* keys, prefix
  * stripped; may be NULL) on top, as kc_kafka_conf_build() applies them; metadata.max.age.ms
- * (default 300000) and exclude.internal.topics (default true) come, as in Java, from
- * @p overrides or the worker's consumer.* keys only.
+ * (default 300000; at least 100 here) and exclude.internal.topics (default true) come, as in
+ * Java, from @p overrides or the worker's consumer.* keys only.
  * @param bootstrap the worker's bootstrap.servers when the settings name none
  * @returns the subscription, or NULL with @p errstr ("Invalid regex: ..." or a connection
  *          setting the topic listing cannot apply).
  */
-kc_pattern_sub_t *kc_pattern_sub_start(uv_loop_t *loop, const char *regex, const kc_config_t *worker,
-                                       const kc_config_t *overrides, const char *bootstrap,
-                                       const char *client_id, kc_pattern_sub_changed_cb cb,
-                                       void *arg, char *errstr, size_t errstr_size);
+kc_pattern_sub_t *kc_pattern_sub_start(uv_loop_t *loop, const char *regex,
+                                       const kc_config_t *worker, const kc_config_t *overrides,
+                                       const char *bootstrap, const char *client_id,
+                                       kc_pattern_sub_changed_cb cb, void *arg, char *errstr,
+                                       size_t errstr_size);
 
 /** The refresh period in effect, ms. */
 int64_t kc_pattern_sub_period_ms(const kc_pattern_sub_t *s);

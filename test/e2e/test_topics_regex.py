@@ -73,7 +73,8 @@ def test_java_regex_full_match_and_new_topic():
         code, st = w.status(name)
         assert code == 200 and st["tasks"][0]["state"] == "RUNNING", st
     finally:
-        w.stop()
+        rc = w.stop()
+    assert rc == 0, "kconnect exited with %r (a sanitizer report?): %s" % (rc, w.tail())
 
 
 def test_internal_topics_left_out():
@@ -100,7 +101,8 @@ def test_internal_topics_left_out():
         log = open(w.log_path, "rb").read().decode("utf-8", "replace")
         assert "matches 1 topic(s)" in log, w.tail()
     finally:
-        w.stop()
+        rc = w.stop()
+    assert rc == 0, "kconnect exited with %r (a sanitizer report?): %s" % (rc, w.tail())
 
 
 def test_validate_java_syntax():
@@ -122,7 +124,8 @@ def test_validate_java_syntax():
         assert errors("ab)") == ["Invalid value ab) for configuration topics.regex: Invalid regex: "
                                  "Unmatched closing ')' near index 1\nab)\n ^"], errors("ab)")
     finally:
-        w.stop()
+        rc = w.stop()
+    assert rc == 0, "kconnect exited with %r (a sanitizer report?): %s" % (rc, w.tail())
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ void kc_wire_servers_free(kc_wire_server_t *servers, int n) {
   free(servers);
 }
 
-static int parse(const char *list, kc_wire_server_t **out, int *n, char *errstr, size_t errstr_size) {
+static int parse(const char *list, kc_wire_server_t **out, int *n, char *errstr,
+                 size_t errstr_size) {
   const char *p = list ? list : "";
   while (*p) {
     while (*p == ' ' || *p == ',' || *p == '\t') p++;
