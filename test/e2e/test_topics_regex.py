@@ -5,8 +5,9 @@ connection) and matches with PCRE2 as Pattern.matcher(topic).matches() does: a w
 with Java syntax librdkafka's regex engine does not have (\\d, (?i:...), lookahead). On the real
 broker: records go to matching and non-matching topics; the sink file holds exactly the matching
 topics' lines; a matching topic created after the start is picked up within
-consumer.override.metadata.max.age.ms (2000 here); internal topics are left out as with Java's
-exclude.internal.topics=true; the validator reports Java's PatternSyntaxException text.
+consumer.override.metadata.max.age.ms (2000 here), also with two tasks in one group; internal
+topics are left out as with Java's exclude.internal.topics=true; the validator reports Java's
+PatternSyntaxException text.
 """
 import os
 import time
@@ -27,7 +28,7 @@ def sorted_lines(path):
     return sorted(kctest.read_sink_lines(path))
 
 
-def test_java_regex_full_match_and_new_topic():
+def run_java_regex_full_match_and_new_topic(tasks):
     wd = kctest.tmpdir("kc-e2e-topicsre-")
     p = unique("tre")
     # \d, a case-insensitive group and a negative lookahead: Java syntax, whole-name match.
@@ -45,12 +46,12 @@ def test_java_regex_full_match_and_new_topic():
     out = os.path.join(wd, "out.txt")
     name = unique("tre-sink")
     # A .properties file reads "\\d" as "\d" (java.util.Properties escapes), as Connect's does.
-    sink = {"name": name, "connector.class": "FileStreamSink", "tasks.max": "1", "file": out,
-            "topics.regex": regex.replace("\\", "\\\\"),
+    sink = {"name": name, "connector.class": "FileStreamSink", "tasks.max": str(tasks),
+            "file": out, "topics.regex": regex.replace("\\", "\\\\"),
             "consumer.override.metadata.max.age.ms": "2000"}
     w = kctest.Worker(wd, {}, [sink]).start()
     try:
-        w.wait_running(name)
+        w.wait_running(name, tasks=tasks)
         kctest.wait_for_lines(out, len(want), timeout=90, worker=w)
         got = kctest.wait_stable(lambda: sorted_lines(out), settle=3.0)
         assert got == sorted(want), "sink holds %d lines, want %d; extra %r" % (
@@ -71,10 +72,20 @@ def test_java_regex_full_match_and_new_topic():
         log = open(w.log_path, "rb").read().decode("utf-8", "replace")
         assert "matches 4 topic(s)" in log, w.tail()
         code, st = w.status(name)
-        assert code == 200 and st["tasks"][0]["state"] == "RUNNING", st
+        assert code == 200 and len(st["tasks"]) == tasks, st
+        assert all(t["state"] == "RUNNING" for t in st["tasks"]), st
     finally:
         rc = w.stop()
     assert rc == 0, "kconnect exited with %r (a sanitizer report?): %s" % (rc, w.tail())
+
+
+def test_java_regex_full_match_and_new_topic():
+    run_java_regex_full_match_and_new_topic(1)
+
+
+def test_two_tasks_share_the_matching_topics():
+    # each task lists and subscribes on its own; the group splits the partitions between them
+    run_java_regex_full_match_and_new_topic(2)
 
 
 def test_internal_topics_left_out():
@@ -129,5 +140,5 @@ def test_validate_java_syntax():
 
 
 if __name__ == "__main__":
-    kctest.main([test_java_regex_full_match_and_new_topic, test_internal_topics_left_out,
-                 test_validate_java_syntax])
+    kctest.main([test_java_regex_full_match_and_new_topic, test_two_tasks_share_the_matching_topics,
+                 test_internal_topics_left_out, test_validate_java_syntax])
