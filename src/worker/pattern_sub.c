@@ -26,6 +26,7 @@ struct kc_pattern_sub_s {
   void *arg;
   char **current; /* the matching topics last reported */
   size_t ncurrent;
+  uint64_t list_started; /* uv_hrtime() of the listing under way */
   bool listed, failing, closing;
   int open; /* lister and timer not closed yet */
   void (*closed)(void *);
@@ -55,7 +56,9 @@ static bool same_as_current(const kc_pattern_sub_t *s, const char **t, size_t n)
 
 static void on_timer(uv_timer_t *t) {
   kc_pattern_sub_t *s = t->data;
-  if (!s->closing) kc_topic_lister_list(s->lister);
+  if (s->closing) return;
+  s->list_started = uv_hrtime();
+  kc_topic_lister_list(s->lister);
 }
 
 static void on_listed(void *arg, int err, const char *reason, char *const *topics, size_t n) {
@@ -71,6 +74,8 @@ static void on_listed(void *arg, int err, const char *reason, char *const *topic
     uv_timer_start(&s->timer, on_timer, again, 0);
     return;
   }
+  kc_log_debug("kc.task", "topics.regex '%s': %zu topic(s) listed in %.2f ms", s->regex, n,
+               (double)(uv_hrtime() - s->list_started) / 1e6);
   if (s->failing) kc_log_info("kc.task", "topics.regex '%s': topic listing works again", s->regex);
   s->failing = false;
   uv_timer_start(&s->timer, on_timer, (uint64_t)s->period_ms, 0);
@@ -223,7 +228,7 @@ kc_pattern_sub_t *kc_pattern_sub_start(uv_loop_t *loop, const char *regex,
   s->timer.data = s;
   s->open = 2;
   /* The first listing now: nothing is subscribed until it answers. */
-  kc_topic_lister_list(s->lister);
+  on_timer(&s->timer);
   return s;
 fail:
   kc_jregex_free(s->re);

@@ -673,6 +673,7 @@ static void on_pattern_changed(void *arg, char *const *topics, size_t cnt) {
   kc_task_t *task = r->task;
   if (task->phase != KC_PHASE_RUNNING && task->phase != KC_PHASE_WAIT_RETRY) return; /* stopping */
   rd_kafka_resp_err_t err;
+  uint64_t t0 = uv_hrtime(); /* subscribe waits for librdkafka's main thread (K12): logged */
   if (cnt == 0) {
     err = r->subscribed ? rd_kafka_unsubscribe(r->rk) : RD_KAFKA_RESP_ERR_NO_ERROR;
     r->subscribed = false;
@@ -684,6 +685,8 @@ static void on_pattern_changed(void *arg, char *const *topics, size_t cnt) {
     rd_kafka_topic_partition_list_destroy(subs);
     r->subscribed = !err;
   }
+  kc_log_debug("kc.task", "[%s] subscribed to %zu topic(s) in %.2f ms", task->label, cnt,
+               (double)(uv_hrtime() - t0) / 1e6);
   if (err)
     kc__task_failed(task, "subscribe to the topics matching topics.regex failed: %s",
                     rd_kafka_err2str(err));
