@@ -12,13 +12,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "config/configdef.h"
+#include "util/jregex.h"
 
 #define MAX_ERRS 4
 #define ERR_LEN 1024
@@ -403,18 +403,18 @@ static void sink_topic_errors(const kc_config_t *cfg, bool regex_error, keyed_er
     kc_config_list_free(items);
   }
   if (has_regex) {
-    regex_t re;
-    regmatch_t mt;
-    if (regcomp(&re, regex, REG_EXTENDED) == 0) {
-      /* Pattern.matches() is a whole-string match; POSIX leftmost-longest finds it at 0. */
-      if (regexec(&re, dlq, 1, &mt, 0) == 0 && mt.rm_so == 0 && (size_t)mt.rm_eo == strlen(dlq)) {
+    char why[512];
+    kc_jregex_t *re = kc_jregex_compile(regex, why, sizeof why);
+    if (re) {
+      /* Pattern.matcher(dlq).matches(): the whole name */
+      if (kc_jregex_matches(re, dlq, strlen(dlq))) {
         snprintf(msg, sizeof msg,
                  "The DLQ topic '%s' may not be matched by the regex for the topics "
                  "('topics.regex=%s') consumed by the connector",
                  dlq, regex);
         add_keyed(out, "topics.regex", msg);
       }
-      regfree(&re);
+      kc_jregex_free(re);
     }
   }
 }
@@ -553,8 +553,12 @@ json_t *kc_configdef_validate_json(const char *plugin_class, const kc_config_def
     if (check_value(d, kc_config_get(cfg, d->name), true, &c)) goto fail;
     for (int k = 0; k < sink_errs.errs.n; k++)
       if (strcmp(sink_errs.key[k], d->name) == 0) add_err(&c.errs, "%s", sink_errs.errs.msg[k]);
-    if (extra_msg && extra_defined && strcmp(extra_key, d->name) == 0)
-      add_err(&c.errs, "%s", extra_msg);
+    if (extra_msg && extra_defined && strcmp(extra_key, d->name) == 0) {
+      /* the key's own validator may have said it already (an invalid topics.regex): once */
+      bool dup = false;
+      for (int k = 0; k < c.errs.n && !dup; k++) dup = strcmp(c.errs.msg[k], extra_msg) == 0;
+      if (!dup) add_err(&c.errs, "%s", extra_msg);
+    }
     error_count += c.errs.n;
     json_t *vi = value_info(d->name, c.is_null ? json_null() : json_string(c.text.data), &c.errs);
     kc_buf_free(&c.text);

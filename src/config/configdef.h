@@ -56,8 +56,8 @@ json_t *kc_configdef_describe_json(const kc_config_def_t *const *tables);
 
 /**
  * Connect's SinkConnectorConfig.validate (section 4.2): exactly one of topics /
- * topics.regex non-blank, topics.regex a valid regex (POSIX ERE via regcomp,
- * standing in for java.util.regex), and the DLQ topic neither listed in topics
+ * topics.regex non-blank, topics.regex a valid regex (java.util.regex on PCRE2,
+ * util/jregex.h), and the DLQ topic neither listed in topics
  * nor fully matched by topics.regex.
  * @returns 0, or KC_EINVAL with errstr holding Connect's message for the first
  * broken rule, e.g. "Must configure one of topics or topics.regex".

@@ -8,13 +8,13 @@
  * order-in-group; the parallel *_meta arrays below carry them for these
  * built-in keys (index i of a meta array describes entry i of its table).
  */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "config/configdef.h"
+#include "util/jregex.h"
 #include "convert/converter.h"
 
 #define I64_MAX INT64_MAX
@@ -74,18 +74,17 @@ static int validate_aliases(const char *name, const char *value, char *errstr, s
   return rc;
 }
 
-/* SinkConnectorConfig's RegexValidator; Connect compiles a java.util.regex.Pattern, we use POSIX ERE. */
+/* SinkConnectorConfig's RegexValidator: Pattern.compile(), here java.util.regex on PCRE2
+ * (util/jregex.h), the same engine the subscription matches with. */
 static int validate_regex(const char *name, const char *value, char *errstr, size_t n) {
   (void)name;
-  regex_t re;
-  int rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
-  if (rc != 0) {
-    char why[256];
-    regerror(rc, &re, why, sizeof why);
+  char why[512];
+  kc_jregex_t *re = kc_jregex_compile(value, why, sizeof why);
+  if (!re) {
     snprintf(errstr, n, "Invalid regex: %s", why);
     return KC_EINVAL;
   }
-  regfree(&re);
+  kc_jregex_free(re);
   return 0;
 }
 

@@ -434,7 +434,8 @@ static const client_key_t client_keys[] = {
     {"enable.auto.commit", MAP_SPECIAL, NULL, CON, h_enable_auto_commit},
     {"auto.commit.interval.ms", MAP_SILENT, NULL, CON, NULL},
     {"max.poll.records", MAP_NONE, NULL, CON, NULL},
-    {"exclude.internal.topics", MAP_NONE, NULL, CON, NULL},
+    /* applied by the topics.regex subscription (worker/pattern_sub.c), not by librdkafka */
+    {"exclude.internal.topics", MAP_SILENT, NULL, CON, NULL},
     {"key.deserializer", MAP_NONE, NULL, CON, NULL},
     {"value.deserializer", MAP_NONE, NULL, CON, NULL},
     {"interceptor.classes", MAP_NONE, NULL, CON | PRO, NULL},

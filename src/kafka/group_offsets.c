@@ -2,7 +2,6 @@
  * Committed offsets of a consumer group through a throwaway consumer handle on
  * the threadpool (see group_offsets.h for why not the admin API).
  */
-#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +9,13 @@
 
 #include "kafka/group_offsets.h"
 #include "kconnect/connector.h"
+#include "util/jregex.h"
 
 typedef struct {
   uv_work_t work;
   rd_kafka_conf_t *conf;
   char **topics; /* explicit names, NULL-terminated (kc_config_list_free), or NULL */
-  bool has_regex;
-  regex_t regex;
+  kc_jregex_t *regex; /* topics.regex (java.util.regex via PCRE2), or NULL */
   int timeout_ms;
   kc_group_offsets_read_cb cb;
   void *arg;
@@ -28,7 +27,7 @@ typedef struct {
 static void job_free(job_t *j) {
   if (j->conf) rd_kafka_conf_destroy(j->conf);
   kc_config_list_free(j->topics);
-  if (j->has_regex) regfree(&j->regex);
+  kc_jregex_free(j->regex);
   if (j->result) rd_kafka_topic_partition_list_destroy(j->result);
   free(j);
 }
@@ -36,9 +35,8 @@ static void job_free(job_t *j) {
 static bool wanted(const job_t *j, const char *topic) {
   for (char **t = j->topics; t && *t; t++)
     if (strcmp(*t, topic) == 0) return true;
-  regmatch_t m;
-  return j->has_regex && regexec(&j->regex, topic, 1, &m, 0) == 0 && m.rm_so == 0 &&
-         topic[m.rm_eo] == '\0';
+  /* Pattern.matcher(topic).matches(), as the sink's subscription (worker/pattern_sub.h) */
+  return j->regex && kc_jregex_matches(j->regex, topic, strlen(topic));
 }
 
 #define COORDINATOR_RETRIES 10
@@ -153,8 +151,8 @@ int kc_group_offsets_read(uv_loop_t *loop, rd_kafka_conf_t *conf, const char *gr
   if (!rc && rd_kafka_conf_set(conf, "group.id", group, es, sizeof es) != RD_KAFKA_CONF_OK)
     rc = KC_EINVAL;
   if (!rc && topics_regex && *topics_regex) {
-    if (regcomp(&j->regex, topics_regex, REG_EXTENDED) != 0) rc = KC_EINVAL;
-    else j->has_regex = true;
+    char why[512];
+    if (!(j->regex = kc_jregex_compile(topics_regex, why, sizeof why))) rc = KC_EINVAL;
   }
   j->work.data = j;
   if (!rc && uv_queue_work(loop, &j->work, do_read, after_read) != 0) rc = KC_ENOMEM;

@@ -30,8 +30,8 @@ typedef void (*kc_group_offsets_read_cb)(void *arg, const char *errmsg,
  * Reads @p group's committed offsets for every partition of the topics named in
  * @p topics (a NULL-terminated list as kc_config_get_list() makes it, taken:
  * freed with kc_config_list_free() in every case; may be NULL) and of every topic
- * whose name matches @p topics_regex (POSIX extended, anchored as a whole-name
- * match like Connect's topics.regex; may be NULL).
+ * whose whole name matches @p topics_regex (java.util.regex semantics through
+ * PCRE2, Pattern.matches() like Connect's topics.regex; may be NULL).
  * @param conf consumer config with the connection settings (taken: destroyed
  *        in every case); group.id is set here.
  * @param timeout_ms bound, in ms, for the metadata request and, separately, for

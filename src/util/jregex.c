@@ -13,14 +13,59 @@ struct kc_jregex_s {
   uint32_t groups;
 };
 
+/*
+ * PatternSyntaxException.getMessage(): "<desc> near index <i>\n<pattern>" plus a caret line
+ * under index i when i is inside the pattern. The descriptions and indexes of the common errors
+ * are Java's (checked against JDK 17); other errors keep PCRE2's description.
+ */
+
+/* PCRE2 error code -> Java's description; shift: Java's index is PCRE2's offset minus this. */
+static const struct {
+  int code, shift;
+  const char *desc; /* NULL: "Dangling meta character '<c>'" */
+} java_errors[] = {
+    {PCRE2_ERROR_MISSING_CLOSING_PARENTHESIS, 0, "Unclosed group"},
+    {PCRE2_ERROR_UNMATCHED_CLOSING_PARENTHESIS, 1, "Unmatched closing ')'"},
+    {PCRE2_ERROR_QUANTIFIER_INVALID, 0, NULL},
+    {PCRE2_ERROR_MISSING_SQUARE_BRACKET, 1, "Unclosed character class"},
+    {PCRE2_ERROR_CLASS_RANGE_ORDER, 0, "Illegal character range"},
+    {PCRE2_ERROR_END_BACKSLASH, 0, "Unexpected internal error"},
+    {PCRE2_ERROR_QUANTIFIER_OUT_OF_ORDER, 0, "Illegal repetition range"},
+    {PCRE2_ERROR_INVALID_AFTER_PARENS_QUERY, 0, "Unknown inline modifier"},
+};
+
+static void java_syntax_error(const char *pattern, int ec, size_t off, char *err, size_t errlen) {
+  char desc[256];
+  size_t len = strlen(pattern), idx = off;
+  size_t i = 0, n = sizeof java_errors / sizeof *java_errors;
+  while (i < n && java_errors[i].code != ec) i++;
+  if (i == n) {
+    PCRE2_UCHAR msg[200];
+    pcre2_get_error_message(ec, msg, sizeof msg);
+    snprintf(desc, sizeof desc, "%s", (const char *)msg);
+  } else {
+    idx = off >= (size_t)java_errors[i].shift ? off - (size_t)java_errors[i].shift : 0;
+    if (java_errors[i].desc)
+      snprintf(desc, sizeof desc, "%s", java_errors[i].desc);
+    else
+      snprintf(desc, sizeof desc, "Dangling meta character '%c'", off < len ? pattern[off] : '?');
+  }
+  int w = snprintf(err, errlen, "%s near index %zu\n%s", desc, idx, pattern);
+  if (w < 0 || (size_t)w >= errlen || idx >= len) return;
+  size_t pos = (size_t)w;
+  if (pos + idx + 3 > errlen) return; /* no room for the caret line: Java's text without it */
+  err[pos++] = '\n';
+  for (size_t k = 0; k < idx; k++) err[pos++] = ' ';
+  err[pos++] = '^';
+  err[pos] = '\0';
+}
+
 kc_jregex_t *kc_jregex_compile(const char *pattern, char *err, size_t errlen) {
   int ec;
   PCRE2_SIZE off;
   pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &off, NULL);
   if (!code) {
-    PCRE2_UCHAR msg[256];
-    pcre2_get_error_message(ec, msg, sizeof msg);
-    snprintf(err, errlen, "%s near index %zu\n%s", (const char *)msg, (size_t)off, pattern);
+    java_syntax_error(pattern, ec, (size_t)off, err, errlen);
     return NULL;
   }
   kc_jregex_t *re = calloc(1, sizeof *re);

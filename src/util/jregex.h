@@ -3,8 +3,10 @@
  * input) and Matcher.replaceFirst's replacement syntax ($n, ${name}, backslash escapes), for
  * RegexRouter, TopicNameMatches and topics.regex.
  *
- * Known differences from java.util.regex: PCRE2's syntax errors read differently from Java's
- * PatternSyntaxException text; Java-only classes (\p{javaLowerCase}, \p{IsLatin} spelled the
+ * Known differences from java.util.regex: syntax errors read as Java's PatternSyntaxException
+ * text ("Unclosed group near index 3\n(ab") for the common errors only, others keep PCRE2's
+ * description, and a few patterns are accepted by one engine only (Java refuses "a{", PCRE2
+ * refuses unbounded lookbehind "(?<=a+)"); Java-only classes (\p{javaLowerCase}, \p{IsLatin} spelled the
  * Java way, [a-z&&[^b]] intersections) are refused or read differently; \h \v \R and Unicode
  * property names follow PCRE2. Plain patterns, groups, named groups, lookaround, possessive and
  * lazy quantifiers, \d \w \s and flags (?i) behave alike.

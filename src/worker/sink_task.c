@@ -16,6 +16,7 @@
 #include "kafka/fetch_wake.h"
 #include "util/log.h"
 #include "worker/dlq.h"
+#include "worker/pattern_sub.h"
 #include "worker/worker.h"
 
 #define DRAIN_BUDGET 20000  /* messages per loop callback (K8) */
@@ -48,6 +49,8 @@ struct kc_sink_runner_s {
   int retry_ms;
   int pending_closes;
   kc_dlq_t *dlq;       /* errors.deadletterqueue.topic.name; NULL without one */
+  kc_pattern_sub_t *psub; /* topics.regex; NULL with topics= */
+  bool subscribed;     /* psub: an explicit list is subscribed */
   int64_t delivered;
 };
 
@@ -508,7 +511,7 @@ static void on_handle_closed(uv_handle_t *h) { runner_closed(h->data); }
 static void on_kq_closed(kc_kqueue_t *kq) { runner_closed(kq->data); }
 
 static void destroy_work(uv_work_t *w) { rd_kafka_destroy(((kc_sink_runner_t *)w->data)->rk); }
-static void on_dlq_closed(void *arg) { runner_closed(arg); }
+static void on_dlq_closed(void *arg) { runner_closed(arg); } /* also the pattern_sub */
 static void destroy_after(uv_work_t *w, int status) { runner_closed(w->data); }
 
 static void begin_destroy(kc_sink_runner_t *r) {
@@ -526,6 +529,11 @@ static void begin_destroy(kc_sink_runner_t *r) {
     r->pending_closes++;
     kc_dlq_close(r->dlq, on_dlq_closed, r);
     r->dlq = NULL;
+  }
+  if (r->psub) {
+    r->pending_closes++;
+    kc_pattern_sub_close(r->psub, on_dlq_closed, r);
+    r->psub = NULL;
   }
   if (r->closeq) rd_kafka_queue_destroy(r->closeq);
   rd_kafka_queue_destroy(r->q);
@@ -660,21 +668,53 @@ static void on_dlq_acked(void *arg) {
 
 static void on_dlq_failed(void *arg, const char *msg) { kc__task_failed(((kc_sink_runner_t *)arg)->task, "%s", msg); }
 
+/* topics.regex: the matching topics changed; subscribe to exactly them (a rebalance, as in Java). */
+static void on_pattern_changed(void *arg, char *const *topics, size_t cnt) {
+  kc_sink_runner_t *r = arg;
+  kc_task_t *task = r->task;
+  if (task->phase != KC_PHASE_RUNNING && task->phase != KC_PHASE_WAIT_RETRY) return; /* stopping */
+  rd_kafka_resp_err_t err;
+  uint64_t t0 = uv_hrtime(); /* subscribe waits for librdkafka's main thread (K12): logged */
+  if (cnt == 0) {
+    err = r->subscribed ? rd_kafka_unsubscribe(r->rk) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    r->subscribed = false;
+  } else {
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new((int)cnt);
+    for (size_t i = 0; i < cnt; i++)
+      rd_kafka_topic_partition_list_add(subs, topics[i], RD_KAFKA_PARTITION_UA);
+    err = rd_kafka_subscribe(r->rk, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    r->subscribed = !err;
+  }
+  kc_log_debug("kc.task", "[%s] subscribed to %zu topic(s) in %.2f ms", task->label, cnt,
+               (double)(uv_hrtime() - t0) / 1e6);
+  if (err)
+    kc__task_failed(task, "subscribe to the topics matching topics.regex failed: %s",
+                    rd_kafka_err2str(err));
+}
+
 static int subscribe(kc_sink_runner_t *r, char *errstr, size_t n) {
   const kc_config_t *cfg = r->task->config;
+  const char *re = kc_config_get(cfg, "topics.regex");
+  if (re && *re) {
+    /* Not librdkafka's regex subscription: its engine is not java.util.regex and it searches
+     * instead of matching the whole name (pattern_sub.h). */
+    kc_worker_t *wk = r->task->wk;
+    kc_config_t *ovr = kc_config_with_prefix(r->task->conn->config, "consumer.override.");
+    const char *cid = kc_config_get(ovr, "client.id");
+    char client_id[512];
+    snprintf(client_id, sizeof client_id, "connector-consumer-%s", r->task->label);
+    r->psub = kc_pattern_sub_start(wk->loop, re, wk->wc->props, ovr, wk->wc->bootstrap_servers,
+                                   cid ? cid : client_id, on_pattern_changed, r, errstr, n);
+    kc_config_destroy(ovr);
+    return r->psub ? 0 : KC_EINVAL;
+  }
   rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(4);
   char **topics = NULL;
   int cnt = kc_config_get_list(cfg, "topics", &topics);
   for (int i = 0; i < cnt; i++)
     rd_kafka_topic_partition_list_add(subs, topics[i], RD_KAFKA_PARTITION_UA);
   kc_config_list_free(topics);
-  const char *re = kc_config_get(cfg, "topics.regex");
-  if (re && *re) {
-    /* librdkafka treats a leading '^' as a regex subscription. */
-    char pat[1024];
-    snprintf(pat, sizeof pat, "%s%s", re[0] == '^' ? "" : "^", re);
-    rd_kafka_topic_partition_list_add(subs, pat, RD_KAFKA_PARTITION_UA);
-  }
   if (subs->cnt == 0) {
     rd_kafka_topic_partition_list_destroy(subs);
     snprintf(errstr, n, "Must configure one of topics or topics.regex");

@@ -13,19 +13,22 @@
 #define MAX_FRAME (64 * 1024 * 1024)
 #define READ_CHUNK (64 * 1024)
 
-/* The APIs the group member uses, with the non-flexible version range we speak. */
+/* The APIs the wire clients use, with the non-flexible version range we speak. sasl_only: required
+ * only with SASL; optional: never required at set-up (version -1 when the broker lacks it; the
+ * client that needs it reports that). Metadata starts at v4: Kafka 4.0 removed v0-v3 (KIP-896). */
 static const struct {
   int16_t key, min, max;
   const char *name;
-  bool sasl_only;
+  bool sasl_only, optional;
 } apis[] = {
-    {KC_API_FIND_COORDINATOR, 1, 2, "FindCoordinator", false},
-    {KC_API_JOIN_GROUP, 4, 5, "JoinGroup", false},
-    {KC_API_HEARTBEAT, 3, 3, "Heartbeat", false},
-    {KC_API_LEAVE_GROUP, 3, 3, "LeaveGroup", false},
-    {KC_API_SYNC_GROUP, 3, 3, "SyncGroup", false},
-    {KC_API_SASL_HANDSHAKE, 1, 1, "SaslHandshake", true},
-    {KC_API_SASL_AUTHENTICATE, 1, 1, "SaslAuthenticate", true},
+    {KC_API_FIND_COORDINATOR, 1, 2, "FindCoordinator", false, false},
+    {KC_API_JOIN_GROUP, 4, 5, "JoinGroup", false, false},
+    {KC_API_HEARTBEAT, 3, 3, "Heartbeat", false, false},
+    {KC_API_LEAVE_GROUP, 3, 3, "LeaveGroup", false, false},
+    {KC_API_SYNC_GROUP, 3, 3, "SyncGroup", false, false},
+    {KC_API_SASL_HANDSHAKE, 1, 1, "SaslHandshake", true, false},
+    {KC_API_SASL_AUTHENTICATE, 1, 1, "SaslAuthenticate", true, false},
+    {KC_API_METADATA, 4, 8, "Metadata", false, true},
 };
 #define N_APIS (sizeof apis / sizeof apis[0])
 
@@ -385,7 +388,7 @@ static void on_api_versions(kc_wire_conn_t *c, void *arg, int err, kc_wire_reade
     int16_t hi = apis[i].max < bmax[i] ? apis[i].max : bmax[i];
     int16_t lo = apis[i].min > bmin[i] ? apis[i].min : bmin[i];
     c->versions[i] = bmax[i] >= 0 && hi >= lo ? hi : -1;
-    if (c->versions[i] < 0 && (sasl || !apis[i].sasl_only)) {
+    if (c->versions[i] < 0 && !apis[i].optional && (sasl || !apis[i].sasl_only)) {
       kc_wire_conn_fail(c, KC_ENOTSUP,
                         "%s: the broker does not support %s v%d..v%d (it offers %s v%d..v%d)",
                         c->name, apis[i].name, apis[i].min, apis[i].max, apis[i].name, bmin[i],

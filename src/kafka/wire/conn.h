@@ -36,6 +36,7 @@
 
 /** Kafka API keys spoken here. */
 enum {
+  KC_API_METADATA = 3,
   KC_API_FIND_COORDINATOR = 10,
   KC_API_JOIN_GROUP = 11,
   KC_API_HEARTBEAT = 12,
@@ -87,7 +88,8 @@ kc_wire_conn_t *kc_wire_conn_open(uv_loop_t *loop, const char *host, int port,
 int kc_wire_conn_request(kc_wire_conn_t *c, int16_t api_key, int16_t version, const kc_buf_t *body,
                          int32_t timeout_ms, kc_wire_resp_cb cb, void *arg);
 
-/** The version negotiated for @p api_key (a group API), or -1 before the connection is ready. */
+/** The version negotiated for @p api_key (an API of the enum above), or -1 before the connection
+ * is ready or when the broker does not offer a version spoken here (Metadata is optional). */
 int16_t kc_wire_conn_api_version(const kc_wire_conn_t *c, int16_t api_key);
 
 /** True between the ready callback and a failure. */

@@ -147,7 +147,7 @@ bool kc_grp_step_coordinator(kc_group_t *g) {
     if (kc_wire_conn_ready(g->boot) && !g->find_inflight) send_find(g); /* a retry */
     return false;
   }
-  kc_grp_server_t *s = &g->servers[g->boot_idx];
+  kc_wire_server_t *s = &g->servers[g->boot_idx];
   kc_wire_conn_opts_t o = {g->client_id, g->request_ms, &g->sec};
   g->boot = kc_wire_conn_open(g->loop, s->host, s->port, &o, on_boot_state, g);
   if (g->boot) g->open_handles++;

@@ -8,6 +8,7 @@
 #include "kafka/wire/conn.h"
 #include "kafka/wire/group.h"
 #include "kafka/wire/security.h"
+#include "kafka/wire/servers.h"
 
 #define KC_GRP_LOGGER "kc.group"
 
@@ -24,11 +25,6 @@ typedef enum {
 } kc_grp_state_t;
 
 typedef struct {
-  char *host;
-  int port;
-} kc_grp_server_t;
-
-typedef struct {
   char *name;
   kc_buf_t meta;
 } kc_grp_proto_t;
@@ -41,7 +37,7 @@ struct kc_group_s {
   int32_t session_ms, rebalance_ms, heartbeat_ms, request_ms;
   int64_t retry_ms, reconnect_ms, reconnect_max_ms;
   kc_wire_security_t sec;
-  kc_grp_server_t *servers;
+  kc_wire_server_t *servers;
   int n_servers;
 
   kc_grp_state_t state;

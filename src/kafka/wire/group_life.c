@@ -14,47 +14,6 @@
 
 #define LOGGER KC_GRP_LOGGER
 
-static int parse_servers(kc_group_t *g, const char *list, char *errstr, size_t errstr_size) {
-  const char *p = list ? list : "";
-  while (*p) {
-    while (*p == ' ' || *p == ',' || *p == '\t') p++;
-    if (!*p) break;
-    const char *end = p;
-    while (*end && *end != ',' && *end != ' ' && *end != '\t') end++;
-    char item[300];
-    snprintf(item, sizeof item, "%.*s", (int)(end - p), p);
-    char *host = item, *colon = strrchr(item, ':');
-    if (item[0] == '[') {
-      char *rb = strchr(item, ']');
-      if (rb) {
-        *rb = '\0';
-        host = item + 1;
-        colon = rb[1] == ':' ? rb + 1 : NULL;
-      }
-    }
-    char *num_end = NULL;
-    long port = colon ? strtol(colon + 1, &num_end, 10) : 0;
-    if (!colon || colon == item || !num_end || *num_end || port <= 0 || port > 65535) {
-      snprintf(errstr, errstr_size, "bootstrap.servers: invalid address '%s' (host:port)", item);
-      return KC_EINVAL;
-    }
-    *colon = '\0';
-    kc_grp_server_t *ns = realloc(g->servers, (size_t)(g->n_servers + 1) * sizeof *ns);
-    if (!ns) return KC_ENOMEM;
-    g->servers = ns;
-    ns[g->n_servers].host = strdup(host);
-    ns[g->n_servers].port = (int)port;
-    if (!ns[g->n_servers].host) return KC_ENOMEM;
-    g->n_servers++;
-    p = end;
-  }
-  if (g->n_servers == 0) {
-    snprintf(errstr, errstr_size, "bootstrap.servers: no address given");
-    return KC_EINVAL;
-  }
-  return 0;
-}
-
 kc_group_t *kc_group_create(uv_loop_t *loop, const kc_group_config_t *cfg, const kc_group_callbacks_t *cbs,
                             void *arg, char *errstr, size_t errstr_size) {
   if (errstr_size) errstr[0] = '\0';
@@ -106,7 +65,9 @@ kc_group_t *kc_group_create(uv_loop_t *loop, const kc_group_config_t *cfg, const
              (int)g->heartbeat_ms, (int)g->session_ms);
     rc = KC_EINVAL;
   }
-  if (!rc) rc = parse_servers(g, cfg->bootstrap_servers, errstr, errstr_size);
+  if (!rc)
+    rc = kc_wire_servers_parse(cfg->bootstrap_servers, &g->servers, &g->n_servers, errstr,
+                               errstr_size);
   if (!rc) rc = kc_wire_security_init(&g->sec, cfg->security, errstr, errstr_size);
   if (rc) {
     g->open_handles = -1; /* no handle was initialised */
@@ -212,8 +173,7 @@ void kc_group_close(kc_group_t *g, void (*cb)(void *arg), void *arg) { finish(g,
 void kc_group_destroy(kc_group_t *g) {
   if (!g) return;
   kc_grp_clear_protos(g);
-  for (int i = 0; i < g->n_servers; i++) free(g->servers[i].host);
-  free(g->servers);
+  kc_wire_servers_free(g->servers, g->n_servers);
   kc_wire_security_free(&g->sec);
   free(g->group_id);
   free(g->protocol_type);
