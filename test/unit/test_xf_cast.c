@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "convert/converter.h"
+#include "config/configdef.h"
 #include "convert/converter_internal.h"
 #include "kc_test.h"
 #include "transform/chain.h"
@@ -292,6 +293,15 @@ static void test_config(void) {
   CHECK_STR(err, "Must specify at least one field to cast.");
   kc_config_set(cfg, "transforms.c.spec", "a:int8,b:float64");
   CHECK(kc_xf_config_validate(cfg, err, sizeof err) == 0);
+  /* PUT .../config/validate: the spec entry's error is the same text */
+  const kc_transform_plugin_t *p = kc_transform_find("org.apache.kafka.connect.transforms.Cast$Value", KC_XF_TRANSFORM);
+  int errors = 0;
+  json_t *e = p ? kc_configdef_entry_json(&p->config_def[0], "a:int8:x", 1, &errors) : NULL;
+  char *et = e ? json_dumps(json_object_get(json_object_get(e, "value"), "errors"), JSON_COMPACT) : NULL;
+  CHECK_STR(et, "[\"Invalid value [a:int8:x] for configuration renames: Invalid rename mapping: a:int8:x\"]");
+  CHECK(errors == 1);
+  free(et);
+  json_decref(e);
   /* no alias: $Key/$Value classes have none */
   CHECK(kc_transform_find("Cast", KC_XF_TRANSFORM) == NULL);
   CHECK(kc_transform_find("org.apache.kafka.connect.transforms.Cast$Key", KC_XF_TRANSFORM) != NULL);
