@@ -22,6 +22,7 @@
 
 #include "convert/converter.h"
 #include "convert/json_value.h"
+#include "data/value_internal.h"
 #include "transform/java_date.h"
 #include "transform/xf_util.h"
 
@@ -488,6 +489,12 @@ static int cast_value(cast_t *t, kc_xrecord_t *r, const kc_schema_t *s, const kc
                       const kc_value_t **out, kc_xf_error_t *err) {
   *out = NULL;
   if (!v) return 0;
+  /* ConnectSchema.schemaType(value.getClass()): a schemaless java.util.Date (TimestampConverter's)
+   * has no Connect type */
+  if (!s && (v->flags & KC__VALUE_F_JDATE))
+    return kc_xf_fail(err, KC_XF_DATA_EXCEPTION,
+                      "Cast transformation was passed a value of type class java.util.Date which is not supported "
+                      "by Connect's data API");
   kc_type_t inferred = s ? s->type : v->type;
   if (inferred > KC_TYPE_BYTES)
     return kc_xf_fail(err, KC_XF_DATA_EXCEPTION,

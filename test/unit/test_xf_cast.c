@@ -207,6 +207,45 @@ static void test_struct_default(void) {
   kc_config_destroy(cfg);
 }
 
+/* After TimestampConverter, a schemaless value or map field is a java.util.Date, which Cast
+ * refuses (Java 4.3.1's text, recorded with TimestampConverter$Value target.type=Timestamp). */
+static void test_after_timestamp_converter(void) {
+  static const char *const specs[][2] = {{"string", NULL}, {"int64", NULL}, {"a:string", "a"}};
+  for (size_t i = 0; i < 3; i++) {
+    kc_config_t *cfg = kc_config_new();
+    kc_config_set(cfg, "transforms", "ts,c");
+    kc_config_set(cfg, "transforms.ts.type", "org.apache.kafka.connect.transforms.TimestampConverter$Value");
+    kc_config_set(cfg, "transforms.ts.target.type", "Timestamp");
+    if (specs[i][1]) kc_config_set(cfg, "transforms.ts.field", specs[i][1]);
+    kc_config_set(cfg, "transforms.c.type", "org.apache.kafka.connect.transforms.Cast$Value");
+    kc_config_set(cfg, "transforms.c.spec", specs[i][0]);
+    char err[512] = "";
+    kc_xf_chain_t *chain = NULL;
+    if (!CHECKF(kc_xf_chain_create(cfg, &chain, err, sizeof err) == 0, "%s", err)) {
+      kc_config_destroy(cfg);
+      continue;
+    }
+    kc_value_t *ms = kc_value_new_int(KC_TYPE_INT64, 1650000000123LL), *v = ms;
+    if (specs[i][1]) {
+      v = kc_value_new_map();
+      kc_value_map_put_str(v, "a", ms);
+    }
+    kc_arena_t arena = KC_ARENA_INIT;
+    kc_xrecord_t r;
+    kc_xrecord_init(&r, &arena, true, "t", 0, 0, -1, NULL, 0, NULL, NULL);
+    kc_xrecord_set_value(&r, NULL, v);
+    kc_xf_failure_t f = {0};
+    CHECK(kc_xf_chain_apply(chain, &r, &f) == KC_ECONVERT);
+    CHECK_STR(f.error.message, "Cast transformation was passed a value of type class java.util.Date which is not "
+                               "supported by Connect's data API");
+    kc_xrecord_finish(&r);
+    kc_value_destroy(v);
+    kc_arena_free(&arena);
+    kc_xf_chain_destroy(chain);
+    kc_config_destroy(cfg);
+  }
+}
+
 /* One output schema per input schema (the same object for equal inputs), rebuilt after LRU
  * eviction, and still valid on records finished later. */
 static void test_schema_cache(void) {
@@ -327,6 +366,7 @@ static void test_config(void) {
 int main(void) {
   kc_test_run("java_cases", test_java_cases);
   kc_test_run("struct_default", test_struct_default);
+  kc_test_run("after_timestamp_converter", test_after_timestamp_converter);
   kc_test_run("schema_cache", test_schema_cache);
   kc_test_run("config", test_config);
   return kc_test_done();
