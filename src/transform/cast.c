@@ -8,13 +8,14 @@
  * Number.byteValue() ... doubleValue() and the parsers of Byte/Short/Integer/Long/Float/Double/
  * Boolean; strings print as String.valueOf, dates as Values.dateFormatFor (in UTC, the zone a
  * Connect worker runs in), bytes in Base64. Messages are Java's, including its quirks: a bad
- * type name reports the IllegalArgumentException as the "value" of a ConfigException, a spec
- * with three colons is reported against "renames" (Cast borrows ReplaceField's message).
+ * type name reports the IllegalArgumentException as the "value" of a ConfigException, a mapping
+ * with two colons is reported against "renames" (Cast borrows ReplaceField's message). A whole
+ * value cast keeps the input schema's name and parameters (copySchemaBasics), also a logical
+ * type's: Java's JsonConverter then refuses the result, and a default makes SchemaBuilder fail.
  *
  * Schemaless maps keep their insertion order (Java's HashMap has its own), but the spec's fields
  * are cast in Java's HashMap iteration order so that the first error is the one Java reports.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
