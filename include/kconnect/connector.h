@@ -313,6 +313,9 @@ typedef enum { KC_CFG_HIGH, KC_CFG_MEDIUM, KC_CFG_LOW } kc_cfg_importance_t;
 /** kc_config_def_t.flags */
 #define KC_CFG_REQUIRED 0x1 /**< no default: must be set (ConfigDef.NO_DEFAULT_VALUE) */
 #define KC_CFG_NONEMPTY 0x2 /**< if set, must not be empty (NonEmptyString) */
+/** validate's text is the whole ConfigException message (a Validator that throws
+ * ConfigException(message) itself), not the reason of "Invalid value V for configuration K: ..." */
+#define KC_CFG_OWN_MESSAGE 0x4
 
 /**
  * One config key (ConfigDef.ConfigKey). A table ends with an entry whose name

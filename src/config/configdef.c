@@ -224,6 +224,7 @@ static int check_value(const kc_config_def_t *def, const char *raw, bool all_err
                   : def->type == KC_CFG_LIST   ? shown.data
                                                : c->text.data;
   char why[ERR_LEN] = "";
+  bool own = false;
   if ((def->flags & KC_CFG_NONEMPTY) && !*t) {
     snprintf(why, sizeof why, "String must be non-empty");
   } else if (def->valid_values && !valid_value(def, t)) {
@@ -236,8 +237,10 @@ static int check_value(const kc_config_def_t *def, const char *raw, bool all_err
              (long long)(num < def->min ? def->min : def->max));
   } else if (def->validate && def->validate(def->name, t, why, sizeof why) != 0) {
     if (!why[0]) snprintf(why, sizeof why, "invalid value");
+    own = (def->flags & KC_CFG_OWN_MESSAGE) != 0;
   }
-  if (why[0]) add_err(&c->errs, "Invalid value %s for configuration %s: %s", v, def->name, why);
+  if (why[0] && own) add_err(&c->errs, "%s", why);
+  else if (why[0]) add_err(&c->errs, "Invalid value %s for configuration %s: %s", v, def->name, why);
   if (def->type == KC_CFG_PASSWORD) {
     kc_buf_reset(&c->text);
     rc = kc_buf_puts(&c->text, "[hidden]");

@@ -5,6 +5,8 @@
 
 /* Each helper file defines its plugins; keep this list in Connect's alphabetical order. */
 #define KC_XF_PLUGINS(XX) \
+  XX(kc_xf_cast_key) \
+  XX(kc_xf_cast_value) \
   XX(kc_xf_drop_headers) \
   XX(kc_xf_extract_field_key) \
   XX(kc_xf_extract_field_value) \
