@@ -458,9 +458,9 @@ static void test_worker_config(void) {
        "admin.listeners: Invalid listener 'http://x:1:2': expected http://host:port or https://host:port (an "
        "empty host listens on all interfaces)"},
       {"key.converter=a\nvalue.converter=b\nconfig.providers=file\n"
-       "config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider\n",
-       "config.providers=file: config providers are not supported by kconnect yet, so "
-       "${provider:...} variables would stay unresolved; remove the setting"},
+       "config.providers.file.class=com.example.NoSuchConfigProvider\n",
+       "Invalid value com.example.NoSuchConfigProvider for configuration config.providers.file.class: "
+       "Class com.example.NoSuchConfigProvider could not be found."},
       {"key.converter=a\nvalue.converter=b\nkconnect.rest.max.connections=0\n",
        "Invalid value 0 for configuration kconnect.rest.max.connections: Value must be at least 1"},
       {"key.converter=a\nvalue.converter=b\nlisteners=\n",

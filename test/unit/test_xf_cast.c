@@ -25,7 +25,7 @@ static const cast_case_t cases[] = {
 #include "xf_cast_cases.h"
 };
 
-static char outbuf[16384];
+static char outbuf[32768];
 
 /* Cast's operating schema and value as the Java harness prints them when JsonConverter refuses
  * them: "<TYPE> <name> <class> <toString>". */
