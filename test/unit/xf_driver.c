@@ -48,11 +48,13 @@ static void put_str(kc_buf_t *o, const void *data, size_t len, bool is_null) {
 static void put_cstr(kc_buf_t *o, const char *s) { put_str(o, s, s ? strlen(s) : 0, s == NULL); }
 
 static void put_error(kc_buf_t *o, const char *what, const char *exception, const char *message) {
-  char text[1400];
-  snprintf(text, sizeof text, "%s: %s", exception ? exception : "?", message[0] ? message : "<null>");
+  kc_buf_t text;
+  kc_buf_init(&text, 0);
+  kc_buf_printf(&text, "%s: %s", exception ? exception : "?", message[0] ? message : "<null>");
   kc_buf_printf(o, "{\"%s\":", what);
-  put_cstr(o, text);
+  put_str(o, text.data, text.len, false);
   kc_buf_append(o, "}", 1);
+  kc_buf_free(&text);
 }
 
 static int header_to_connect(void *arg, const char *topic, const char *key, const void *data,
