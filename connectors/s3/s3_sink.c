@@ -5,9 +5,9 @@
  *
  * Data path: put() -> partitioner -> schema.compatibility (rotate or project)
  * -> writer (one per Kafka partition, route and encoded partition; a route is the
- * topic-partition after topic-changing transforms, which only the object key names) -> format (+gzip;
- * AvroFormat: container blocks) -> a small in-memory chunk -> async spool
- * file writes. Rotation closes every writer of a Kafka partition into a
+ * topic-partition after topic-changing transforms, which only the object key names)
+ * -> format (+gzip; AvroFormat: container blocks) -> a small in-memory chunk
+ * -> async spool file writes. Rotation closes every writer of a Kafka partition into a
  * "commit group"; each closed spool file is uploaded (s3_upload.c); when all
  * files of a group and of every group before it are complete, the partition's
  * committable offset advances, and flush() lowers the runtime's offsets to it.
@@ -417,9 +417,11 @@ static writer_t *writer_for(s3_task_t *st, tp_t *tp, route_t *route, const char 
   kc_buf_reset(&st->scratch);
   kc_buf_t dir;
   kc_buf_init(&dir, 0);
-  int rc = w->encoded ? kc_s3_partitioner_path(st->part, route->topic, w->encoded, &dir) : KC_ENOMEM;
+  int rc =
+      w->encoded ? kc_s3_partitioner_path(st->part, route->topic, w->encoded, &dir) : KC_ENOMEM;
   if (!rc)
-    rc = kc_s3_object_key(&st->conf, dir.data, route->topic, route->partition, offset, st->ext, &st->scratch);
+    rc = kc_s3_object_key(&st->conf, dir.data, route->topic, route->partition, offset, st->ext,
+                          &st->scratch);
   kc_buf_free(&dir);
   if (rc || !w->encoded) {
     writer_free(w);
@@ -649,7 +651,8 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
       return KC_ERR;
     }
     /* Writers, rotation and offsets by the partition the record came from; keys by its route. */
-    tp_t *tp = tp_find(st, kc_sink_record_original_topic(r), kc_sink_record_original_partition(r), true);
+    tp_t *tp = tp_find(st, kc_sink_record_original_topic(r), kc_sink_record_original_partition(r),
+                       true);
     if (!tp) return KC_ERR;
     tp->owned = true; /* records without open(): the partition is ours all the same */
     int64_t offset = kc_sink_record_original_offset(r);
@@ -661,9 +664,11 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
         continue;
       }
     }
-    route_t *route = route_for(st, tp, kc_sink_record_topic(r), kc_sink_record_partition(r), err, errlen);
+    route_t *route =
+        route_for(st, tp, kc_sink_record_topic(r), kc_sink_record_partition(r), err, errlen);
     if (!route) return KC_ERR;
-    kc_s3_record_view_t view = {route->topic, route->partition, kc_sink_record_timestamp(r), schema, value};
+    kc_s3_record_view_t view = {route->topic, route->partition, kc_sink_record_timestamp(r), schema,
+                                value};
     int64_t ts = -1;
     if (kc_s3_partitioner_time_based(st->part) || st->conf.rotate_interval_ms > 0) {
       if (kc_s3_partitioner_timestamp(st->part, &view, now, &ts, err, errlen)) return KC_ERR;
@@ -881,7 +886,7 @@ static void on_sweep(void *arg, const kc_s3_result_t *res) {
   maybe_stop_done(st);
 }
 
-/* Lists the open multipart uploads for every owned route not checked yet (one listing at a time). */
+/* Lists the open multipart uploads of every owned route not checked yet (one listing at a time). */
 static void start_sweep(s3_task_t *st) {
   if (st->sweep || st->stopping || st->failed) return;
   int n = 0;
