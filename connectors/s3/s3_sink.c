@@ -4,9 +4,10 @@
  * files instead of one s3.part.size buffer per open file.
  *
  * Data path: put() -> partitioner -> schema.compatibility (rotate or project)
- * -> writer (one per Kafka partition and encoded partition) -> format (+gzip;
- * AvroFormat: container blocks) -> a small in-memory chunk -> async spool
- * file writes. Rotation closes every writer of a Kafka partition into a
+ * -> writer (one per Kafka partition, route and encoded partition; a route is the
+ * topic-partition after topic-changing transforms, which only the object key names)
+ * -> format (+gzip; AvroFormat: container blocks) -> a small in-memory chunk
+ * -> async spool file writes. Rotation closes every writer of a Kafka partition into a
  * "commit group"; each closed spool file is uploaded (s3_upload.c); when all
  * files of a group and of every group before it are complete, the partition's
  * committable offset advances, and flush() lowers the runtime's offsets to it.
@@ -43,6 +44,26 @@
 typedef struct s3_task_s s3_task_t;
 typedef struct tp_s tp_t;
 
+/*
+ * The topic-partition object keys name: the record's after the connector's transforms
+ * (kc_sink_record_topic/partition), which a RegexRouter or TimestampRouter makes differ from the
+ * Kafka partition the record came from. Files, rotation, commit groups and committed offsets stay
+ * with that Kafka partition (tp_t); only the key <topic>/.../<topic>+<partition>+<offset> uses
+ * the route. One Kafka partition may feed many routes (TimestampRouter: one per day); a route is
+ * fed by one Kafka partition at a time, as two partitions writing the same keys would overwrite
+ * each other's objects. Stale multipart uploads are swept per route (its keys are what a dead
+ * run of the owner left open), before any upload of ours to it.
+ */
+typedef enum { SWEEP_WANTED, SWEEP_LISTING, SWEEP_DONE } sweep_t;
+typedef struct route_s {
+  char *topic;
+  int32_t partition;
+  tp_t *owner;         /* the Kafka partition whose records go here; NULL once revoked */
+  int refs;            /* writers (open or closed) naming keys of this route */
+  sweep_t sweep;
+  struct route_s *next;
+} route_t;
+
 typedef struct group_s {
   int64_t target;      /* offset to commit once every file of this group is uploaded */
   int remaining;       /* files not yet uploaded */
@@ -54,6 +75,7 @@ typedef struct writer_s {
   tp_t *tp;            /* NULL once closed (rotated) */
   group_t *group;      /* set when closed; NULL once its partition is revoked */
   tp_t *home;          /* the Kafka partition it belongs to, also after it closed */
+  route_t *route;      /* the topic-partition its key names; a reference */
   char *encoded;
   char *key;
   int64_t start_offset;
@@ -83,10 +105,9 @@ struct tp_s {
   int64_t base_ts;       /* first record timestamp of the current rotation window; -1 */
   int64_t last_offset;   /* last offset written, -1 */
   char *last_encoded;    /* encoded partition of the last record written, NULL before any */
+  route_t *last_route;   /* ... and its route (a file is a route and an encoded partition) */
   int64_t committable;   /* offset safe to commit, -1 */
   group_t *groups, *groups_tail;
-  /* Stale multipart uploads of this partition are aborted before any of ours starts. */
-  enum { SWEEP_WANTED, SWEEP_LISTING, SWEEP_DONE } sweep;
   bool owned;            /* assigned to this task (open() or records), until close() */
   tp_t *next;
 };
@@ -101,6 +122,7 @@ struct s3_task_s {
   char spool_dir[900];
   char ext[64];
   tp_t *tps;
+  route_t *routes;
   writer_t *closed;       /* closed writers: writing out, waiting to upload, uploading */
   int uploads;
   int64_t spool_bytes;
@@ -173,7 +195,10 @@ static void account(writer_t *w) {
   w->mem = now;
 }
 
+static void route_unref(s3_task_t *st, route_t *r);
+
 static void writer_free(writer_t *w) {
+  route_unref(w->st, w->route);
   g_mem_used -= w->mem;
   kc_buf_free(&w->chunk);
   kc_buf_free(&w->inflight);
@@ -222,7 +247,7 @@ static void on_upload(kc_s3_upload_t *u, int status, const char *error, void *ar
 static void start_uploads(s3_task_t *st) {
   if (st->stopping || st->failed) return;
   for (writer_t *w = st->closed; w && st->uploads < MAX_UPLOADS; w = w->next) {
-    if (!w->closed || w->upload || w->abandon || w->home->sweep != SWEEP_DONE) continue;
+    if (!w->closed || w->upload || w->abandon || w->route->sweep != SWEEP_DONE) continue;
     w->upload = kc_s3_upload_start(st->client, w->key, w->path, w->written, st->conf.part_size,
                                    on_upload, w);
     if (!w->upload) {
@@ -373,14 +398,17 @@ static int writer_append(writer_t *w, const char *data, size_t len) {
 
 /* ---- writers and rotation ---- */
 
-static writer_t *writer_for(s3_task_t *st, tp_t *tp, const char *encoded, int64_t offset) {
+static writer_t *writer_for(s3_task_t *st, tp_t *tp, route_t *route, const char *encoded,
+                           int64_t offset) {
   for (writer_t *w = tp->writers; w; w = w->next)
-    if (!strcmp(w->encoded, encoded)) return w;
+    if (w->route == route && !strcmp(w->encoded, encoded)) return w;
   writer_t *w = calloc(1, sizeof *w);
   if (!w) return NULL;
   w->st = st;
   w->tp = tp;
   w->home = tp;
+  w->route = route;
+  route->refs++;
   w->fd = -1;
   w->start_offset = offset;
   w->encoded = strdup(encoded);
@@ -389,8 +417,11 @@ static writer_t *writer_for(s3_task_t *st, tp_t *tp, const char *encoded, int64_
   kc_buf_reset(&st->scratch);
   kc_buf_t dir;
   kc_buf_init(&dir, 0);
-  int rc = w->encoded ? kc_s3_partitioner_path(st->part, tp->topic, w->encoded, &dir) : KC_ENOMEM;
-  if (!rc) rc = kc_s3_object_key(&st->conf, dir.data, tp->topic, tp->partition, offset, st->ext, &st->scratch);
+  int rc =
+      w->encoded ? kc_s3_partitioner_path(st->part, route->topic, w->encoded, &dir) : KC_ENOMEM;
+  if (!rc)
+    rc = kc_s3_object_key(&st->conf, dir.data, route->topic, route->partition, offset, st->ext,
+                          &st->scratch);
   kc_buf_free(&dir);
   if (rc || !w->encoded) {
     writer_free(w);
@@ -485,6 +516,63 @@ static tp_t *tp_find(s3_task_t *st, const char *topic, int32_t partition, bool c
   return tp;
 }
 
+static void route_free(s3_task_t *st, route_t *r) {
+  route_t **pp = &st->routes;
+  while (*pp && *pp != r) pp = &(*pp)->next;
+  if (*pp) *pp = r->next;
+  free(r->topic);
+  free(r);
+}
+
+static void route_unref(s3_task_t *st, route_t *r) {
+  if (r && --r->refs == 0 && !r->owner) route_free(st, r);
+}
+
+/* Routes live while their Kafka partition is ours (a TimestampRouter adds one a day, say);
+ * revoked, they are released to whichever partition routes there next, which sweeps again. */
+static void release_routes(s3_task_t *st, tp_t *tp) {
+  for (route_t *r = st->routes, *nx; r; r = nx) {
+    nx = r->next;
+    if (r->owner != tp) continue;
+    r->owner = NULL;
+    r->sweep = SWEEP_WANTED;
+    if (r->refs == 0) route_free(st, r);
+  }
+  tp->last_route = NULL;
+}
+
+/* The route of @p tp's records bound for @p topic / @p partition after the transforms; NULL with
+ * @p err set when another Kafka partition of this task already writes those keys (a RegexRouter
+ * merging topics): one of the two would overwrite the other's objects, records lost. */
+static route_t *route_for(s3_task_t *st, tp_t *tp, const char *topic, int32_t partition, char *err,
+                          size_t errlen) {
+  route_t *r = st->routes;
+  while (r && (r->partition != partition || strcmp(r->topic, topic))) r = r->next;
+  if (r && r->owner == tp) return r;
+  if (r && r->owner) {
+    snprintf(err, errlen,
+             "records of %s-%d and of %s-%d are both routed to %s-%d by the transforms: their S3 "
+             "object keys (%s%s%d%s<offset>) would collide and overwrite each other",
+             r->owner->topic, (int)r->owner->partition, tp->topic, (int)tp->partition, topic,
+             (int)partition, topic, st->conf.file_delim, (int)partition, st->conf.file_delim);
+    return NULL;
+  }
+  if (!r) {
+    if (!(r = calloc(1, sizeof *r)) || !(r->topic = strdup(topic))) {
+      free(r);
+      snprintf(err, errlen, "out of memory");
+      return NULL;
+    }
+    r->partition = partition;
+    r->next = st->routes;
+    st->routes = r;
+  }
+  r->owner = tp;
+  r->sweep = SWEEP_WANTED;
+  start_sweep(st);
+  return r;
+}
+
 /* ---- put / flush ---- */
 
 /*
@@ -493,12 +581,13 @@ static tp_t *tp_find(s3_task_t *st, const char *topic, int32_t partition, bool c
  * the partition's open files first; a compatible different schema is projected to the current
  * one (BACKWARD/FORWARD/FULL). *wschema / *wvalue: what to write; *projected: to destroy after.
  */
-static int schema_step(s3_task_t *st, tp_t *tp, const char *encoded, const kc_schema_t *schema,
+static int schema_step(s3_task_t *st, tp_t *tp, const route_t *route, const char *encoded,
+                       const kc_schema_t *schema,
                        const kc_value_t *value, const kc_schema_t **wschema,
                        const kc_value_t **wvalue, kc_value_t **projected, char *err, size_t errlen) {
   writer_t *cur = NULL;
   for (writer_t *w = tp->writers; w && !cur; w = w->next)
-    if (w->schema_set && !strcmp(w->encoded, encoded)) cur = w;
+    if (w->schema_set && w->route == route && !strcmp(w->encoded, encoded)) cur = w;
   if (!cur) return 0;
   char why[512] = "";
   bool rot = (cur->schema == NULL) != (schema == NULL), incompatible = false;
@@ -561,13 +650,12 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
                (int)kc_sink_record_partition(r), (long long)kc_sink_record_offset(r));
       return KC_ERR;
     }
-    tp_t *tp = tp_find(st, kc_sink_record_topic(r), kc_sink_record_partition(r), true);
+    /* Writers, rotation and offsets by the partition the record came from; keys by its route. */
+    tp_t *tp = tp_find(st, kc_sink_record_original_topic(r), kc_sink_record_original_partition(r),
+                       true);
     if (!tp) return KC_ERR;
-    if (!tp->owned) { /* records without open(): the partition is ours all the same */
-      tp->owned = true;
-      start_sweep(st);
-    }
-    int64_t offset = kc_sink_record_offset(r);
+    tp->owned = true; /* records without open(): the partition is ours all the same */
+    int64_t offset = kc_sink_record_original_offset(r);
     if (!value) {
       bool skip = false, tomb = false;
       if (kc_s3_format_null_value(&st->conf, &skip, &tomb, err, errlen)) return KC_ERR;
@@ -576,8 +664,11 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
         continue;
       }
     }
-    kc_s3_record_view_t view = {kc_sink_record_topic(r), kc_sink_record_partition(r),
-                                kc_sink_record_timestamp(r), schema, value};
+    route_t *route =
+        route_for(st, tp, kc_sink_record_topic(r), kc_sink_record_partition(r), err, errlen);
+    if (!route) return KC_ERR;
+    kc_s3_record_view_t view = {route->topic, route->partition, kc_sink_record_timestamp(r), schema,
+                                value};
     int64_t ts = -1;
     if (kc_s3_partitioner_time_based(st->part) || st->conf.rotate_interval_ms > 0) {
       if (kc_s3_partitioner_timestamp(st->part, &view, now, &ts, err, errlen)) return KC_ERR;
@@ -590,17 +681,18 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
     if (kc_s3_partitioner_encode(st->part, &view, now, &st->scratch, err, errlen)) return KC_ERR;
     /* Confluent's rotateOnTime: with rotate.interval.ms (so a time-based partitioner), a record
      * whose encoded partition differs from the last written one commits every open file first.
-     * last_encoded survives rotations, as Confluent's currentEncodedPartition does. */
+     * last_encoded survives rotations, as Confluent's currentEncodedPartition does. A new route
+     * (a TimestampRouter's next day) is a new file too, as a new encoded partition is. */
     if (st->conf.rotate_interval_ms > 0 && st->conf.rotate_on_partition_change && tp->count > 0 &&
-        tp->last_encoded && strcmp(tp->last_encoded, st->scratch.data))
+        tp->last_encoded && (strcmp(tp->last_encoded, st->scratch.data) || tp->last_route != route))
       rotate(st, tp, "rotate.file.on.partition.change");
     const kc_schema_t *wschema = schema;
     const kc_value_t *wvalue = value;
     kc_value_t *projected = NULL;
-    if (schema_step(st, tp, st->scratch.data, schema, value, &wschema, &wvalue, &projected, err,
-                    errlen))
+    if (schema_step(st, tp, route, st->scratch.data, schema, value, &wschema, &wvalue, &projected,
+                    err, errlen))
       return KC_ERR;
-    writer_t *w = writer_for(st, tp, st->scratch.data, offset);
+    writer_t *w = writer_for(st, tp, route, st->scratch.data, offset);
     if (!w) {
       kc_value_destroy(projected);
       snprintf(err, errlen, "out of memory opening a writer for %s-%d", tp->topic, (int)tp->partition);
@@ -623,6 +715,7 @@ static int s3_put(kc_task_t *task, kc_sink_record_t *const *recs, size_t n, char
       free(tp->last_encoded);
       tp->last_encoded = enc;
     }
+    tp->last_route = route;
     tp->last_offset = offset;
     tp->count++;
     if (w->chunk.len >= CHUNK_BYTES) writer_pump(w);
@@ -703,14 +796,17 @@ static void arm_timer(s3_task_t *st) {
   if (next >= 0) uv_timer_start(&st->timer, on_timer, (uint64_t)(next > now ? next - now : 0), 0);
 }
 
-/* ---- stale multipart uploads: aborted when their Kafka partition is assigned ----
+/* ---- stale multipart uploads: aborted when a route is first written ----
  *
  * A crash (or a stop mid-upload) leaves multipart uploads open. Only the owner of a Kafka
- * partition writes its keys (<topic><file.delim><p><file.delim><offset><ext>), so once a partition
- * is ours, any open upload of its keys is dead: we abort it before starting uploads of our own for
- * that partition (they wait for the listing, so it never sees ours). Deciding by time instead
- * would abort a live peer task's uploads after a task restart, and miss a crash's uploads when the
- * restart is quick. */
+ * partition writes the keys of its routes (<topic><file.delim><p><file.delim><offset><ext>, the
+ * topic and partition after the transforms), so once a route is ours, any open upload of its keys
+ * is dead: we abort it before starting uploads of our own to that route (they wait for the
+ * listing, so it never sees ours). A route is swept when the first record bound for it arrives:
+ * after a restart that is a replayed record (uncommitted files are replayed from the committed
+ * offset), so every route a dead run left an upload open for is swept again. Deciding by time
+ * instead would abort a live peer task's uploads after a task restart, and miss a crash's uploads
+ * when the restart is quick. */
 
 static void on_abort_done(void *arg, const kc_s3_result_t *res) {
   s3_task_t *st = arg;
@@ -737,12 +833,12 @@ static void xml_unescape(char *s) {
   *w = '\0';
 }
 
-/* Whether @p key is an object key this sink writes for @p tp: some directory, then
+/* Whether @p key is an object key this sink writes for @p r: some directory, then
  * <topic><file.delim><partition><file.delim><digits><extension> to the end. */
-static bool key_of_tp(const s3_task_t *st, const tp_t *tp, const char *key) {
+static bool key_of_route(const s3_task_t *st, const route_t *r, const char *key) {
   char name[600];
-  snprintf(name, sizeof name, "%s%s%s%d%s", st->conf.directory_delim, tp->topic, st->conf.file_delim,
-           (int)tp->partition, st->conf.file_delim);
+  snprintf(name, sizeof name, "%s%s%s%d%s", st->conf.directory_delim, r->topic, st->conf.file_delim,
+           (int)r->partition, st->conf.file_delim);
   for (const char *p = strstr(key, name); p; p = strstr(p + 1, name)) {
     const char *d = p + strlen(name), *e = d;
     while (*e >= '0' && *e <= '9') e++;
@@ -769,8 +865,8 @@ static void on_sweep(void *arg, const kc_s3_result_t *res) {
     xml_unescape(key);
     xml_unescape(id);
     bool stale = false;
-    for (tp_t *tp = st->tps; tp && !stale; tp = tp->next)
-      stale = tp->owned && tp->sweep == SWEEP_LISTING && key_of_tp(st, tp, key);
+    for (route_t *r = st->routes; r && !stale; r = r->next)
+      stale = r->owner && r->owner->owned && r->sweep == SWEEP_LISTING && key_of_route(st, r, key);
     if (!stale) continue; /* another partition's: its owner decides */
     kc_task_log(st->task, KC_LOG_INFO, "aborting multipart upload %s of s3://%s/%s left by an earlier run",
                 id, st->conf.bucket, key);
@@ -783,31 +879,31 @@ static void on_sweep(void *arg, const kc_s3_result_t *res) {
     kc_task_log(st->task, KC_LOG_WARN,
                 "more than one page of open multipart uploads in s3://%s: only the first page was "
                 "checked for uploads left by an earlier run", st->conf.bucket);
-  for (tp_t *tp = st->tps; tp; tp = tp->next)
-    if (tp->sweep == SWEEP_LISTING) tp->sweep = SWEEP_DONE;
+  for (route_t *r = st->routes; r; r = r->next)
+    if (r->sweep == SWEEP_LISTING) r->sweep = SWEEP_DONE;
   start_uploads(st);
-  start_sweep(st); /* partitions assigned while this listing ran */
+  start_sweep(st); /* routes first written while this listing ran */
   maybe_stop_done(st);
 }
 
-/* Lists the open multipart uploads for every owned partition not checked yet (one at a time). */
+/* Lists the open multipart uploads of every owned route not checked yet (one listing at a time). */
 static void start_sweep(s3_task_t *st) {
   if (st->sweep || st->stopping || st->failed) return;
   int n = 0;
-  for (tp_t *tp = st->tps; tp; tp = tp->next)
-    if (tp->owned && tp->sweep != SWEEP_DONE) {
-      tp->sweep = SWEEP_LISTING;
-      n++;
+  const char *topic = NULL; /* the one topic of every route listed, else NULL */
+  for (route_t *r = st->routes; r; r = r->next)
+    if (r->owner && r->owner->owned && r->sweep != SWEEP_DONE) {
+      r->sweep = SWEEP_LISTING;
+      topic = n++ == 0 || (topic && !strcmp(topic, r->topic)) ? r->topic : NULL;
     }
   if (!n) return;
+  /* Every partitioner's path starts with the topic (generatePartitionedPath), so one topic
+   * narrows the listing to its directory. */
   char prefix[1024];
   const char *dir = st->conf.topics_dir;
-  snprintf(prefix, sizeof prefix, "%s%s", dir, *dir ? st->conf.directory_delim : "");
-  char **topics = NULL;
-  int nt = kc_config_get_list(kc_task_config(st->task), "topics", &topics);
-  if (nt == 1) snprintf(prefix, sizeof prefix, "%s%s%s%s", dir, *dir ? st->conf.directory_delim : "",
-                        topics[0], st->conf.directory_delim);
-  kc_config_list_free(topics);
+  int pl = snprintf(prefix, sizeof prefix, "%s%s", dir, *dir ? st->conf.directory_delim : "");
+  if (topic && pl >= 0 && (size_t)pl < sizeof prefix)
+    snprintf(prefix + pl, sizeof prefix - (size_t)pl, "%s%s", topic, st->conf.directory_delim);
   st->pending++;
   st->sweep = kc_s3_list_multipart(st->client, prefix, on_sweep, st);
   if (!st->sweep) {
@@ -905,6 +1001,7 @@ static void task_free(s3_task_t *st) {
     wn = w->next;
     writer_free(w);
   }
+  while (st->routes) route_free(st, st->routes);
   kc_s3_partitioner_free(st->part);
   kc_tz_free(st->sched_tz);
   kc_s3_client_free(st->client);
@@ -1031,9 +1128,8 @@ static int s3_open(kc_task_t *task, const kc_tp_offset_t *parts, size_t n) {
       task_failed(st, "out of memory");
       return KC_ERR;
     }
-    tp->owned = true;
+    tp->owned = true; /* its routes are swept when their first records arrive */
   }
-  if (st) start_sweep(st);
   return KC_OK;
 }
 
@@ -1060,7 +1156,7 @@ static void revoke_partition(s3_task_t *st, tp_t *tp) {
   tp->groups = tp->groups_tail = NULL;
   tp->committable = -1;
   tp->owned = false;
-  tp->sweep = SWEEP_WANTED;
+  release_routes(st, tp);
 }
 
 static int s3_close(kc_task_t *task, const kc_tp_offset_t *parts, size_t n) {
