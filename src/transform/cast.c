@@ -661,10 +661,8 @@ static int apply_schemaless(cast_t *t, kc_xrecord_t *r, const kc_value_t *v, kc_
     return kc_xf_op_set(r, t->variant, NULL, c);
   }
   if (kc_xf_require_map(v, PURPOSE, err)) return KC_ECONVERT;
-  kc_value_t *m = kc_xf_new_map(r);
+  kc_value_t *m = kc_xf_map_copy(r, v, 4);
   if (!m) return KC_ENOMEM;
-  for (size_t i = 0; i < v->u.map.n; i++)
-    if (kc_xf_map_append(r, m, v->u.map.keys[i], v->u.map.vals[i])) return KC_ENOMEM;
   /* every spec field is put, a missing one as null */
   for (size_t i = 0; i < t->ncasts; i++) {
     if ((rc = cast_value(t, r, NULL, kc_xf_map_get(v, t->casts[i].field, NULL), t->casts[i].type, &c, err)))

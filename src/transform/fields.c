@@ -164,10 +164,8 @@ static int insert_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
   kc_value_t *sv = t->stat.name ? kc_xf_new_string(r, t->static_value, strlen(t->static_value)) : NULL;
   if (!schema) {
     if (kc_xf_require_map(v, purpose, err)) return KC_ECONVERT;
-    kc_value_t *m = kc_xf_new_map(r);
+    kc_value_t *m = kc_xf_map_copy(r, v, 5);
     if (!m) return KC_ENOMEM;
-    for (size_t i = 0; i < v->u.map.n; i++)
-      if (kc_xf_map_append(r, m, v->u.map.keys[i], v->u.map.vals[i])) return KC_ENOMEM;
 #define PUT(spec, val)                                                                        \
   if (t->spec.name && (val)) {                                                                \
     kc_value_t *k = kc_xf_new_string(r, t->spec.name, strlen(t->spec.name));                  \
@@ -325,7 +323,7 @@ static int replace_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
   if (!v) return 0;
   if (!schema) {
     if (kc_xf_require_map(v, purpose, err)) return KC_ECONVERT;
-    kc_value_t *m = kc_xf_new_map(r);
+    kc_value_t *m = kc_xf_new_map_cap(r, v->u.map.n);
     if (!m) return KC_ENOMEM;
     for (size_t i = 0; i < v->u.map.n; i++) {
       const kc_value_t *k = v->u.map.keys[i];

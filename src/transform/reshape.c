@@ -345,10 +345,8 @@ static int mask_apply(void *p, kc_xrecord_t *r, kc_xf_error_t *err) {
   const kc_value_t *m;
   if (!schema) {
     if (kc_xf_require_map(v, purpose, err)) return KC_ECONVERT;
-    kc_value_t *out = kc_xf_new_map(r);
+    kc_value_t *out = kc_xf_map_copy(r, v, 4);
     if (!out) return KC_ENOMEM;
-    for (size_t i = 0; i < v->u.map.n; i++)
-      if (kc_xf_map_append(r, out, v->u.map.keys[i], v->u.map.vals[i])) return KC_ENOMEM;
     /* every masked name is put, even one the map lacks (as null) */
     for (int i = 0; i < t->nfields; i++) {
       int rc = masked(t, r, NULL, kc_xf_map_get(v, t->fields[i], NULL), &m, err);

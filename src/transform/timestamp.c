@@ -290,10 +290,8 @@ static int apply_schemaless(tsc_t *t, kc_xrecord_t *r, const kc_value_t *v, kc_x
     return rc ? rc : kc_xf_op_set(r, t->variant, NULL, nv);
   }
   if (kc_xf_require_map(v, PURPOSE, err)) return KC_ECONVERT;
-  kc_value_t *m = kc_xf_new_map(r), *key = kc_xf_new_string(r, t->field, strlen(t->field));
+  kc_value_t *m = kc_xf_map_copy(r, v, 1), *key = kc_xf_new_string(r, t->field, strlen(t->field));
   if (!m || !key) return KC_ENOMEM;
-  for (size_t i = 0; i < v->u.map.n; i++)
-    if (kc_xf_map_append(r, m, v->u.map.keys[i], v->u.map.vals[i])) return KC_ENOMEM;
   /* HashMap.put(field, ...): a missing field is added with the (null) result */
   int rc = convert(t, r, kc_xf_map_get(v, t->field, NULL), NULL, &nv, err);
   if (rc) return rc;

@@ -149,6 +149,11 @@ kc_value_t *kc_xf_new_string(kc_xrecord_t *r, const char *s, size_t len); /**< c
 kc_value_t *kc_xf_new_bytes(kc_xrecord_t *r, const void *p, size_t len);  /**< copied */
 kc_value_t *kc_xf_new_array(kc_xrecord_t *r);
 kc_value_t *kc_xf_new_map(kc_xrecord_t *r);
+/** An empty arena map with room for @p cap entries (appends beyond it grow as usual). */
+kc_value_t *kc_xf_new_map_cap(kc_xrecord_t *r, size_t cap);
+/** new HashMap<>(src): an arena map holding @p src's entries (keys and values shared by pointer)
+ * with room for @p extra more. @p src must be a MAP. */
+kc_value_t *kc_xf_map_copy(kc_xrecord_t *r, const kc_value_t *src, size_t extra);
 /** A STRUCT of @p schema (borrowed: retain it on the record) with every field null; set fields
  * with v->u.st.vals[field->index] = value. */
 kc_value_t *kc_xf_new_struct(kc_xrecord_t *r, const kc_schema_t *schema);

@@ -253,6 +253,28 @@ kc_value_t *kc_xf_new_bytes(kc_xrecord_t *r, const void *p, size_t len) {
 kc_value_t *kc_xf_new_array(kc_xrecord_t *r) { return kc__value_new_a(r->arena, KC_TYPE_ARRAY); }
 kc_value_t *kc_xf_new_map(kc_xrecord_t *r) { return kc__value_new_a(r->arena, KC_TYPE_MAP); }
 
+kc_value_t *kc_xf_new_map_cap(kc_xrecord_t *r, size_t cap) {
+  kc_value_t *m = kc__value_new_a(r->arena, KC_TYPE_MAP);
+  if (!m || !cap) return m;
+  m->u.map.keys = kc_arena_alloc(r->arena, cap * sizeof *m->u.map.keys);
+  m->u.map.vals = kc_arena_alloc(r->arena, cap * sizeof *m->u.map.vals);
+  if (!m->u.map.keys || !m->u.map.vals) return NULL;
+  m->u.map.cap = cap;
+  return m;
+}
+
+kc_value_t *kc_xf_map_copy(kc_xrecord_t *r, const kc_value_t *src, size_t extra) {
+  size_t n = src->u.map.n;
+  kc_value_t *m = kc_xf_new_map_cap(r, n + extra);
+  if (!m) return NULL;
+  if (n) {
+    memcpy(m->u.map.keys, src->u.map.keys, n * sizeof *m->u.map.keys);
+    memcpy(m->u.map.vals, src->u.map.vals, n * sizeof *m->u.map.vals);
+  }
+  m->u.map.n = n;
+  return m;
+}
+
 kc_value_t *kc_xf_new_struct(kc_xrecord_t *r, const kc_schema_t *schema) {
   if (!schema || schema->type != KC_TYPE_STRUCT) return NULL;
   kc_value_t *v = kc__value_new_a(r->arena, KC_TYPE_STRUCT);
