@@ -595,6 +595,11 @@ static void sink_step(kc_sink_runner_t *r) {
           r->final_commit_started = true;
           r->commit_again = false;
           start_commit(r); /* flush + commit what was put() (6.7: commitSync on stop) */
+        } else if (r->commit_again && !r->flush_inflight && !r->commit_inflight &&
+                   task->state != KC_STATE_FAILED) {
+          /* the stop came while a periodic commit was in flight: that one covered less, so the
+           * final commit runs now that it is done (else a restart replays the difference) */
+          start_commit(r);
         }
         if (r->flush_inflight || r->commit_inflight) return;
       }
@@ -700,7 +705,7 @@ static int subscribe(kc_sink_runner_t *r, char *errstr, size_t n) {
     /* Not librdkafka's regex subscription: its engine is not java.util.regex and it searches
      * instead of matching the whole name (pattern_sub.h). */
     kc_worker_t *wk = r->task->wk;
-    kc_config_t *ovr = kc_config_with_prefix(r->task->conn->config, "consumer.override.");
+    kc_config_t *ovr = kc_config_with_prefix(kc_task_conn_config(r->task), "consumer.override.");
     const char *cid = kc_config_get(ovr, "client.id");
     char client_id[512];
     snprintf(client_id, sizeof client_id, "connector-consumer-%s", r->task->label);
