@@ -1,5 +1,4 @@
 /* Config providers and ConfigTransformer (config_provider.h). */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +270,7 @@ typedef struct lookup_s {
   const provider_t *pr;
   char *path;
   kc_config_t *data;
+  char *dir; /* DirectoryConfigProvider: the readable directory, its files read per key */
   struct lookup_s *next;
 } lookup_t;
 
@@ -286,8 +286,12 @@ static int read_whole(const char *path, kc_buf_t *out) {
   return rc;
 }
 
-static int provider_get(const provider_t *pr, const char *path, kc_config_t **data, char *err, size_t n) {
+/* DirectoryConfigProvider.get(path, keys) reads only the regular files named by the keys: the
+ * directory is checked here (*dir set when it can be read) and each key read by dir_read(). */
+static int provider_get(const provider_t *pr, const char *path, kc_config_t **data, char **dir, char *err,
+                        size_t n) {
   *data = NULL;
+  *dir = NULL;
   if (pr->type == P_ENV) {
     if (*path) {
       snprintf(err, n, "Path is not supported for EnvVarConfigProvider, invalid value '%s'", path);
@@ -302,8 +306,8 @@ static int provider_get(const provider_t *pr, const char *path, kc_config_t **da
     kc_log_warn("kc.config", "The path %s is not allowed to be accessed", path);
     return (*data = kc_config_new()) ? 0 : KC_ENOMEM;
   }
-  int rc = 0;
   if (pr->type == P_FILE) {
+    int rc = 0;
     char why[512];
     if (!(*data = kc_props_load_file(real, why, sizeof why))) {
       kc_log_error("kc.config", "Could not read properties from file %s", path);
@@ -317,36 +321,31 @@ static int provider_get(const provider_t *pr, const char *path, kc_config_t **da
   if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
     kc_log_warn("kc.config", "The path %s is not a directory", path);
     free(real);
-    return (*data = kc_config_new()) ? 0 : KC_ENOMEM;
+  } else {
+    *dir = real;
   }
-  DIR *d = opendir(real);
-  if (!d) {
-    snprintf(err, n, "Could not list directory %s", real);
-    free(real);
-    return KC_EINVAL;
+  return (*data = kc_config_new()) ? 0 : KC_ENOMEM;
+}
+
+/* The file @p key of the directory @p dir into @p data, when it is a regular file there. */
+static int dir_read(const char *dir, const char *key, size_t key_len, kc_config_t *data, char *err, size_t n) {
+  char name[1024], fp[4096];
+  if (key_len >= sizeof name || memchr(key, '/', key_len)) return 0; /* never a file name */
+  memcpy(name, key, key_len);
+  name[key_len] = '\0';
+  struct stat st;
+  snprintf(fp, sizeof fp, "%s/%s", dir, name);
+  if (kc_config_get(data, name) || stat(fp, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  kc_buf_t b;
+  kc_buf_init(&b, 0);
+  int rc = 0;
+  if (read_whole(fp, &b)) {
+    snprintf(err, n, "Could not read file %s for property %s", fp, name);
+    rc = KC_EINVAL;
+  } else {
+    rc = kc_config_set(data, name, b.data ? b.data : "");
   }
-  *data = kc_config_new();
-  for (struct dirent *e; !rc && *data && (e = readdir(d));) {
-    char fp[4096];
-    snprintf(fp, sizeof fp, "%s/%s", real, e->d_name);
-    if (stat(fp, &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    kc_buf_t b;
-    kc_buf_init(&b, 0);
-    if (read_whole(fp, &b)) {
-      snprintf(err, n, "Could not read file %s for property %s", fp, e->d_name);
-      rc = KC_EINVAL;
-    } else {
-      rc = kc_config_set(*data, e->d_name, b.data ? b.data : "");
-    }
-    kc_buf_free(&b);
-  }
-  closedir(d);
-  free(real);
-  if (!*data) rc = KC_ENOMEM;
-  if (rc) {
-    kc_config_destroy(*data);
-    *data = NULL;
-  }
+  kc_buf_free(&b);
   return rc;
 }
 
@@ -354,6 +353,7 @@ static void lookups_free(lookup_t *l) {
   while (l) {
     lookup_t *next = l->next;
     free(l->path);
+    free(l->dir);
     kc_config_destroy(l->data);
     free(l);
     l = next;
@@ -375,16 +375,18 @@ int kc_config_providers_resolve(const kc_config_providers_t *p, const kc_config_
       lookup_t *l = lookups;
       while (l && !(l->pr == pr && strlen(l->path) == var.path_len && !strncmp(l->path, var.path, var.path_len)))
         l = l->next;
-      if (l) continue;
-      if (!(l = calloc(1, sizeof *l)) || !(l->path = strndup(var.path, var.path_len))) {
-        free(l);
-        rc = KC_ENOMEM;
-        break;
+      if (!l) {
+        if (!(l = calloc(1, sizeof *l)) || !(l->path = strndup(var.path, var.path_len))) {
+          free(l);
+          rc = KC_ENOMEM;
+          break;
+        }
+        l->pr = pr;
+        l->next = lookups;
+        lookups = l;
+        if ((rc = provider_get(pr, l->path, &l->data, &l->dir, err, n))) break;
       }
-      l->pr = pr;
-      l->next = lookups;
-      lookups = l;
-      if ((rc = provider_get(pr, l->path, &l->data, err, n))) break;
+      if (l->dir && (rc = dir_read(l->dir, var.key, var.key_len, l->data, err, n))) break;
     }
   }
   kc_config_t *res = rc ? NULL : kc_config_new();

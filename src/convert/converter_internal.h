@@ -117,6 +117,9 @@ bool kc_utf8_valid(const char *s, size_t len);
 /** Values.parseString: infers a schema and value from text. */
 int kc_values_parse_string(const char *s, size_t len, kc_schema_t **schema, kc_value_t **value,
                            char *errstr, size_t errstr_size);
+/** Values.dateFormatFor(ms).format in UTC: "HH:mm:ss.SSS'Z'" below one day, "yyyy-MM-dd" at a
+ * midnight, else "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"; appended to @p out. @returns 0 or a kc_buf error. */
+int kc_values_date_format(int64_t ms, kc_buf_t *out);
 /** Values.convertToString: renders a value the way SimpleHeaderConverter writes it. */
 int kc_values_convert_to_string(const kc_schema_t *schema, const kc_value_t *v, kc_buf_t *out);
 

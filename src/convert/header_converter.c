@@ -602,7 +602,7 @@ check:
   } while (0)
 
 /* Values.dateFormatFor: the pattern depends on the instant, not on the schema. */
-static int format_instant(int64_t ms, kc_buf_t *out) {
+int kc_values_date_format(int64_t ms, kc_buf_t *out) {
   int64_t days = ms / 86400000, rem = ms % 86400000;
   if (rem < 0) {
     rem += 86400000;
@@ -626,10 +626,10 @@ static int append_value(const kc_schema_t *s, const kc_value_t *v, bool embedded
   if (!v) return kc_buf_append(out, "null", 4);
   if (s && s->name) {
     if (v->type == KC_TYPE_INT32 && is_named(s, KC_LOGICAL_DATE))
-      return format_instant(v->u.i * 86400000, out);
+      return kc_values_date_format(v->u.i * 86400000, out);
     if ((v->type == KC_TYPE_INT32 && is_named(s, KC_LOGICAL_TIME)) ||
         (v->type == KC_TYPE_INT64 && is_named(s, KC_LOGICAL_TIMESTAMP)))
-      return format_instant(v->u.i, out);
+      return kc_values_date_format(v->u.i, out);
     int32_t scale;
     if (v->type == KC_TYPE_BYTES && is_named(s, KC_LOGICAL_DECIMAL) && v->u.str.len &&
         !kc_schema_decimal_scale(s, &scale, NULL, 0))

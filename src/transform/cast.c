@@ -22,17 +22,14 @@
 #include <string.h>
 
 #include "convert/converter.h"
+#include "convert/converter_internal.h"
 #include "convert/json_value.h"
 #include "data/value_internal.h"
-#include "transform/java_date.h"
 #include "transform/xf_util.h"
 
 #define PURPOSE "cast types"
-#define SCHEMA_BUILDER_EXCEPTION "org.apache.kafka.connect.errors.SchemaBuilderException"
 #define MILLIS_PER_DAY 86400000LL
 
-static const char *const type_enum[] = {"INT8",   "INT16",  "INT32", "INT64", "FLOAT32", "FLOAT64",
-                                        "BOOLEAN", "STRING", "BYTES", "ARRAY", "MAP",     "STRUCT"};
 #define OUTPUT_TYPES "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING]"
 #define INPUT_TYPES "[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING, BYTES]"
 
@@ -49,7 +46,6 @@ typedef struct {
   size_t ncasts;
   bool rnwd;
   kc_xf_schema_cache_t *cache;
-  kc_java_date_t *fmt_date, *fmt_time, *fmt_ts;
   kc_buf_t text;         /* scratch for string results */
 } cast_t;
 
@@ -124,13 +120,13 @@ static int parse_type(const char *s, size_t n, kc_type_t *type, char *err, size_
     return KC_ENOMEM;
   }
   int rc = KC_EINVAL;
-  for (int t = 0; t < (int)(sizeof type_enum / sizeof *type_enum); t++) {
-    if (strcmp(up.data, type_enum[t])) continue;
+  for (int t = KC_TYPE_INT8; t <= KC_TYPE_STRUCT; t++) {
+    if (strcmp(up.data, kc_type_enum_name((kc_type_t)t))) continue;
     *type = (kc_type_t)t;
     rc = 0;
     if (t > KC_TYPE_STRING) {
       snprintf(err, errn, "Cast transformation does not support casting to %s; supported types are " OUTPUT_TYPES,
-               type_enum[t]);
+               kc_type_enum_name((kc_type_t)t));
       rc = KC_EINVAL;
     }
     break;
@@ -290,9 +286,6 @@ static void cast_destroy(void *p) {
   for (size_t i = 0; i < t->ncasts; i++) free(t->casts[i].field);
   free(t->casts);
   kc_xf_schema_cache_destroy(t->cache);
-  kc_java_date_free(t->fmt_date);
-  kc_java_date_free(t->fmt_time);
-  kc_java_date_free(t->fmt_ts);
   kc_buf_free(&t->text);
   free(t);
 }
@@ -308,14 +301,9 @@ static int cast_create(const kc_config_t *cfg, kc_xf_variant_t variant, void **s
   const char *spec = kc_config_get(cfg, "spec");
   size_t items = 1;
   for (const char *p = spec ? spec : ""; *p; p++) items += *p == ',';
-  char why[16];
   t->casts = calloc(items, sizeof *t->casts);
   t->cache = kc_xf_schema_cache_new(16);
-  /* Values.dateFormatFor's three patterns */
-  t->fmt_date = kc_java_date_compile("yyyy-MM-dd", why, sizeof why);
-  t->fmt_time = kc_java_date_compile("HH:mm:ss.SSS'Z'", why, sizeof why);
-  t->fmt_ts = kc_java_date_compile("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", why, sizeof why);
-  if (!t->casts || !t->cache || !t->fmt_date || !t->fmt_time || !t->fmt_ts) {
+  if (!t->casts || !t->cache) {
     cast_destroy(t);
     return KC_ENOMEM;
   }
@@ -500,7 +488,7 @@ static int cast_value(cast_t *t, kc_xrecord_t *r, const kc_schema_t *s, const kc
   if (inferred > KC_TYPE_BYTES)
     return kc_xf_fail(err, KC_XF_DATA_EXCEPTION,
                       "Cast transformation does not support casting from %s; supported types are " INPUT_TYPES,
-                      type_enum[inferred]);
+                      kc_type_enum_name(inferred));
   /* the Java object */
   jobj_t j = {0};
   bool integral = v->type <= KC_TYPE_INT64;
@@ -576,8 +564,7 @@ static int cast_value(cast_t *t, kc_xrecord_t *r, const kc_schema_t *s, const kc
       char num[40];
       kc_buf_reset(&t->text);
       if (j.kind == J_DATE) /* Values.dateFormatFor */
-        rc = kc_java_date_format(j.i < MILLIS_PER_DAY ? t->fmt_time : j.i % MILLIS_PER_DAY == 0 ? t->fmt_date : t->fmt_ts,
-                                 j.i, &t->text);
+        rc = kc_values_date_format(j.i, &t->text);
       else if (j.kind == J_DECIMAL)
         rc = kc_decimal_format((const unsigned char *)v->u.str.ptr, v->u.str.len, j.scale, false, &t->text);
       else if (j.kind == J_BYTES) rc = kc_base64_encode(&t->text, v->u.str.ptr, v->u.str.len);
@@ -590,7 +577,7 @@ static int cast_value(cast_t *t, kc_xrecord_t *r, const kc_schema_t *s, const kc
     }
     default:
       return kc_xf_fail(err, KC_XF_DATA_EXCEPTION, "%s is not supported in the Cast transformation.",
-                        type_enum[target]);
+                        kc_type_enum_name(target));
   }
 }
 
@@ -605,7 +592,7 @@ static int cast_default(cast_t *t, kc_xrecord_t *r, const kc_schema_t *from, kc_
    * never the BigDecimal or java.util.Date a logical schema (kept by copySchemaBasics) expects */
   if (named(to, KC_LOGICAL_DECIMAL) || named(to, KC_LOGICAL_DATE) || named(to, KC_LOGICAL_TIME) ||
       named(to, KC_LOGICAL_TIMESTAMP))
-    return kc_xf_fail(err, SCHEMA_BUILDER_EXCEPTION, "Invalid default value");
+    return kc_xf_fail(err, KC_XF_SCHEMA_BUILDER_EXCEPTION, "Invalid default value");
   return (to->default_value = kc_value_copy(d)) ? 0 : KC_ENOMEM;
 }
 

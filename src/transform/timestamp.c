@@ -39,6 +39,7 @@ typedef struct {
   kc_java_date_t *format;   /* NULL when the format is blank */
   bool rnwd;
   kc_xf_schema_cache_t *cache;
+  kc_buf_t text;            /* a formatted string target, reused record after record */
   kc_schema_t *logical[3][2]; /* Date, Time, Timestamp schemas: [type - T_DATE][optional] */
 } tsc_t;
 
@@ -85,6 +86,7 @@ static void tsc_destroy(void *p) {
   if (!t) return;
   free(t->field);
   kc_java_date_free(t->format);
+  kc_buf_free(&t->text);
   kc_xf_schema_cache_destroy(t->cache);
   for (int i = 0; i < 3; i++)
     for (int o = 0; o < 2; o++) kc_schema_decref(t->logical[i][o]);
@@ -112,6 +114,7 @@ static int tsc_create(const kc_config_t *cfg, kc_xf_variant_t variant, void **st
     return KC_ENOMEM;
   }
   t->variant = variant;
+  kc_buf_init(&t->text, 0);
   t->target = (ts_type_t)index_of(type_names, kc_config_get(cfg, "target.type"));
   int p = index_of(precision_names, kc_config_get(cfg, "unix.precision"));
   t->precision = p < 0 ? P_MILLIS : (precision_t)p;
@@ -215,13 +218,11 @@ static int to_type(tsc_t *t, kc_xrecord_t *r, int64_t ms, bool schemaless, const
   kc_value_t *v = NULL;
   int64_t day = floor_div(ms, DAY_MS);
   switch (t->target) {
-    case T_STRING: {
-      kc_buf_t b;
-      kc_buf_init(&b, 64);
-      if (kc_java_date_format(t->format, ms, &b) == 0) v = kc_xf_new_string(r, b.data ? b.data : "", b.len);
-      kc_buf_free(&b);
+    case T_STRING:
+      kc_buf_reset(&t->text);
+      if (kc_java_date_format(t->format, ms, &t->text) == 0)
+        v = kc_xf_new_string(r, t->text.data ? t->text.data : "", t->text.len);
       break;
-    }
     case T_UNIX: {
       int64_t u = t->precision == P_SECONDS ? ms / 1000
                 : t->precision == P_MICROS  ? sat_mul(ms, 1000)
