@@ -48,6 +48,30 @@ static int validate_plugin_discovery(const char *name, const char *value, char *
   return KC_EINVAL;
 }
 
+/* Sensor.RecordingLevel. Every Connect metric is INFO, so DEBUG and TRACE only add client
+ * metrics, which GET /metrics does not serve: each value gives the same /metrics. */
+static int validate_recording_level(const char *name, const char *value, char *errstr, size_t n) {
+  (void)name;
+  if (!strcasecmp(value, "INFO") || !strcasecmp(value, "DEBUG") || !strcasecmp(value, "TRACE")) return 0;
+  snprintf(errstr, n, "String must be one of: INFO, DEBUG, TRACE");
+  return KC_EINVAL;
+}
+
+/* MetricsReporter classes are Java plugins kconnect cannot load; its metrics are GET /metrics. */
+static int validate_metric_reporters(const char *name, const char *value, char *errstr, size_t n) {
+  (void)name;
+  const char *p = value;
+  while (*p == ' ' || *p == ',') p++;
+  if (!*p) return 0;
+  if (strstr(value, "JmxReporter"))
+    snprintf(errstr, n, "kconnect has no JMX: its metrics are served as Prometheus text at GET /metrics "
+                        "on the REST listeners; remove JmxReporter from metric.reporters");
+  else
+    snprintf(errstr, n, "Class %.200s cannot be loaded: kconnect runs no Java metrics reporters; "
+                        "its metrics are served as Prometheus text at GET /metrics", value);
+  return KC_EINVAL;
+}
+
 #define DEF(name, type, dflt) \
   {name, type, dflt, 0, KC_CFG_LOW, NULL, NULL, NULL, 0, 0, NULL}
 #define REQ(name, type) \
@@ -77,10 +101,12 @@ static const kc_config_def_t worker_defs[] = {
     DEF("topic.creation.enable", KC_CFG_BOOLEAN, "true"),
     DEF("topic.tracking.enable", KC_CFG_BOOLEAN, "true"),
     DEF("topic.tracking.allow.reset", KC_CFG_BOOLEAN, "true"),
-    DEF("metrics.sample.window.ms", KC_CFG_LONG, "30000"),
-    DEF("metrics.num.samples", KC_CFG_INT, "2"),
-    DEF("metrics.recording.level", KC_CFG_STRING, "INFO"),
-    DEF("metric.reporters", KC_CFG_LIST, ""),
+    /* GET /metrics' sample windows (src/metrics): Connect's atLeast(1) */
+    RANGE("metrics.sample.window.ms", KC_CFG_LONG, "30000", 1, 9223372036854775807LL),
+    RANGE("metrics.num.samples", KC_CFG_INT, "2", 1, I32_MAX),
+    {"metrics.recording.level", KC_CFG_STRING, "INFO", 0, KC_CFG_LOW, NULL, NULL, NULL, 0, 0,
+     validate_recording_level},
+    {"metric.reporters", KC_CFG_LIST, "", 0, KC_CFG_LOW, NULL, NULL, NULL, 0, 0, validate_metric_reporters},
     DEF("auto.include.jmx.reporter", KC_CFG_BOOLEAN, "true"),
     DEF("kconnect.state.dir", KC_CFG_STRING, NULL),
     DEF("listeners", KC_CFG_LIST, "http://:8083"),

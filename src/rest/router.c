@@ -42,6 +42,7 @@ typedef struct {
 static const route_t routes[] = {
   {HTTP_GET, "", KC_HERDER_SERVER_INFO, KC_REST_BODY_NONE},
   {HTTP_GET, "health", KC_HERDER_HEALTH, KC_REST_BODY_NONE},
+  {HTTP_GET, "metrics", KC_HERDER_METRICS, KC_REST_BODY_NONE}, /* kconnect's; Connect has JMX */
   {HTTP_GET, "connectors", KC_HERDER_LIST, KC_REST_BODY_NONE},
   {HTTP_POST, "connectors", KC_HERDER_CREATE, KC_REST_BODY_CREATE},
   {HTTP_GET, "connectors/{c}", KC_HERDER_INFO, KC_REST_BODY_NONE},
@@ -383,6 +384,10 @@ void kc__rest_call_done(kc_rest_call_t *call, kc_herder_res_t *res) {
     return;
   }
   switch (call->op) {
+    case KC_HERDER_METRICS: /* Prometheus text exposition format 0.0.4 */
+      json_decref(body);
+      kc__rest_reply_text(hc, 200, "text/plain; version=0.0.4; charset=utf-8", res->text ? res->text : "");
+      break;
     case KC_HERDER_CREATE:
       kc__rest_reply(hc, 201, body, call->location, NULL);
       break;

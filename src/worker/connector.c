@@ -48,6 +48,7 @@ void kc_connector_set_state(kc_connector_t *c, kc_state_t st, const char *trace)
   if (changed)
     kc_log_info("kc.worker", "[%s] connector %s -> %s", c->name, kc_state_name(c->state),
                 kc_state_name(st));
+  if (changed && c->instance) kc_metrics_connector_state(c->wk, (int)c->state, (int)st);
   c->state = st;
   free(c->trace);
   c->trace = trace ? strdup(trace) : NULL;

@@ -82,6 +82,7 @@ static void on_events(kc_kqueue_t *kq) {
           entry_t *e = m->_private;
           d->inflight--;
           if (m->err) {
+            d->task->m.dlq_failures++; /* deadletterqueue-produce-failures */
             char msg[768];
             snprintf(msg, sizeof msg, "Failed to write a record of %s-%d offset %lld to the dead letter queue topic %s: %s",
                      e->topic, (int)e->partition, (long long)e->offset, d->topic, rd_kafka_err2str(m->err));
@@ -181,6 +182,7 @@ static void add_str(rd_kafka_headers_t *h, const char *k, const char *v) {
 int kc_dlq_report(kc_dlq_t *d, const rd_kafka_message_t *m, const char *stage,
                   const char *executing_class, const char *exception, const char *message) {
   rd_kafka_headers_t *orig = NULL, *h;
+  d->task->m.dlq_requests++; /* deadletterqueue-produce-requests; a refused write also a failure */
   h = rd_kafka_message_headers((rd_kafka_message_t *)m, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR
           ? rd_kafka_headers_copy(orig)
           : rd_kafka_headers_new(10);
@@ -207,6 +209,7 @@ int kc_dlq_report(kc_dlq_t *d, const rd_kafka_message_t *m, const char *stage,
   if (!e || !(e->topic = strdup(rd_kafka_topic_name(m->rkt)))) {
     free(e);
     rd_kafka_headers_destroy(h);
+    d->task->m.dlq_failures++;
     return KC_ENOMEM;
   }
   e->partition = m->partition;
@@ -222,6 +225,7 @@ int kc_dlq_report(kc_dlq_t *d, const rd_kafka_message_t *m, const char *stage,
     rd_kafka_headers_destroy(h);
     free(e->topic);
     free(e);
+    d->task->m.dlq_failures++;
     return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KC_EBUSY : KC_EIO;
   }
   e->next = d->head;

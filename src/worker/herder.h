@@ -43,7 +43,8 @@ typedef struct kc_herder_s kc_herder_t;
   XX(TASK_CONFIGS_PUT) /* POST /connectors/{c}/tasks (internal, 1.9) body [{k:v}] -> no body */ \
   XX(FENCE)            /* PUT /connectors/{c}/fence (internal, 1.9) -> no body */            \
   XX(ALTER_OFFSETS)    /* PATCH /connectors/{c}/offsets body {"offsets":[...]} -> {"message"} */ \
-  XX(RESET_OFFSETS)    /* DELETE /connectors/{c}/offsets -> {"message"} */
+  XX(RESET_OFFSETS)    /* DELETE /connectors/{c}/offsets -> {"message"} */ \
+  XX(METRICS)          /* GET /metrics               -> res->text (Prometheus text format) */
 
 typedef enum {
 #define XX(op) KC_HERDER_##op,
@@ -91,6 +92,7 @@ typedef struct kc_herder_res_s {
   const char *forward_url; /* FORWARD: the target's base URL with its trailing slash
                               ("http://10.0.0.5:8083/"), or NULL when no leader is known (409);
                               valid during the callback */
+  const char *text;       /* METRICS: the exposition, valid during the callback */
 } kc_herder_res_t;
 
 /** Called exactly once per submitted request. @p res is valid only during the call. */

@@ -31,6 +31,19 @@ void kc_herder_reply_ok(kc_herder_cb cb, void *arg, json_t *body, bool created) 
   cb(arg, &res);
 }
 
+void kc_herder_op_metrics(kc_worker_t *wk, kc_herder_cb cb, void *arg) {
+  kc_buf_t b;
+  kc_buf_init(&b, 0);
+  if (kc_metrics_render(wk, &b)) {
+    kc_buf_free(&b);
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "Out of memory");
+    return;
+  }
+  kc_herder_res_t res = {.rc = KC_HERDER_R_OK, .message = "", .text = b.data ? b.data : ""};
+  cb(arg, &res);
+  kc_buf_free(&b);
+}
+
 json_t *kc_herder_config_json(const kc_config_t *cfg) {
   json_t *o = json_object();
   const char *k, *v;

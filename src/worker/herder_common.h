@@ -16,6 +16,8 @@ void kc_herder_reply(kc_herder_cb cb, void *arg, kc_herder_rc_t rc, json_t *body
     __attribute__((format(printf, 5, 6)));
 /** Answers @p cb with success and @p body (taken); @p created gives 201 + Location. */
 void kc_herder_reply_ok(kc_herder_cb cb, void *arg, json_t *body, bool created);
+/** GET /metrics: the worker's metrics as res->text (src/metrics), served in every herder phase. */
+void kc_herder_op_metrics(kc_worker_t *wk, kc_herder_cb cb, void *arg);
 /** A config as a JSON object of strings, in the config's order (new reference). */
 json_t *kc_herder_config_json(const kc_config_t *cfg);
 /**

@@ -847,6 +847,7 @@ static void apply_assignment(kc_herder_t *h, kc_cp_assignment_t *a) {
     maybe_rotate_key(h); /* as Java's tick after a rebalance: before any request is served */
   }
   start_work(h);
+  kc_metrics_rebalance_done(h->wk); /* handleRebalanceCompleted: after startWork */
 }
 
 typedef struct {
@@ -916,6 +917,7 @@ static void on_group_joined(void *arg, int32_t generation, const char *member_id
   h->leader_url = cu->a.leader_url ? strdup(cu->a.leader_url) : NULL;
   h->eager = !strcmp(protocol, "default");
   h->sessioned = !strcmp(protocol, "sessioned");
+  kc_metrics_rebalance_started(h->wk, generation, h->leader_url, protocol); /* Java's onAssigned */
   log_assignment(h, &cu->a);
   if (record_assignment(h, &cu->a)) {
     kc_cp_assignment_clear(&cu->a);
@@ -1160,6 +1162,7 @@ kc_herder_t *kc_herder_distributed_create(kc_worker_t *wk, kc_distributed_config
   h->generation = -1;
   h->last_completed_generation = -1;
   h->eager = !strcasecmp(h->dc.connect_protocol, "eager");
+  kc_metrics_distributed(wk, h->dc.connect_protocol);
   for (int i = 0; i < 3; i++) kc_buf_init(&h->meta[i], 0);
   uv_timer_init(wk->loop, &h->timer);
   h->timer.data = h;

@@ -368,11 +368,12 @@ static void op_list(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb,
 }
 
 int kc_dh_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
-  if ((unsigned)req->op > KC_HERDER_RESET_OFFSETS) return KC_EINVAL;
+  if ((unsigned)req->op > KC_HERDER_METRICS) return KC_EINVAL;
   const char *name = req->connector ? req->connector : "";
   switch (req->op) {
     case KC_HERDER_SERVER_INFO: return kc_herder_server_info(h->wk, cb, arg);
     case KC_HERDER_HEALTH: op_health(h, cb, arg); return 0;
+    case KC_HERDER_METRICS: kc_herder_op_metrics(h->wk, cb, arg); return 0;
     case KC_HERDER_PLUGINS: kc_herder_op_plugins(req, cb, arg); return 0;
     case KC_HERDER_PLUGIN_CONFIG: kc_herder_op_plugin_config(req, cb, arg); return 0;
     case KC_HERDER_VALIDATE: kc_herder_op_validate(h->wk, req, cb, arg); return 0;

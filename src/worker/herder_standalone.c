@@ -292,7 +292,7 @@ static void op_restart(kc_herder_t *h, kc_connector_t *c, const kc_herder_req_t 
 
 static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   kc_worker_t *wk = h->wk;
-  if ((unsigned)req->op > KC_HERDER_RESET_OFFSETS) return KC_EINVAL;
+  if ((unsigned)req->op > KC_HERDER_METRICS) return KC_EINVAL;
   kc_connector_t *c = req->connector ? kc_worker_connector(wk, req->connector) : NULL;
   const char *name = req->connector ? req->connector : "";
 
@@ -300,6 +300,9 @@ static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herd
     case KC_HERDER_SERVER_INFO: {
       return kc_herder_server_info(wk, cb, arg);
     }
+    case KC_HERDER_METRICS:
+      kc_herder_op_metrics(wk, cb, arg);
+      return 0;
     case KC_HERDER_HEALTH:
       if (wk->cluster_id)
         kc_herder_reply_ok(cb, arg, json_pack("{s:s,s:s}", "status", "healthy", "message",

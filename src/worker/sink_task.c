@@ -42,6 +42,7 @@ struct kc_sink_runner_s {
   rd_kafka_topic_partition_list_t *revoking;
   bool dirty;          /* current advanced since the last flush snapshot */
   bool put_blocked;    /* put() returned KC_AGAIN */
+  double commit_t0;    /* when the commit in progress began (offset-commit-*-time-ms) */
   bool conv_waiting;   /* a converter waits for the Schema Registry: the record stays pending */
   bool flush_inflight, commit_inflight, commit_again;
   bool final_commit_started;
@@ -56,6 +57,15 @@ struct kc_sink_runner_s {
 
 static void sink_step(kc_sink_runner_t *r);
 static void start_commit(kc_sink_runner_t *r);
+
+/* WorkerSinkTask.onCommitCompleted: a commit (sequence number commit_seq) ended. */
+static void commit_finished(kc_sink_runner_t *r, bool ok) {
+  kc_task_metrics_t *m = &r->task->m;
+  kc_mstat_record(&m->commit_result, ok ? 1.0 : 0.0);
+  if (!ok) return;
+  kc_mstat_record(&m->commit_time, kc_metrics_now_ms() - r->commit_t0);
+  kc_mstat_record(&m->commit_done, 1);
+}
 
 /* ---- partitions and offsets ---- */
 
@@ -119,6 +129,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
   kc_task_t *task = r->task;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     kc_log_info("kc.task", "[%s] assigned %d partition(s)", task->label, parts->cnt);
+    task->m.partition_count = parts->cnt; /* eager: the whole assignment */
     for (int i = 0; i < parts->cnt; i++) kc_worker_topic_used(task, parts->elems[i].topic);
     /* Pause flags survive unassign/assign (K9): clear ours first. */
     rd_kafka_resume_partitions(rk, parts);
@@ -133,6 +144,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
   } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     kc_log_info("kc.task", "[%s] revoking %d partition(s)", task->label, parts->cnt);
+    task->m.partition_count = 0;
     /* The op-version bump discards already-fetched messages of these partitions. */
     rd_kafka_pause_partitions(rk, parts);
     if (r->revoking) rd_kafka_topic_partition_list_destroy(r->revoking);
@@ -156,12 +168,14 @@ static void commit_snapshot(kc_sink_runner_t *r) {
           r->flushing->elems[i].offset;
   if (l->cnt == 0) {
     rd_kafka_topic_partition_list_destroy(l);
+    commit_finished(r, true); /* "no change since last commit" */
     return;
   }
   rd_kafka_resp_err_t err = rd_kafka_commit_queue(r->rk, l, r->commitq, NULL, r);
   rd_kafka_topic_partition_list_destroy(l);
   if (err) {
     kc_log_warn("kc.task", "[%s] offset commit not sent: %s", r->task->label, rd_kafka_err2str(err));
+    commit_finished(r, false);
     return;
   }
   r->commit_inflight = true;
@@ -176,8 +190,10 @@ void kc_sink_runner_flush_done(kc_task_t *task, int status) {
   } else if (status == KC_RETRY) {
     kc_log_warn("kc.task", "[%s] flush asked for a retry; offsets not committed this time", task->label);
     r->dirty = true;
+    commit_finished(r, false);
   } else {
     r->dirty = true;
+    commit_finished(r, false);
     kc__task_failed(task, "Offset commit failed: the task's flush failed");
   }
   sink_step(r);
@@ -190,7 +206,14 @@ static void start_commit(kc_sink_runner_t *r) {
     return;
   }
   r->commit_again = false;
-  if (!r->dirty || r->current->cnt == 0) return;
+  if (r->current->cnt > 0) { /* Java's commitOffsets: every attempt with offsets has a sequence number */
+    task->m.commit_seq++;
+    r->commit_t0 = kc_metrics_now_ms();
+  }
+  if (!r->dirty || r->current->cnt == 0) {
+    if (r->current->cnt > 0) commit_finished(r, true); /* nothing new: a completed no-op commit */
+    return;
+  }
   r->dirty = false;
   if (r->flushing) rd_kafka_topic_partition_list_destroy(r->flushing);
   r->flushing = rd_kafka_topic_partition_list_copy(r->current);
@@ -207,6 +230,7 @@ static void start_commit(kc_sink_runner_t *r) {
   kc_tp_offset_t *tps = calloc(n + 1, sizeof *tps);
   if (!tps) {
     r->dirty = true;
+    commit_finished(r, false);
     return;
   }
   for (size_t i = 0; i < n; i++)
@@ -237,6 +261,7 @@ static void on_commit_events(kc_kqueue_t *kq) {
       else
         kc_log_debug("kc.task", "[%s] committed offsets", r->task->label);
       if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) r->dirty = true;
+      commit_finished(r, !err || err == RD_KAFKA_RESP_ERR__NO_OFFSET);
     }
     rd_kafka_event_destroy(ev);
   }
@@ -284,6 +309,7 @@ static prep_t stage_failed(kc_sink_runner_t *r, kc_sink_record_t *rec, const cha
                            const char *message) {
   kc_task_t *task = r->task;
   const rd_kafka_message_t *m = rec->msg;
+  kc_metrics_record_failed(task, task->tolerate_errors, task->log_errors);
   if (task->log_errors) {
     /* LogReporter: ProcessingContext.toString(errors.log.include.messages) */
     char where[1024] = "";
@@ -387,7 +413,13 @@ static void deliver(kc_sink_runner_t *r) {
       break;
     }
     char err[1024] = "";
+    double t0 = nrec ? kc_metrics_now_ms() : 0;
     int rc = nrec ? task->plugin->put(task, r->recp, nrec, err, sizeof err) : KC_OK;
+    if (nrec && rc != KC_RETRY && rc != KC_ERR) { /* WorkerSinkTask.deliverMessages after put() */
+      kc_mstat_record(&task->m.put_time, kc_metrics_now_ms() - t0);
+      kc_mstat_record(&task->m.batch_size, (double)nrec);
+      kc_mstat_record(&task->m.send, (double)nrec);
+    }
     for (size_t j = 0; j < nrec; j++) kc_sink_record_clear(&r->recs[j]);
     kc_arena_reset(&r->arena);
     if (rc == KC_RETRY) {
@@ -459,6 +491,7 @@ static void drain(kc_sink_runner_t *r) {
     }
     r->npending = w;
     r->pending_off = 0;
+    if (w) kc_mstat_record(&task->m.read, (double)w); /* sink-record-read */
     size_t queued = rd_kafka_queue_length(r->q);
     if (n > 0) kc_fetch_wake_consumed(&r->fetch_wake, (int64_t)n, bytes, queued_before, queued);
     if (n == 0 && queued == 0) return; /* empty: the fd wakes us */

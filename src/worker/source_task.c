@@ -68,7 +68,17 @@ struct kc_source_runner_s {
   bool flush_waiting, final_flush_done;
   int pending_closes;
   int64_t produced;
+  double commit_t0;            /* the offset commit being flushed began (offset-commit-*-time-ms) */
+  bool commit_pending;         /* staged offsets wait for the store's flush */
 };
+
+/* WorkerTask.recordCommitSuccess / recordCommitFailure. */
+static void commit_finished(kc_source_runner_t *r, bool ok) {
+  kc_task_metrics_t *m = &r->task->m;
+  r->commit_pending = false;
+  kc_mstat_record(&m->commit_result, ok ? 1.0 : 0.0);
+  if (ok) kc_mstat_record(&m->commit_time, kc_metrics_now_ms() - r->commit_t0);
+}
 
 static void source_step(kc_source_runner_t *r);
 
@@ -154,10 +164,15 @@ int kc_source_runner_stage_offsets(kc_task_t *task) {
     }
   }
   kc_buf_free(&v);
+  /* WorkerSourceTask.commitOffsets: nothing to flush is a successful commit at once */
+  r->commit_t0 = kc_metrics_now_ms();
+  if (staged) r->commit_pending = true;
+  else commit_finished(r, true);
   return staged;
 }
 
 void kc_source_runner_offsets_flushed(kc_task_t *task, int status) {
+  if (task->source && task->source->commit_pending) commit_finished(task->source, status == 0);
   if (status == 0 && task->plugin->commit && task->plugin_started) task->plugin->commit(task);
 }
 
@@ -207,6 +222,7 @@ static rd_kafka_topic_t *topic_handle(kc_source_runner_t *r, const char *name) {
 /* A record that will not be produced (dropped by a transform, or its failure tolerated): its
  * offset still commits in order, as WorkerSourceTask.recordDropped acks it at once. */
 static int dropped(kc_source_runner_t *r, kc_source_record_t *rec, bool superseded) {
+  r->task->m.active_count--; /* SourceRecordWriteCounter.skipRecord */
   if (!rec->source_partition) return 0;
   src_entry_t *e = calloc(1, sizeof *e);
   if (!e || !(e->part = partition_for(r, rec->source_partition))) {
@@ -236,6 +252,7 @@ static int stage_failed(kc_source_runner_t *r, kc_source_record_t *rec, bool sup
                         const char *stage, const char *executing_class, const char *exception,
                         const char *message) {
   kc_task_t *task = r->task;
+  kc_metrics_record_failed(task, task->tolerate_errors, task->log_errors);
   if (task->log_errors) {
     char where[600] = "";
     if (task->log_messages) snprintf(where, sizeof where, ", where source record is = {topic='%s'}", rec->topic);
@@ -373,8 +390,17 @@ static void poll_loop(kc_source_runner_t *r) {
     char err[1024] = "";
     size_t max = INFLIGHT_MAX - r->inflight;
     if (max > POLL_MAX) max = POLL_MAX;
+    double t0 = kc_metrics_now_ms();
     int rc = task->plugin->poll(task, &r->batch, max, err, sizeof err);
     size_t got = r->batch.n;
+    if (got > 0 && rc != KC_ERR) { /* recordPollReturned and recordBatch (a non-null poll()) */
+      kc_task_metrics_t *m = &task->m;
+      kc_mstat_record(&m->poll_time, kc_metrics_now_ms() - t0);
+      kc_mstat_record(&m->poll, (double)got);
+      kc_mstat_record(&m->batch_size, (double)got);
+      m->active_count += (int64_t)got;
+      kc_mstat_record(&m->active, (double)m->active_count);
+    }
     if (rc == KC_ERR) {
       kc__task_failed(task, "%s", *err ? err : "poll() failed");
       return;
@@ -402,10 +428,12 @@ static void on_producer_events(kc_kqueue_t *kq) {
     switch (rd_kafka_event_type(ev)) {
       case RD_KAFKA_EVENT_DR: {
         const rd_kafka_message_t *m;
+        size_t nack = 0, ndone = 0;
         while ((m = rd_kafka_event_message_next(ev))) {
           src_entry_t *e = m->_private;
           r->inflight--;
           budget--;
+          ndone++;
           if (m->err) {
             /* Not acked: its offset (and every later one) is never committed. */
             kc__task_failed(task, "Failed to send a record to topic %s: %s",
@@ -417,6 +445,14 @@ static void on_producer_events(kc_kqueue_t *kq) {
             continue;
           }
           ack(r, e);
+          nack++;
+        }
+        if (ndone) { /* source-record-write counts what Kafka acknowledged */
+          kc_task_metrics_t *tm = &task->m;
+          if (nack) kc_mstat_record(&tm->write, (double)nack);
+          tm->active_count -= (int64_t)ndone;
+          if (tm->active_count < 0) tm->active_count = 0;
+          kc_mstat_record(&tm->active, (double)tm->active_count);
         }
         break;
       }

@@ -32,6 +32,7 @@ void kc_task_set_state(kc_task_t *task, kc_state_t st, const char *trace) {
                 state_names[st], trace ? ": " : "", trace ? trace : "");
   bool changed = task->state != st;
   task->state = st;
+  kc_metrics_task_state(task, (int)st);
   free(task->trace);
   task->trace = trace ? strdup(trace) : NULL;
   kc_worker_t *wk = task->wk;
@@ -176,6 +177,7 @@ kc_task_t *kc_task_create(kc_connector_t *conn, int id, const kc_config_t *confi
   task->config = kc_config_copy(config);
   task->state = KC_STATE_UNASSIGNED;
   task->phase = KC_PHASE_WAIT_START;
+  kc_metrics_task_init(task); /* without memory: only the current samples are kept */
   uv_timer_init(task->wk->loop, &task->shutdown_timer);
   task->shutdown_timer.data = task;
   task->next = task->wk->tasks;
@@ -244,6 +246,7 @@ static void task_free_cb(uv_handle_t *h) {
   kc_config_destroy(task->config);
   kc_config_destroy(task->conn_config_owned);
   free(task->trace);
+  kc_metrics_task_free(task);
   free(task);
 }
 

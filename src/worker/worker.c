@@ -267,6 +267,7 @@ kc_worker_t *kc_worker_create(uv_loop_t *loop, kc_worker_config_t *wc, char *err
   wk->offset_timer.data = wk;
   uint64_t every = (uint64_t)wc->offset_flush_interval_ms;
   uv_timer_start(&wk->offset_timer, on_offset_timer, every, every);
+  if (kc_metrics_worker_init(wk)) kc_log_warn("kc.worker", "no memory for the metrics' sample windows");
   return wk;
 }
 
@@ -316,6 +317,11 @@ void kc_worker_shutdown(kc_worker_t *wk, void (*cb)(void *), void *arg) {
     wk->http = NULL;
   }
   answer_waiters(wk, true);
+  if (wk->metrics.timer_on) {
+    s->pending++;
+    wk->metrics.timer.data = s;
+    kc_metrics_worker_close(wk, on_closed);
+  }
   uv_timer_stop(&wk->offset_timer);
   wk->offset_timer.data = s;
   wk->cluster_timer.data = s;
@@ -335,5 +341,6 @@ void kc_worker_destroy(kc_worker_t *wk) {
   kc_offset_store_close(wk->offsets);
   free(wk->cluster_id);
   free(wk->state_dir);
+  kc_metrics_worker_free(wk);
   free(wk);
 }

@@ -20,6 +20,7 @@
 #include "kafka/kqueue.h"
 #include "transform/chain.h"
 #include "kconnect/connector.h"
+#include "metrics/metrics.h"
 #include "worker/offset_store.h"
 
 /* Connect's AbstractStatus.State (section 2). */
@@ -103,6 +104,7 @@ struct kc_task_s {
   kc_task_stopped_cb stopped_cb;
   void *stopped_arg;
   kc_task_t *next;           /* worker-wide list (offset flush) */
+  kc_task_metrics_t m;       /* what the runners count for GET /metrics (src/metrics) */
 };
 /** The connector config as task @p t sees it: variables resolved (config providers). */
 const kc_config_t *kc_task_conn_config(const kc_task_t *t);
@@ -161,6 +163,7 @@ struct kc_worker_s {
   void *status_arg;
   /* Topic tracking (KIP-558): a task produced to or was assigned partitions of @p topic. */
   void (*topic_cb)(void *arg, kc_task_t *task, const char *topic);
+  kc_worker_metrics_t metrics; /* connect-worker(-rebalance)-metrics and the sample timer */
 };
 
 /* ---- plugins (plugins.c) ---- */
