@@ -15,6 +15,7 @@ import json
 import math
 import os
 import time
+import urllib.error
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -328,11 +329,25 @@ def test_metric_reporters_refused():
         w.log.close()
         assert rc != 0, w.tail()
         assert "metric.reporters" in w.tail() and text in w.tail(), w.tail()
-    # Connect's defaults and valid recording levels start
+    for key, value in (("metrics.num.samples", "0"), ("metrics.sample.window.ms", "0"),
+                       ("metrics.recording.level", "VERBOSE")):
+        w = kctest.Worker(wd, worker_props={key: value})
+        w.start(wait=False)
+        rc = w.proc.wait(60)
+        w.log.close()
+        assert rc != 0 and key in w.tail(), w.tail()
+    # valid settings start; with admin.listeners set, /metrics stays on the REST listeners
+    admin = kctest.free_port()
     w = kctest.Worker(wd, worker_props={"metrics.recording.level": "DEBUG", "metrics.num.samples": "3",
-                                        "metrics.sample.window.ms": "5000"}).start()
+                                        "metrics.sample.window.ms": "5000",
+                                        "admin.listeners": "http://127.0.0.1:%d" % admin}).start()
     try:
         assert Scrape(w).get("kafka_connect_worker_connector_count") == 0
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/metrics" % admin, timeout=30)
+            raise AssertionError("the admin listener served /metrics")
+        except urllib.error.HTTPError as e:
+            assert e.code == 404, e.code
     finally:
         w.stop()
 
