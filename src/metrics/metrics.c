@@ -205,17 +205,17 @@ int kc_metrics_worker_init(kc_worker_t *wk) {
   kc_config_get_int(wk->wc->props, "metrics.num.samples", &v);
   wm->nsamples = (int)v;
   kc_msample_t *rings = calloc(3 * (size_t)wm->nsamples, sizeof *rings);
-  if (!rings) return KC_ENOMEM;
   int64_t now = kc_now_ms();
   kc_mstat_init(&wm->conn_result, rings, wm->nsamples, now);
-  kc_mstat_init(&wm->task_result, rings + wm->nsamples, wm->nsamples, now);
-  kc_mstat_init(&wm->rebalance_time, rings + 2 * wm->nsamples, wm->nsamples, now);
+  kc_mstat_init(&wm->task_result, rings ? rings + wm->nsamples : NULL, wm->nsamples, now);
+  kc_mstat_init(&wm->rebalance_time, rings ? rings + 2 * wm->nsamples : NULL, wm->nsamples, now);
+  /* the windows close even without rings (then only the current sample counts) */
   uv_timer_init(wk->loop, &wm->timer);
   wm->timer.data = wk;
   uv_timer_start(&wm->timer, on_tick, TICK_MS, TICK_MS);
   uv_unref((uv_handle_t *)&wm->timer);
   wm->timer_on = true;
-  return 0;
+  return rings ? 0 : KC_ENOMEM;
 }
 
 void kc_metrics_worker_close(kc_worker_t *wk, uv_close_cb cb) {
@@ -234,7 +234,7 @@ void kc_metrics_worker_free(kc_worker_t *wk) {
 void kc_metrics_distributed(kc_worker_t *wk, const char *connect_protocol) {
   kc_worker_metrics_t *wm = &wk->metrics;
   wm->distributed = true;
-  wm->epoch = -1; /* the generation before the first join */
+  wm->epoch = 0; /* DistributedHerder.generation before the first assignment */
   size_t i = 0;
   for (; connect_protocol[i] && i + 1 < sizeof wm->protocol; i++)
     wm->protocol[i] = (char)toupper((unsigned char)connect_protocol[i]);

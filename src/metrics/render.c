@@ -361,8 +361,10 @@ static void render_worker(ctx_t *c) {
   if (!wm->distributed) return;
   family(c, "kafka_connect_worker_rebalance_connect_protocol", "untyped", "The Connect protocol used by this cluster");
   sample(c, "kafka_connect_worker_rebalance_connect_protocol", NULL, -1, "connect_protocol", wm->protocol, 1);
-  family(c, "kafka_connect_worker_rebalance_leader_name", "untyped", "The name of the group leader.");
-  sample(c, "kafka_connect_worker_rebalance_leader_name", NULL, -1, "leader_name", wm->leader, 1);
+  if (wm->leader[0]) { /* leaderUrl() is null before an assignment: the exporter shows nothing */
+    family(c, "kafka_connect_worker_rebalance_leader_name", "untyped", "The name of the group leader.");
+    sample(c, "kafka_connect_worker_rebalance_leader_name", NULL, -1, "leader_name", wm->leader, 1);
+  }
   worker_metric(c, "kafka_connect_worker_rebalance_epoch", "gauge", "The epoch or generation number of this worker.",
                 (double)wm->epoch);
   worker_metric(c, "kafka_connect_worker_rebalance_completed_rebalances_total", "counter",
