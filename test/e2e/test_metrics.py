@@ -343,6 +343,15 @@ def test_metric_reporters_refused():
                                         "admin.listeners": "http://127.0.0.1:%d" % admin}).start()
     try:
         assert Scrape(w).get("kafka_connect_worker_connector_count") == 0
+        # label values are escaped: a connector name with a quote, a backslash and a space
+        odd = 'm"x\\y %s' % unique("z")
+        topic = kctest.create_topic(unique("metrics-odd"), 1)
+        cfg = kctest.file_sink(odd, os.path.join(wd, "odd.out"), topic)
+        assert w.request("POST", "/connectors", {"name": odd, "config": cfg})[0] == 201
+        m = kctest.wait_until(lambda: (lambda s: s if ("kafka_connect_sink_task_sink_record_read_total",
+                                                        (("connector", odd), ("task", "0"))) in s.samples
+                                       else None)(Scrape(w)), 30, what="the odd connector's samples")
+        assert m.get("kafka_connect_connector_status", connector=odd, status="running") == 1
         try:
             urllib.request.urlopen("http://127.0.0.1:%d/metrics" % admin, timeout=30)
             raise AssertionError("the admin listener served /metrics")
