@@ -48,28 +48,41 @@ static int validate_plugin_discovery(const char *name, const char *value, char *
   return KC_EINVAL;
 }
 
-/* Sensor.RecordingLevel. Every Connect metric is INFO, so DEBUG and TRACE only add client
- * metrics, which GET /metrics does not serve: each value gives the same /metrics. */
+/* WorkerConfig: in(INFO, DEBUG), case-sensitive. Every Connect metric is INFO, so DEBUG only adds
+ * client metrics, which GET /metrics does not serve: both give the same /metrics. */
 static int validate_recording_level(const char *name, const char *value, char *errstr, size_t n) {
   (void)name;
-  if (!strcasecmp(value, "INFO") || !strcasecmp(value, "DEBUG") || !strcasecmp(value, "TRACE")) return 0;
-  snprintf(errstr, n, "String must be one of: INFO, DEBUG, TRACE");
+  if (!strcmp(value, "INFO") || !strcmp(value, "DEBUG")) return 0;
+  snprintf(errstr, n, "String must be one of: INFO, DEBUG");
   return KC_EINVAL;
 }
 
-/* MetricsReporter classes are Java plugins kconnect cannot load; its metrics are GET /metrics. */
+/*
+ * MetricsReporter classes are Java plugins kconnect cannot load, so any is refused, except Connect's
+ * default JmxReporter, which worker files often spell out: kconnect has no JMX, and serves the
+ * same metrics at GET /metrics instead (a warning says so).
+ */
 static int validate_metric_reporters(const char *name, const char *value, char *errstr, size_t n) {
   (void)name;
-  const char *p = value;
-  while (*p == ' ' || *p == ',') p++;
-  if (!*p) return 0;
-  if (strstr(value, "JmxReporter"))
-    snprintf(errstr, n, "kconnect has no JMX: its metrics are served as Prometheus text at GET /metrics "
-                        "on the REST listeners; remove JmxReporter from metric.reporters");
-  else
-    snprintf(errstr, n, "Class %.200s cannot be loaded: kconnect runs no Java metrics reporters; "
-                        "its metrics are served as Prometheus text at GET /metrics", value);
-  return KC_EINVAL;
+  static const char jmx[] = "org.apache.kafka.common.metrics.JmxReporter";
+  bool any = false;
+  for (const char *p = value; *p;) {
+    while (*p == ' ' || *p == ',') p++;
+    size_t len = strcspn(p, ",");
+    while (len && p[len - 1] == ' ') len--;
+    if (!len) break;
+    if (len != sizeof jmx - 1 || strncmp(p, jmx, len)) {
+      snprintf(errstr, n, "Class %.*s cannot be loaded: kconnect runs no Java metrics reporters; its metrics "
+                          "are served as Prometheus text at GET /metrics on the REST listeners", (int)(len > 200 ? 200 : len), p);
+      return KC_EINVAL;
+    }
+    any = true;
+    p += strcspn(p, ",");
+  }
+  if (any)
+    kc_log_warn("kc.config", "metric.reporters: kconnect has no JMX; Connect's metrics are served as "
+                             "Prometheus text at GET /metrics on the REST listeners");
+  return 0;
 }
 
 #define DEF(name, type, dflt) \
@@ -101,8 +114,8 @@ static const kc_config_def_t worker_defs[] = {
     DEF("topic.creation.enable", KC_CFG_BOOLEAN, "true"),
     DEF("topic.tracking.enable", KC_CFG_BOOLEAN, "true"),
     DEF("topic.tracking.allow.reset", KC_CFG_BOOLEAN, "true"),
-    /* GET /metrics' sample windows (src/metrics): Connect's atLeast(1) */
-    RANGE("metrics.sample.window.ms", KC_CFG_LONG, "30000", 1, 9223372036854775807LL),
+    /* GET /metrics' sample windows (src/metrics); Connect's atLeast(0) and atLeast(1) */
+    RANGE("metrics.sample.window.ms", KC_CFG_LONG, "30000", 0, 9223372036854775807LL),
     RANGE("metrics.num.samples", KC_CFG_INT, "2", 1, I32_MAX),
     {"metrics.recording.level", KC_CFG_STRING, "INFO", 0, KC_CFG_LOW, NULL, NULL, NULL, 0, 0,
      validate_recording_level},

@@ -81,8 +81,8 @@ static combined_t combine(const kc_mstat_t *s, int nsamples, int64_t window_ms, 
 double kc_mstat_rate(const kc_mstat_t *s, int nsamples, int64_t window_ms, int64_t now) {
   combined_t c = combine(s, nsamples, window_ms, now);
   int64_t elapsed = now - c.oldest_start;
-  int64_t full = elapsed / window_ms;
-  if (full < nsamples - 1) elapsed += (nsamples - 1 - full) * window_ms;
+  int64_t full = window_ms > 0 ? elapsed / window_ms : 0; /* Java divides by zero (0 ms windows) */
+  if (window_ms > 0 && full < nsamples - 1) elapsed += (nsamples - 1 - full) * window_ms;
   if (elapsed < 1) elapsed = 1;
   return c.sum / ((double)elapsed / 1000.0);
 }

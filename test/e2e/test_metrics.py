@@ -9,7 +9,8 @@
 - errors.tolerance=all with a dead letter queue and errors.log.enable moves the task-error counters by
   the number of bad records; errors.tolerance=none: one failure, a failed task in the status gauges;
 - a distributed worker: rebalance metrics, and a second member's join moves them;
-- metric.reporters naming Java reporters is refused at start.
+- metric.reporters naming a Java reporter other than Connect's default JmxReporter is refused at start,
+  and the metrics.* settings are checked as WorkerConfig checks them.
 """
 import json
 import math
@@ -319,30 +320,32 @@ def test_distributed_rebalance_metrics():
         a.stop()
 
 
-def test_metric_reporters_refused():
+def test_metrics_settings():
     wd = kctest.tmpdir("kc-metrics-rep-")
-    for value, text in (("org.apache.kafka.common.metrics.JmxReporter", "GET /metrics"),
-                        ("io.confluent.metrics.reporter.ConfluentMetricsReporter", "cannot be loaded")):
-        w = kctest.Worker(wd, worker_props={"metric.reporters": value})
-        w.start(wait=False)
-        rc = w.proc.wait(60)
-        w.log.close()
-        assert rc != 0, w.tail()
-        assert "metric.reporters" in w.tail() and text in w.tail(), w.tail()
-    for key, value in (("metrics.num.samples", "0"), ("metrics.sample.window.ms", "0"),
-                       ("metrics.recording.level", "VERBOSE")):
+    # Java reporters cannot run: refused at start (WorkerConfig's checks otherwise, Connect's messages)
+    for key, value, text in (
+            ("metric.reporters", "io.confluent.metrics.reporter.ConfluentMetricsReporter", "cannot be loaded"),
+            ("metric.reporters", "org.apache.kafka.common.metrics.JmxReporter,com.example.Other", "com.example.Other"),
+            ("metrics.num.samples", "0", "metrics.num.samples"),
+            ("metrics.sample.window.ms", "-1", "metrics.sample.window.ms"),
+            ("metrics.recording.level", "TRACE", "String must be one of: INFO, DEBUG"),
+            ("metrics.recording.level", "debug", "String must be one of: INFO, DEBUG")):
         w = kctest.Worker(wd, worker_props={key: value})
         w.start(wait=False)
         rc = w.proc.wait(60)
         w.log.close()
-        assert rc != 0 and key in w.tail(), w.tail()
+        assert rc != 0, w.tail()
+        assert key in w.tail() and text in w.tail(), w.tail()
     # valid settings start; with admin.listeners set, /metrics stays on the REST listeners
     admin = kctest.free_port()
+    # Connect's default reporter, spelled out, is accepted with a warning: /metrics stands in for JMX
     w = kctest.Worker(wd, worker_props={"metrics.recording.level": "DEBUG", "metrics.num.samples": "3",
                                         "metrics.sample.window.ms": "5000",
+                                        "metric.reporters": "org.apache.kafka.common.metrics.JmxReporter",
                                         "admin.listeners": "http://127.0.0.1:%d" % admin}).start()
     try:
         assert Scrape(w).get("kafka_connect_worker_connector_count") == 0
+        assert "kconnect has no JMX" in w.tail() and "GET /metrics" in w.tail(), w.tail()
         # label values are escaped: a connector name with a quote, a backslash and a space
         odd = 'm"x\\y %s' % unique("z")
         topic = kctest.create_topic(unique("metrics-odd"), 1)
@@ -363,4 +366,4 @@ def test_metric_reporters_refused():
 
 if __name__ == "__main__":
     kctest.main([test_file_pipeline_counters, test_error_counters, test_distributed_rebalance_metrics,
-                 test_metric_reporters_refused])
+                 test_metrics_settings])
