@@ -88,9 +88,22 @@ static void test_ring_keeps_num_samples(void) {
   CHECK(bare.total == 5);
 }
 
+static void test_zero_window(void) {
+  /* metrics.sample.window.ms=0 (Connect's atLeast(0)): every sample is obsolete at once */
+  kc_msample_t ring[NS];
+  kc_mstat_t s;
+  kc_mstat_init(&s, ring, NS, 0);
+  kc_mstat_record(&s, 7);
+  kc_mstat_roll(&s, NS, 0, 1000);
+  CHECK(kc_mstat_rate(&s, NS, 0, 1000) == 0.0);
+  CHECK(isnan(kc_mstat_avg(&s, NS, 0, 1000)));
+  CHECK(s.total == 7);
+}
+
 int main(void) {
   kc_test_run("rate_windows", test_rate_windows);
   kc_test_run("avg_max_share", test_avg_max_share);
   kc_test_run("ring_keeps_num_samples", test_ring_keeps_num_samples);
+  kc_test_run("zero_window", test_zero_window);
   return kc_test_done();
 }
