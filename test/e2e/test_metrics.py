@@ -9,6 +9,7 @@
 - errors.tolerance=all with a dead letter queue and errors.log.enable moves the task-error counters by
   the number of bad records; errors.tolerance=none: one failure, a failed task in the status gauges;
 - a distributed worker: rebalance metrics, and a second member's join moves them;
+- basic auth guards /metrics as every REST path;
 - metric.reporters naming a Java reporter other than Connect's default JmxReporter is refused at start,
   and the metrics.* settings are checked as WorkerConfig checks them.
 """
@@ -364,6 +365,41 @@ def test_metrics_settings():
         w.stop()
 
 
+def test_basic_auth_applies():
+    """Connect's basic auth extension guards /metrics as every other REST path."""
+    import base64
+    wd = kctest.tmpdir("kc-metrics-auth-")
+    creds = os.path.join(wd, "credentials.properties")
+    with open(creds, "w") as f:
+        f.write("scraper=s3cret\n")
+    jaas = os.path.join(wd, "jaas.conf")
+    with open(jaas, "w") as f:
+        f.write("KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule "
+                "required\n  file=\"%s\";\n};\n" % creds)
+    w = kctest.Worker(wd, worker_props={
+        "rest.extension.classes": "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+        "kconnect.rest.jaas.config.file": jaas})
+    w.start(wait=False)
+    url = "http://127.0.0.1:%d/metrics" % w.port
+
+    def code(auth):
+        req = urllib.request.Request(url)
+        if auth:
+            req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+    try:
+        kctest.wait_until(lambda: w.alive_or_raise() and code(None)[0] == 401, 60, what="401 without credentials")
+        assert code("scraper:wrong")[0] == 401
+        st, text = code("scraper:s3cret")
+        assert st == 200 and "kafka_connect_worker_connector_count 0" in text, (st, text[:200])
+    finally:
+        w.stop()
+
+
 if __name__ == "__main__":
     kctest.main([test_file_pipeline_counters, test_error_counters, test_distributed_rebalance_metrics,
-                 test_metrics_settings])
+                 test_metrics_settings, test_basic_auth_applies])
