@@ -241,6 +241,15 @@ void kc_metrics_distributed(kc_worker_t *wk, const char *connect_protocol) {
   wm->protocol[i] = '\0';
 }
 
+void kc_metrics_coordinator(kc_worker_t *wk, const char *client_id) {
+  snprintf(wk->metrics.client_id, sizeof wk->metrics.client_id, "%s", client_id);
+}
+
+void kc_metrics_assigned(kc_worker_t *wk, int connectors, int tasks) {
+  wk->metrics.assigned_connectors = connectors;
+  wk->metrics.assigned_tasks = tasks;
+}
+
 void kc_metrics_rebalance_started(kc_worker_t *wk, int32_t generation, const char *leader_url, const char *protocol) {
   kc_worker_metrics_t *wm = &wk->metrics;
   wm->distributed = true;

@@ -95,6 +95,9 @@ typedef struct kc_worker_metrics_s {
   int64_t rebalance_started_ms, last_rebalance_ms; /* last: 0 none */
   uint64_t rebalances;
   kc_mstat_t rebalance_time;
+  /* connect-coordinator-metrics (WorkerCoordinator), tagged with the group member's client id */
+  char client_id[320];
+  int64_t assigned_connectors, assigned_tasks;
 } kc_worker_metrics_t;
 
 struct kc_worker_s;
@@ -116,6 +119,10 @@ void kc_metrics_connector_state(struct kc_worker_s *wk, int old_st, int st);
 void kc_metrics_record_failed(struct kc_task_s *t, bool tolerated, bool logged);
 /** Rebalance bookkeeping (DistributedHerder.HerderMetrics); @p connect_protocol as configured. */
 void kc_metrics_distributed(struct kc_worker_s *wk, const char *connect_protocol);
+/** The group member's client id (the coordinator metrics' client-id tag). */
+void kc_metrics_coordinator(struct kc_worker_s *wk, const char *client_id);
+/** The member's whole assignment after a rebalance: connector instances and tasks. */
+void kc_metrics_assigned(struct kc_worker_s *wk, int connectors, int tasks);
 /** @p protocol: the group protocol chosen ("default", "compatible", "sessioned"). */
 void kc_metrics_rebalance_started(struct kc_worker_s *wk, int32_t generation, const char *leader_url,
                                   const char *protocol);

@@ -380,6 +380,14 @@ static void render_worker(ctx_t *c) {
   worker_metric(c, "kafka_connect_worker_rebalance_time_since_last_rebalance_ms", "gauge",
                 "The time in milliseconds since this worker completed the most recent rebalance.",
                 wm->last_rebalance_ms ? (double)(now - wm->last_rebalance_ms) : INFINITY);
+  /* Strimzi's generic client-id rule: kafka_connect_coordinator_<attr>{clientid=".."} */
+  family(c, "kafka_connect_coordinator_assigned_connectors", "gauge",
+         "The number of connector instances currently assigned to this consumer");
+  sample(c, "kafka_connect_coordinator_assigned_connectors", NULL, -1, "clientid", wm->client_id,
+         (double)wm->assigned_connectors);
+  family(c, "kafka_connect_coordinator_assigned_tasks", "gauge", "The number of tasks currently assigned to this consumer");
+  sample(c, "kafka_connect_coordinator_assigned_tasks", NULL, -1, "clientid", wm->client_id,
+         (double)wm->assigned_tasks);
 }
 
 int kc_metrics_render(kc_worker_t *wk, kc_buf_t *out) {

@@ -847,6 +847,13 @@ static void apply_assignment(kc_herder_t *h, kc_cp_assignment_t *a) {
     maybe_rotate_key(h); /* as Java's tick after a rebalance: before any request is served */
   }
   start_work(h);
+  int nconn = 0, ntask = 0; /* connect-coordinator-metrics: -1 is the Connector itself */
+  for (int i = 0; i < h->assignment.nassigned; i++)
+    for (int k = 0; k < h->assignment.assigned[i].ntasks; k++) {
+      if (h->assignment.assigned[i].tasks[k] < 0) nconn++;
+      else ntask++;
+    }
+  kc_metrics_assigned(h->wk, nconn, ntask);
   kc_metrics_rebalance_done(h->wk); /* handleRebalanceCompleted: after startWork */
 }
 
@@ -1050,6 +1057,7 @@ int kc_herder_distributed_start(kc_herder_t *h, char *errstr, size_t n) {
   char client_id[512];
   snprintf(client_id, sizeof client_id, "%s", *h->dc.client_id ? h->dc.client_id : "connect-");
   if (!*h->dc.client_id) snprintf(client_id, sizeof client_id, "connect-%s", h->wk->worker_id);
+  kc_metrics_coordinator(h->wk, client_id);
   kc_group_config_t gc = {
       .bootstrap_servers = h->wk->wc->bootstrap_servers,
       .group_id = h->dc.group_id,

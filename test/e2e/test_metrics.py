@@ -82,6 +82,8 @@ def strimzi_names():
     for a in REBALANCE_GROUP:
         t = "unknown" if a in STRING_ATTRS else "counter" if a.endswith("-total") else "gauge"
         out[prom("kafka_connect_worker_rebalance_" + a)] = (t, {prom(a)} if a in STRING_ATTRS else set())
+    for a in ("assigned-connectors", "assigned-tasks"):  # connect-coordinator-metrics, client-id tag
+        out[prom("kafka_connect_coordinator_" + a)] = ("gauge", {"clientid"})
     return out
 
 
@@ -304,6 +306,18 @@ def test_distributed_rebalance_metrics():
         assert 0 <= m.get("kafka_connect_worker_rebalance_rebalance_avg_time_ms") <= \
             m.get("kafka_connect_worker_rebalance_rebalance_max_time_ms") < 60000
         assert 0 <= m.get("kafka_connect_worker_rebalance_time_since_last_rebalance_ms") < 120000
+        # a connector: its instance and task are assigned to the only member
+        name = unique("mdist")
+        cfg = kctest.file_source(name, os.path.join(wd, "none.txt"), unique("mdist-topic"))
+        assert a.request("POST", "/connectors", {"name": name, "config": cfg})[0] == 201
+        a.wait_running(name)
+        client = "connect-127.0.0.1:%d" % a.port
+        m = kctest.wait_until(lambda: (lambda s: s if s.get("kafka_connect_coordinator_assigned_tasks",
+                                                            clientid=client) == 1 else None)(Scrape(a)), 60,
+                              what="the task in the coordinator metrics")
+        assert m.get("kafka_connect_coordinator_assigned_connectors", clientid=client) == 1
+        epoch = m.get("kafka_connect_worker_rebalance_epoch")
+        done = m.get("kafka_connect_worker_rebalance_completed_rebalances_total")
         # a second member: both rebalance again, under a newer generation
         b = kctest.Worker(wd, worker_props=props, mode="distributed").start()
         kctest.wait_until(lambda: b.alive_or_raise() and b.get("/health")[0] == 200, 90, what="second worker healthy")
