@@ -20,6 +20,7 @@
 
 #include "config/props.h"
 #include "metrics/metrics.h"
+#include "worker/connect_protocol.h"
 #include "worker/worker.h"
 
 #define TICK_MS 1000
@@ -245,9 +246,15 @@ void kc_metrics_coordinator(kc_worker_t *wk, const char *client_id) {
   snprintf(wk->metrics.client_id, sizeof wk->metrics.client_id, "%s", client_id);
 }
 
-void kc_metrics_assigned(kc_worker_t *wk, int connectors, int tasks) {
-  wk->metrics.assigned_connectors = connectors;
-  wk->metrics.assigned_tasks = tasks;
+void kc_metrics_assigned(kc_worker_t *wk, const kc_cp_assignment_t *a) {
+  int64_t nconn = 0, ntask = 0;
+  for (int i = 0; i < a->nassigned; i++)
+    for (int k = 0; k < a->assigned[i].ntasks; k++) {
+      if (a->assigned[i].tasks[k] < 0) nconn++; /* -1: the Connector itself */
+      else ntask++;
+    }
+  wk->metrics.assigned_connectors = nconn;
+  wk->metrics.assigned_tasks = ntask;
 }
 
 void kc_metrics_rebalance_started(kc_worker_t *wk, int32_t generation, const char *leader_url, const char *protocol) {

@@ -102,6 +102,7 @@ typedef struct kc_worker_metrics_s {
 
 struct kc_worker_s;
 struct kc_task_s;
+struct kc_cp_assignment_s;
 struct kc_buf_s;
 
 /** Starts the worker's metrics (window settings from its config, the roll timer). @returns 0 or KC_ENOMEM. */
@@ -121,8 +122,8 @@ void kc_metrics_record_failed(struct kc_task_s *t, bool tolerated, bool logged);
 void kc_metrics_distributed(struct kc_worker_s *wk, const char *connect_protocol);
 /** The group member's client id (the coordinator metrics' client-id tag). */
 void kc_metrics_coordinator(struct kc_worker_s *wk, const char *client_id);
-/** The member's whole assignment after a rebalance: connector instances and tasks. */
-void kc_metrics_assigned(struct kc_worker_s *wk, int connectors, int tasks);
+/** The member's whole assignment once joined (assigned-connectors, assigned-tasks). */
+void kc_metrics_assigned(struct kc_worker_s *wk, const struct kc_cp_assignment_s *a);
 /** @p protocol: the group protocol chosen ("default", "compatible", "sessioned"). */
 void kc_metrics_rebalance_started(struct kc_worker_s *wk, int32_t generation, const char *leader_url,
                                   const char *protocol);

@@ -382,10 +382,10 @@ static void render_worker(ctx_t *c) {
                 wm->last_rebalance_ms ? (double)(now - wm->last_rebalance_ms) : INFINITY);
   /* Strimzi's generic client-id rule: kafka_connect_coordinator_<attr>{clientid=".."} */
   family(c, "kafka_connect_coordinator_assigned_connectors", "gauge",
-         "The number of connector instances currently assigned to this consumer");
+         "The number of connector instances currently assigned to this worker");
   sample(c, "kafka_connect_coordinator_assigned_connectors", NULL, -1, "clientid", wm->client_id,
          (double)wm->assigned_connectors);
-  family(c, "kafka_connect_coordinator_assigned_tasks", "gauge", "The number of tasks currently assigned to this consumer");
+  family(c, "kafka_connect_coordinator_assigned_tasks", "gauge", "The number of tasks currently assigned to this worker");
   sample(c, "kafka_connect_coordinator_assigned_tasks", NULL, -1, "clientid", wm->client_id,
          (double)wm->assigned_tasks);
 }

@@ -847,13 +847,6 @@ static void apply_assignment(kc_herder_t *h, kc_cp_assignment_t *a) {
     maybe_rotate_key(h); /* as Java's tick after a rebalance: before any request is served */
   }
   start_work(h);
-  int nconn = 0, ntask = 0; /* connect-coordinator-metrics: -1 is the Connector itself */
-  for (int i = 0; i < h->assignment.nassigned; i++)
-    for (int k = 0; k < h->assignment.assigned[i].ntasks; k++) {
-      if (h->assignment.assigned[i].tasks[k] < 0) nconn++;
-      else ntask++;
-    }
-  kc_metrics_assigned(h->wk, nconn, ntask);
   kc_metrics_rebalance_done(h->wk); /* handleRebalanceCompleted: after startWork */
 }
 
@@ -932,6 +925,7 @@ static void on_group_joined(void *arg, int32_t generation, const char *member_id
     fatal(h, "out of memory applying the assignment");
     return;
   }
+  kc_metrics_assigned(h->wk, &h->assignment); /* WorkerCoordinator's assignmentSnapshot */
   cu->h = h;
   cu->generation = generation;
   cu->started_ms = kc_now_ms();
