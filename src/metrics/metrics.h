@@ -4,8 +4,9 @@
  * names Strimzi's JMX exporter rules give them (render.c).
  *
  * The hot path only adds to fields of a kc_mstat_t's current sample (no
- * clock, no lock, no allocation: the loop is single-threaded). A worker timer
- * (kc_metrics_tick) closes samples every metrics.sample.window.ms and keeps
+ * lock, no allocation: the loop is single-threaded; the clock is read only
+ * for put()/poll()/commit durations, once per batch). A one-second worker
+ * timer (metrics.c) closes samples every metrics.sample.window.ms and keeps
  * metrics.num.samples of them, so rates, averages and maxima follow Kafka's
  * SampledStat (Rate, Avg, Max, Frequencies): samples whose last event is
  * older than num.samples x window are ignored, and a rate divides by the
@@ -34,7 +35,7 @@ typedef struct kc_mstat_s {
   /* the roller's */
   uint64_t n_tick;           /* n at the previous tick: did events come since? */
   int64_t start_ms, last_ms; /* of the current sample */
-  kc_msample_t *ring;        /* metrics.num.samples closed samples (n == 0: unused) */
+  kc_msample_t *ring;        /* metrics.num.samples closed samples (start_ms < 0: unused); NULL: none */
   int next;                  /* ring slot the next closed sample goes to */
 } kc_mstat_t;
 
@@ -113,8 +114,9 @@ void kc_metrics_worker_free(struct kc_worker_s *wk);
 /** Allocates a task's sample rings. @returns 0 or KC_ENOMEM. */
 int kc_metrics_task_init(struct kc_task_s *t);
 void kc_metrics_task_free(struct kc_task_s *t);
-/** A task or connector state change (StateTracker, startup attempts). @p task NULL: the connector's. */
+/** A task's state change (kc_state_t): StateTracker time, task startup attempts. */
 void kc_metrics_task_state(struct kc_task_s *t, int st);
+/** A connector instance's state change from @p old_st to @p st: connector startup attempts. */
 void kc_metrics_connector_state(struct kc_worker_s *wk, int old_st, int st);
 /** A record processing failure (RetryWithToleranceOperator): @p tolerated skips it. */
 void kc_metrics_record_failed(struct kc_task_s *t, bool tolerated, bool logged);
