@@ -167,6 +167,17 @@ static int h_security_protocol(build_t *b, const char *key, const char *value) {
 static int h_sasl_mechanism(build_t *b, const char *key, const char *value) {
   static const char *const ok[] = {"GSSAPI", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
                                    "OAUTHBEARER", NULL};
+  /* librdkafka before 2.6.1 repeats its nonce in the SCRAM client-final message
+   * (confluentinc/librdkafka#4895); Kafka 4.x checks it as RFC 5802 says and refuses every
+   * login, which then looks like a wrong password. Said once per process. */
+  static bool scram_warned;
+  if (strncmp(value, "SCRAM-", 6) == 0 && rd_kafka_version() < 0x020601ff && !scram_warned) {
+    scram_warned = true;
+    kc_log_warn("kc.config",
+                "%s=%s: librdkafka %s predates 2.6.1, whose SCRAM Kafka 4.x brokers refuse as "
+                "invalid credentials (librdkafka issue 4895); 3.x brokers accept it",
+                key, value, rd_kafka_version_str());
+  }
   for (int i = 0; ok[i]; i++)
     if (strcmp(value, ok[i]) == 0) return set_rd(b, key, "sasl.mechanisms", value);
   snprintf(b->errstr, b->errstr_size,

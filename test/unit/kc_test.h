@@ -360,6 +360,13 @@ static inline size_t kc_test_capture_end(kc_test_capture_t *c, char *log, size_t
 
 /* Runs @p cmd with sh; returns its wait status (0 for a clean exit 0). With @p out, its
  * stdout comes back malloc'ed and NUL-terminated (the NUL not counted in *out_len). */
+/* The local broker the tests that need one use: $KAFKA_BOOTSTRAP as tools/test exports it (it runs
+ * two brokers of different versions on different ports), else the default tools/kafka-local one. */
+static inline const char *kc_test_bootstrap(void) {
+  const char *b = getenv("KAFKA_BOOTSTRAP");
+  return b && *b ? b : "127.0.0.1:9092";
+}
+
 static inline int kc_test_sh(const char *cmd, char **out, size_t *out_len) {
   if (out) *out = NULL;
   if (out_len) *out_len = 0;

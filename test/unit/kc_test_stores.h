@@ -19,7 +19,7 @@
 #include "kconnect/connector.h"
 #include "kc_test.h"
 
-#define KCT_BOOTSTRAP "127.0.0.1:9092"
+#define KCT_BOOTSTRAP kc_test_bootstrap()
 
 static inline const char *kct_name(char *buf, size_t n, const char *what) {
   static unsigned seq;

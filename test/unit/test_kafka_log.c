@@ -1,5 +1,5 @@
 /*
- * KafkaBasedLog (worker/kafka_log.h) against the real broker at 127.0.0.1:9092: topic creation
+ * KafkaBasedLog (worker/kafka_log.h) against the real broker at $KAFKA_BOOTSTRAP (default 127.0.0.1:9092): topic creation
  * (compacted, the given partitions), Connect's refusals (a config topic with 2 partitions, a
  * topic with cleanup.policy=delete), read to end seeing another producer's records, and the
  * send order.

@@ -1,5 +1,6 @@
 /*
- * kc_group (kafka/wire/group.h) against the real broker at 127.0.0.1:9092: members of one
+ * kc_group (kafka/wire/group.h) against the real broker at $KAFKA_BOOTSTRAP (default
+ * 127.0.0.1:9092): members of one
  * new group with protocol type "connect" on one loop join, get exactly the assignment the
  * leader made for them, rebalance when a member joins, leaves, or silently stops
  * heartbeating (expelled after session.timeout.ms), and a member offering a protocol the
@@ -17,7 +18,7 @@
 #include "kafka/wire/group.h"
 #include "kc_test.h"
 
-#define BROKER "127.0.0.1:9092"
+#define BROKER kc_test_bootstrap()
 
 typedef struct {
   const char *name;

@@ -233,7 +233,19 @@ int main(void) {
       return kc_test_report(0, 1);
     }
   }
-  snprintf(ca, sizeof ca, "%s/kconnect-kafka-%d/tls/ca.pem", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", base);
+  /* The CA lives in the instance's state dir, whose name carries the Kafka version: ask the script. */
+  char sh[1024], *out = NULL;
+  snprintf(sh, sizeof sh, "env -u KC_KAFKA_DIR KAFKA_PORT=%d %s ca 2>/dev/null", base, kc_test_source("tools/kafka-local"));
+  if (kc_test_sh(sh, &out, NULL) != 0 || !out || !*out) {
+    printf("FAIL no CA of the secure broker on %d (tools/kafka-local ca)\n", base);
+    free(out);
+    if (own) kafka_local("stop");
+    release_all();
+    return kc_test_report(0, 1);
+  }
+  out[strcspn(out, "\n")] = '\0';
+  snprintf(ca, sizeof ca, "%s", out);
+  free(out);
   snprintf(jaas_plain, sizeof jaas_plain, JAAS_PLAIN, "kconnect-secret");
   snprintf(jaas_scram, sizeof jaas_scram, JAAS_SCRAM, "kconnect-secret");
   snprintf(jaas_bad_plain, sizeof jaas_bad_plain, JAAS_PLAIN, "wrong");

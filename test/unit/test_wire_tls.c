@@ -1,6 +1,6 @@
 /*
  * TLS on broker connections (kafka/wire/conn.h with security.protocol=SSL): the local broker
- * has no TLS listener, so a Python TLS terminator in front of 127.0.0.1:9092 stands in for
+ * has no TLS listener, so a Python TLS terminator in front of it ($KAFKA_BOOTSTRAP) stands in for
  * one, with a test CA and a server certificate for "localhost" made by the openssl CLI. A
  * connection through it negotiates ApiVersions and answers FindCoordinator; a wrong host
  * name, an untrusted CA and bad trust store settings fail, naming the reason or the key. A
@@ -54,7 +54,8 @@ static const char *const proxy_py =
     "    try: t = ctx.wrap_socket(c, server_side=True)\n"
     "    except Exception:\n"
     "        c.close(); return\n"
-    "    u = socket.create_connection(('127.0.0.1', 9092))\n"
+    "    h, _, p = os.environ.get('KAFKA_BOOTSTRAP', '127.0.0.1:9092').split(',')[0].rpartition(':')\n"
+    "    u = socket.create_connection((h, int(p)))\n"
     "    threading.Thread(target=pipe, args=(t, u), daemon=True).start()\n"
     "    pipe(u, t)\n"
     "while True:\n"
@@ -197,7 +198,7 @@ static void test_pem_truststore(void) {
   connect_with("localhost", kv, &r);
   CHECKF(r.ready == 1 && r.err == 0, "ready %d err %d: %s", r.ready, r.err, r.reason);
   CHECK(r.answered && r.find_error == 0);
-  CHECK_STR(r.coord, "127.0.0.1:9092");
+  CHECK_STR(r.coord, kc_test_bootstrap());
 }
 
 static void test_pkcs12_truststore(void) {

@@ -30,6 +30,18 @@ def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
 
 
+def broker_version():
+    """The Kafka version of the tools/kafka-local broker behind kctest.BOOTSTRAP, for the report
+    lines ("unknown" for a broker that script did not start)."""
+    env = dict(os.environ, KAFKA_PORT=kctest.BOOTSTRAP.rsplit(":", 1)[1])
+    env.pop("KC_KAFKA_VERSION", None)
+    env.pop("KC_KAFKA_DIR", None)
+    r = subprocess.run([os.path.join(ROOT, "tools", "kafka-local"), "status"], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL)
+    m = re.match(r"running Kafka (\S+) ", r.stdout.decode())
+    return m.group(1) if m else "unknown"
+
+
 def proc_stat(pid):
     """(cpu seconds, VmHWM kB, VmRSS kB) of a live process."""
     with open("/proc/%d/stat" % pid) as f:
