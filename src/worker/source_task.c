@@ -193,7 +193,6 @@ static rd_kafka_topic_t *topic_handle(kc_source_runner_t *r, const char *name) {
   }
   t->next = r->topics;
   r->topics = t;
-  kc_worker_topic_used(r->task, name);
   return t->rkt;
 }
 
@@ -402,6 +401,7 @@ static void on_producer_events(kc_kqueue_t *kq) {
     switch (rd_kafka_event_type(ev)) {
       case RD_KAFKA_EVENT_DR: {
         const rd_kafka_message_t *m;
+        const rd_kafka_topic_t *tracked = NULL;
         while ((m = rd_kafka_event_message_next(ev))) {
           src_entry_t *e = m->_private;
           r->inflight--;
@@ -417,6 +417,12 @@ static void on_producer_events(kc_kqueue_t *kq) {
             continue;
           }
           ack(r, e);
+          /* AbstractWorkerSourceTask records the topic when its send is acknowledged; asked once
+           * per run of one topic in a report, so a reset is seen again by the next report. */
+          if (m->rkt != tracked) {
+            tracked = m->rkt;
+            kc_worker_topic_used(task, rd_kafka_topic_name(m->rkt));
+          }
         }
         break;
       }
