@@ -249,12 +249,13 @@ static int run(bool distributed, int argc, char **argv) {
     uv_signal_start(&m.sighup, on_sighup, SIGHUP);
     uv_unref((uv_handle_t *)&m.sighup); /* it must not keep a finished loop alive */
     for (int i = 1; !distributed && i < argc; i++) {
-      kc_config_t *cp = kc_connector_file_load(argv[i], err, sizeof err);
+      int initial = -1;
+      kc_config_t *cp = kc_connector_file_load(argv[i], &initial, err, sizeof err);
       if (!cp) {
         kc_log_error("kc.main", "cannot load connector config: %s", err);
         continue;
       }
-      if (kc_herder_add_connector(m.herder, cp, err, sizeof err))
+      if (kc_herder_add_connector(m.herder, cp, initial, err, sizeof err))
         kc_log_error("kc.main", "connector from %s not created: %s", argv[i], err);
       kc_config_destroy(cp);
     }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/env_config.h"
 #include "config/props.h"
@@ -114,8 +115,19 @@ static kc_config_t *missing_name(kc_config_t *c, const char *path, char *err, si
   return NULL;
 }
 
-kc_config_t *kc_connector_file_load(const char *path, char *err, size_t n) {
+/* CreateConnectorRequest.InitialState.forValue: valueOf(toUpperCase), so any case; -1 absent or
+ * null, -2 when Jackson would fail (the file is then read as .properties, as ConnectStandalone). */
+static int initial_state(const json_t *v) {
+  static const char *const states[] = {"RUNNING", "PAUSED", "STOPPED"}; /* kc_target_t's order */
+  if (!v || json_is_null(v)) return -1;
+  for (int i = 0; json_is_string(v) && i < 3; i++)
+    if (!strcasecmp(json_string_value(v), states[i])) return i;
+  return -2;
+}
+
+kc_config_t *kc_connector_file_load(const char *path, int *initial_target, char *err, size_t n) {
   json_error_t je;
+  *initial_target = -1;
   json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
   if (json_is_object(doc)) {
     kc_config_t *c = string_map(doc, err, n, path);
@@ -129,14 +141,9 @@ kc_config_t *kc_connector_file_load(const char *path, char *err, size_t n) {
     }
     /* CreateConnectorRequest: {"name", "config", "initial_state"}, unknown properties ignored */
     json_t *name = json_object_get(doc, "name"), *cfg = json_object_get(doc, "config");
-    json_t *state = json_object_get(doc, "initial_state");
-    if ((!name || json_is_string(name) || json_is_null(name)) && json_is_object(cfg)) {
+    int state = initial_state(json_object_get(doc, "initial_state"));
+    if ((!name || json_is_string(name) || json_is_null(name)) && json_is_object(cfg) && state != -2) {
       c = string_map(cfg, err, n, path);
-      if (c && c != REFUSED && state && !json_is_null(state)) {
-        snprintf(err, n, "Connector configuration at '%s': initial_state is not supported yet", path);
-        kc_config_destroy(c);
-        c = REFUSED;
-      }
       if (c && c != REFUSED) {
         const char *cn = kc_config_get(c, "name"), *rn = json_is_string(name) ? json_string_value(name) : NULL;
         if (cn && (!rn || strcmp(cn, rn))) {
@@ -150,9 +157,12 @@ kc_config_t *kc_connector_file_load(const char *path, char *err, size_t n) {
       }
       json_decref(doc);
       if (c == REFUSED) return NULL;
-      if (c) return missing_name(c, path, err, n);
-      snprintf(err, n, "Connector configuration at '%s': 'config' must map names to strings", path);
-      return NULL;
+      if (!c) {
+        snprintf(err, n, "Connector configuration at '%s': 'config' must map names to strings", path);
+        return NULL;
+      }
+      if ((c = missing_name(c, path, err, n))) *initial_target = state;
+      return c;
     }
   }
   json_decref(doc);

@@ -31,10 +31,12 @@ kc_config_t *kc_env_worker_config(char *const *envp, const char **root_level);
  * Reads a connector config file (start-up only: synchronous) as Connect's standalone CLI does:
  * a JSON object of string keys to scalar values (numbers and booleans as their text), else a JSON
  * CreateConnectorRequest {"name": ..., "config": {...}} (config's "name" must equal "name", or is
- * set from it; "initial_state" is refused, see kc_herder_add_connector), else .properties. The
- * result must name the connector: "Connector configuration at 'F' is missing the mandatory 'name'
- * configuration". @returns a new config (caller owns) or NULL with the reason in @p err.
+ * set from it; "initial_state" RUNNING, PAUSED or STOPPED in any case goes to *@p initial_target
+ * as 0, 1 or 2, kc_target_t's order, else -1; another initial_state fails Jackson's binding, so the
+ * file is read as .properties, as ConnectStandalone does), else .properties. The result must name
+ * the connector: "Connector configuration at 'F' is missing the mandatory 'name' configuration".
+ * @returns a new config (caller owns) or NULL with the reason in @p err.
  */
-kc_config_t *kc_connector_file_load(const char *path, char *err, size_t n);
+kc_config_t *kc_connector_file_load(const char *path, int *initial_target, char *err, size_t n);
 
 #endif

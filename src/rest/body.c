@@ -9,6 +9,7 @@
  * value." An empty body binds to null in Jackson and then fails with a
  * NullPointerException (500); we give the same status with a readable message.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,9 +143,15 @@ static json_t *bind_create(const json_t *v, char *errmsg, size_t size) {
       if (!strcasecmp(json_string_value(st_s), states[i])) found = states[i];
     }
     if (!found) {
+      /* InitialState.forValue is valueOf(value.toUpperCase(Locale.ROOT)): Java names the upper-cased
+       * constant (ASCII letters here). Jackson's " at [Source: ...; line, column]" has no equivalent:
+       * jansson keeps no positions of values. */
+      char *upper = strdup(json_string_value(st_s));
+      for (char *p = upper; p && *p; p++) *p = (char)toupper((unsigned char)*p);
       snprintf(errmsg, size, "Cannot construct instance of `" CREATE_TYPE "$InitialState`, problem: No enum "
                "constant " CREATE_TYPE ".InitialState.%s (through reference chain: " CREATE_TYPE
-               "[\"initial_state\"]): expected RUNNING, PAUSED or STOPPED", json_string_value(st_s));
+               "[\"initial_state\"])", upper ? upper : json_string_value(st_s));
+      free(upper);
       json_decref(st_s);
       goto fail;
     }

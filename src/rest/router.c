@@ -62,6 +62,8 @@ static const route_t routes[] = {
   /* ConnectorOffsets is bound here (bind_offsets), not by body.c's Map binders. */
   {HTTP_PATCH, "connectors/{c}/offsets", KC_HERDER_ALTER_OFFSETS, KC_REST_BODY_RAW},
   {HTTP_DELETE, "connectors/{c}/offsets", KC_HERDER_RESET_OFFSETS, KC_REST_BODY_NONE},
+  {HTTP_GET, "connectors/{c}/topics", KC_HERDER_TOPICS, KC_REST_BODY_NONE},
+  {HTTP_PUT, "connectors/{c}/topics/reset", KC_HERDER_TOPICS_RESET, KC_REST_BODY_NONE},
   /* InternalConnectResource (connect-runtime.md 1.9) */
   {HTTP_POST, "connectors/{c}/tasks", KC_HERDER_TASK_CONFIGS_PUT, KC_REST_BODY_TASK_CONFIGS},
   {HTTP_PUT, "connectors/{c}/fence", KC_HERDER_FENCE, KC_REST_BODY_RAW},
@@ -404,6 +406,7 @@ void kc__rest_call_done(kc_rest_call_t *call, kc_herder_res_t *res) {
       break;
     case KC_HERDER_PAUSE:
     case KC_HERDER_RESUME:
+    case KC_HERDER_TOPICS_RESET: /* Response.accepted() */
       json_decref(body);
       kc__rest_reply(hc, 202, NULL, NULL, NULL);
       break;

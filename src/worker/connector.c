@@ -368,7 +368,12 @@ kc_connector_t *kc_connector_create(kc_worker_t *wk, const char *name, const kc_
   c->next = wk->connectors;
   wk->connectors = c;
   kc_log_info("kc.worker", "[%s] creating connector of type %s", name, plugin->class_name);
-  kc_connector_start_tasks(c, errstr, n);
+  /* StandaloneHerder.updateConnectorTasks skips a connector whose target is not STARTED: created
+   * PAUSED (KIP-980 initial_state), it has no task until resumed. */
+  if (target == KC_TARGET_PAUSED)
+    set_state(c, KC_STATE_PAUSED, NULL);
+  else
+    kc_connector_start_tasks(c, errstr, n);
   return c;
 }
 

@@ -44,12 +44,15 @@ typedef struct kc_herder_s kc_herder_t;
   XX(FENCE)            /* PUT /connectors/{c}/fence (internal, 1.9) -> no body */            \
   XX(ALTER_OFFSETS)    /* PATCH /connectors/{c}/offsets body {"offsets":[...]} -> {"message"} */ \
   XX(RESET_OFFSETS)    /* DELETE /connectors/{c}/offsets -> {"message"} */ \
-  XX(METRICS)          /* GET /metrics               -> res->text (Prometheus text format) */
+  XX(METRICS)          /* GET /metrics               -> res->text (Prometheus text format) */ \
+  XX(TOPICS)           /* GET /connectors/{c}/topics -> {"<c>":{"topics":[...]}} (KIP-558) */ \
+  XX(TOPICS_RESET)     /* PUT /connectors/{c}/topics/reset -> no body, 202 */
 
 typedef enum {
 #define XX(op) KC_HERDER_##op,
   KC_HERDER_OP_MAP(XX)
 #undef XX
+  KC_HERDER_OP_COUNT /* not an op: the number of ops */
 } kc_herder_op_t;
 
 /** Outcome kinds; the REST layer maps them onto Connect's status codes. */

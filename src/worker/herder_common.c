@@ -191,6 +191,30 @@ kc_target_t kc_herder_parse_initial_state(json_t *v, bool *ok) {
   return KC_TARGET_STARTED;
 }
 
+bool kc_herder_topics_refused(const kc_config_t *worker, kc_herder_op_t op, kc_herder_cb cb, void *arg) {
+  bool enabled = true, allow_reset = true;
+  kc_config_get_bool(worker, "topic.tracking.enable", &enabled);
+  kc_config_get_bool(worker, "topic.tracking.allow.reset", &allow_reset);
+  if (!enabled) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_FORBIDDEN, NULL, "Topic tracking is disabled.");
+    return true;
+  }
+  if (op == KC_HERDER_TOPICS_RESET && !allow_reset) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_FORBIDDEN, NULL, "Topic tracking reset is disabled.");
+    return true;
+  }
+  return false;
+}
+
+void kc_herder_reply_topics(kc_herder_cb cb, void *arg, const char *connector, json_t *topics) {
+  json_t *body = topics ? json_pack("{s:{s:o}}", connector, "topics", topics) : NULL;
+  if (!body) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
+    return;
+  }
+  kc_herder_reply_ok(cb, arg, body, false);
+}
+
 void kc_herder_op_plugins(const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   json_t *arr = json_array();
   const kc_connector_plugin_t *const *all = kc_plugins_all();

@@ -47,6 +47,15 @@ kc_config_t *kc_herder_create_request(json_t *body, char **name, int *initial_ta
  */
 kc_config_t *kc_herder_config_request(const kc_herder_req_t *req, const kc_config_t *existing, kc_herder_cb cb,
                                       void *arg);
+/**
+ * KIP-558's gate in ConnectorsResource: for TOPICS and TOPICS_RESET, answers 403 "Topic tracking is
+ * disabled." (topic.tracking.enable=false) or, for a reset, "Topic tracking reset is disabled."
+ * (topic.tracking.allow.reset=false) and returns true. Java checks nothing else: an unknown
+ * connector has no topics (200, empty list) and resetting it is accepted (202).
+ */
+bool kc_herder_topics_refused(const kc_config_t *worker, kc_herder_op_t op, kc_herder_cb cb, void *arg);
+/** Answers GET /connectors/{c}/topics with {"<c>":{"topics":@p topics}} (@p topics taken). */
+void kc_herder_reply_topics(kc_herder_cb cb, void *arg, const char *connector, json_t *topics);
 /** GET /connector-plugins[?connectorsOnly]. */
 void kc_herder_op_plugins(const kc_herder_req_t *req, kc_herder_cb cb, void *arg);
 /** GET /connector-plugins/{p}/config. */

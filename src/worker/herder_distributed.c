@@ -92,7 +92,8 @@ static void on_status(void *arg, kc_connector_t *c, int task, kc_state_t st, con
   const kc_cfg_connector_t *cc = task >= 0 && h->configs ? kc_cfgstore_connector(h->configs, c->name) : NULL;
   bool unconfigured = task >= 0 && (!cc || task >= cc->ntasks);
   if (st == KC_STATE_UNASSIGNED && ((d && d->deleting) || unconfigured)) {
-    if (task < 0) kc_statusstore_delete_topics(h->statuses, c->name);
+    /* onRevoked's resetActiveTopics, only with topic.tracking.enable (DistributedHerder) */
+    if (task < 0 && h->topic_tracking) kc_statusstore_delete_topics(h->statuses, c->name);
     if (task < 0)
       kc_statusstore_put_connector(h->statuses, c->name, KC_STATE_DESTROYED, NULL, h->wk->worker_id, h->generation,
                                    false);

@@ -368,7 +368,7 @@ static void op_list(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb,
 }
 
 int kc_dh_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
-  if ((unsigned)req->op > KC_HERDER_METRICS) return KC_EINVAL;
+  if ((unsigned)req->op >= KC_HERDER_OP_COUNT) return KC_EINVAL;
   const char *name = req->connector ? req->connector : "";
   switch (req->op) {
     case KC_HERDER_SERVER_INFO: return kc_herder_server_info(h->wk, cb, arg);
@@ -398,6 +398,18 @@ int kc_dh_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, vo
                         "does not support");
       return 0;
     case KC_HERDER_TASK_CONFIGS_PUT: op_task_configs_put(h, req, cb, arg); return 0;
+    /* Served from this worker's view of the status topic, never forwarded (ConnectorsResource);
+     * no connector check, as AbstractHerder. A reset's tombstones reach the view when read back. */
+    case KC_HERDER_TOPICS:
+      if (!kc_herder_topics_refused(h->wk->wc->props, req->op, cb, arg))
+        kc_herder_reply_topics(cb, arg, name, kc_statusstore_topics_json(h->statuses, name));
+      return 0;
+    case KC_HERDER_TOPICS_RESET:
+      if (!kc_herder_topics_refused(h->wk->wc->props, req->op, cb, arg)) {
+        kc_statusstore_delete_topics(h->statuses, name);
+        kc_herder_reply_ok(cb, arg, NULL, false);
+      }
+      return 0;
     case KC_HERDER_ALTER_OFFSETS:
     case KC_HERDER_RESET_OFFSETS:
       if (!h->rebalance_resolved) {

@@ -13,6 +13,7 @@
 #include "config/override_policy.h"
 #include "convert/json_value.h"
 #include "util/log.h"
+#include "worker/active_topics.h"
 #include "worker/herder_common.h"
 #include "worker/offsets_modify.h"
 #include "worker/herder_standalone.h"
@@ -24,6 +25,8 @@ struct kc_herder_s {
   void (*shutdown_cb)(void *);
   void *shutdown_arg;
   int shutdown_pending;
+  kc_active_topics_t *topics; /* KIP-558, MemoryStatusBackingStore's part */
+  bool topic_tracking;        /* topic.tracking.enable */
 };
 
 typedef struct pending_s {
@@ -38,7 +41,10 @@ typedef struct pending_s {
 
 static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg);
 static void standalone_shutdown(kc_herder_t *h, void (*cb)(void *), void *arg);
-static void standalone_destroy(kc_herder_t *h) { free(h); }
+static void standalone_destroy(kc_herder_t *h) {
+  kc_active_topics_destroy(h->topics);
+  free(h);
+}
 
 static const kc_herder_ops_t standalone_ops = {
     .name = "standalone",
@@ -47,11 +53,26 @@ static const kc_herder_ops_t standalone_ops = {
     .destroy = standalone_destroy,
 };
 
+/* WorkerTask.recordActiveTopic: a task's first use of a topic since the last reset. */
+static void on_topic(void *arg, kc_task_t *task, const char *topic) {
+  kc_herder_t *h = arg;
+  if (!h->topic_tracking || kc_active_topics_has(h->topics, task->conn->name, topic)) return;
+  if (kc_active_topics_put(h->topics, task->conn->name, topic, task->id, kc_now_ms()))
+    kc_log_error("kc.herder", "out of memory recording topic %s of connector %s", topic, task->conn->name);
+}
+
 kc_herder_t *kc_herder_standalone_create(kc_worker_t *wk) {
   kc_herder_t *h = calloc(1, sizeof *h);
-  if (!h) return NULL;
+  if (!h || !(h->topics = kc_active_topics_create())) {
+    free(h);
+    return NULL;
+  }
   h->base.ops = &standalone_ops;
   h->wk = wk;
+  h->topic_tracking = true;
+  kc_config_get_bool(wk->wc->props, "topic.tracking.enable", &h->topic_tracking);
+  wk->status_arg = h; /* status_cb stays NULL: statuses are the live objects' */
+  wk->topic_cb = on_topic;
   return h;
 }
 
@@ -292,7 +313,7 @@ static void op_restart(kc_herder_t *h, kc_connector_t *c, const kc_herder_req_t 
 
 static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   kc_worker_t *wk = h->wk;
-  if ((unsigned)req->op > KC_HERDER_METRICS) return KC_EINVAL;
+  if ((unsigned)req->op >= KC_HERDER_OP_COUNT) return KC_EINVAL;
   kc_connector_t *c = req->connector ? kc_worker_connector(wk, req->connector) : NULL;
   const char *name = req->connector ? req->connector : "";
 
@@ -354,6 +375,16 @@ static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herd
     case KC_HERDER_FENCE:
       kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL,
                       "Kafka Connect in standalone mode does not support exactly-once source connectors.");
+      return 0;
+    case KC_HERDER_TOPICS: /* no connector check, as AbstractHerder.connectorActiveTopics */
+      if (!kc_herder_topics_refused(wk->wc->props, req->op, cb, arg))
+        kc_herder_reply_topics(cb, arg, name, kc_active_topics_json(h->topics, name));
+      return 0;
+    case KC_HERDER_TOPICS_RESET:
+      if (!kc_herder_topics_refused(wk->wc->props, req->op, cb, arg)) {
+        kc_active_topics_reset(h->topics, name);
+        kc_herder_reply_ok(cb, arg, NULL, false);
+      }
       return 0;
     default:
       break;
@@ -423,7 +454,9 @@ static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herd
       kc_herder_reply_ok(cb, arg, NULL, false);
       break;
     case KC_HERDER_RESUME:
-      if (c->target == KC_TARGET_STOPPED) {
+      /* From STOPPED, or PAUSED since creation (no task configs yet): onConnectorTargetStateChange's
+       * updateConnectorTasks generates the tasks now. */
+      if (c->target == KC_TARGET_STOPPED || (c->target == KC_TARGET_PAUSED && !c->tasks && !busy(c))) {
         char err[512];
         c->target = KC_TARGET_STARTED;
         kc_connector_start_tasks(c, err, sizeof err);
@@ -470,7 +503,7 @@ static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herd
 
 /* ---- CLI connectors and shutdown ---- */
 
-int kc_herder_add_connector(kc_herder_t *h, const kc_config_t *props, char *errstr, size_t n) {
+int kc_herder_add_connector(kc_herder_t *h, const kc_config_t *props, int initial_target, char *errstr, size_t n) {
   const char *name = kc_config_get(props, "name");
   if (!name || !*name) {
     snprintf(errstr, n, "name: Missing required configuration \"name\" which has no default value.");
@@ -481,7 +514,8 @@ int kc_herder_add_connector(kc_herder_t *h, const kc_config_t *props, char *errs
     return KC_EEXIST;
   }
   if (kc_herder_validate(h->wk->wc->props, props, errstr, n) != KC_HERDER_R_OK) return KC_EINVAL;
-  return kc_connector_create(h->wk, name, props, KC_TARGET_STARTED, errstr, n) ? 0 : KC_EINVAL;
+  kc_target_t target = initial_target < 0 ? KC_TARGET_STARTED : (kc_target_t)initial_target;
+  return kc_connector_create(h->wk, name, props, target, errstr, n) ? 0 : KC_EINVAL;
 }
 
 static void shutdown_one(kc_connector_t *c, void *arg) {

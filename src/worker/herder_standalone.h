@@ -7,10 +7,10 @@
 
 kc_herder_t *kc_herder_standalone_create(kc_worker_t *wk);
 /**
- * Creates a connector from a connector .properties file's keys (the CLI
- * arguments of connect-standalone). @returns 0 or KC_E* with errstr naming the
- * key and the reason.
+ * Creates a connector from a connector file's keys (the CLI arguments of
+ * connect-standalone) in @p initial_target (a kc_target_t; -1 for STARTED, the
+ * file's initial_state). @returns 0 or KC_E* with errstr naming the key and the reason.
  */
-int kc_herder_add_connector(kc_herder_t *h, const kc_config_t *props, char *errstr, size_t n);
+int kc_herder_add_connector(kc_herder_t *h, const kc_config_t *props, int initial_target, char *errstr, size_t n);
 
 #endif

@@ -53,6 +53,7 @@ struct kc_sink_runner_s {
   kc_pattern_sub_t *psub; /* topics.regex; NULL with topics= */
   bool subscribed;     /* psub: an explicit list is subscribed */
   int64_t delivered;
+  const rd_kafka_topic_t *tracked_rkt; /* topic tracking: the topic last reported in this batch */
 };
 
 static void sink_step(kc_sink_runner_t *r);
@@ -130,7 +131,6 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     kc_log_info("kc.task", "[%s] assigned %d partition(s)", task->label, parts->cnt);
     task->m.partition_count = parts->cnt; /* eager: the whole assignment */
-    for (int i = 0; i < parts->cnt; i++) kc_worker_topic_used(task, parts->elems[i].topic);
     /* Pause flags survive unassign/assign (K9): clear ours first. */
     rd_kafka_resume_partitions(rk, parts);
     rd_kafka_assign(rk, parts);
@@ -361,6 +361,12 @@ static prep_t prepare(kc_sink_runner_t *r, kc_sink_record_t *rec) {
       return stage_failed(r, rec, "VALUE_CONVERTER", kc_converter_class_name(task->value_conv),
                           KC_XF_DATA_EXCEPTION, task->conv_err);
   }
+  /* WorkerSinkTask records the topic once its record is converted, before the transforms; asked
+   * once per run of one topic in a batch, so a reset is seen again by the next batch. */
+  if (rec->msg->rkt != r->tracked_rkt) {
+    r->tracked_rkt = rec->msg->rkt;
+    kc_worker_topic_used(task, rd_kafka_topic_name(rec->msg->rkt));
+  }
   if (!all) return PREP_OK;
   kc_xf_failure_t f;
   kc_xf_failure_init(&f);
@@ -384,6 +390,7 @@ static void deliver(kc_sink_runner_t *r) {
     size_t n = r->npending - r->pending_off;
     if (n > BATCH_MAX) n = BATCH_MAX;
     size_t nrec = 0, i;
+    r->tracked_rkt = NULL;
     for (i = 0; i < n && r->arena.used < BATCH_ARENA_MAX; i++) {
       kc_sink_record_t *rec = &r->recs[nrec];
       kc_sink_record_init(rec, task, r->pending[r->pending_off + i], &r->arena);

@@ -208,7 +208,6 @@ static rd_kafka_topic_t *topic_handle(kc_source_runner_t *r, const char *name) {
   }
   t->next = r->topics;
   r->topics = t;
-  kc_worker_topic_used(r->task, name);
   return t->rkt;
 }
 
@@ -429,6 +428,7 @@ static void on_producer_events(kc_kqueue_t *kq) {
       case RD_KAFKA_EVENT_DR: {
         const rd_kafka_message_t *m;
         size_t nack = 0, ndone = 0;
+        const rd_kafka_topic_t *tracked = NULL;
         while ((m = rd_kafka_event_message_next(ev))) {
           src_entry_t *e = m->_private;
           r->inflight--;
@@ -446,6 +446,12 @@ static void on_producer_events(kc_kqueue_t *kq) {
           }
           ack(r, e);
           nack++;
+          /* AbstractWorkerSourceTask records the topic when its send is acknowledged; asked once
+           * per run of one topic in a report, so a reset is seen again by the next report. */
+          if (m->rkt != tracked) {
+            tracked = m->rkt;
+            kc_worker_topic_used(task, rd_kafka_topic_name(m->rkt));
+          }
         }
         if (ndone) { /* source-record-write counts what Kafka acknowledged */
           kc_task_metrics_t *tm = &task->m;

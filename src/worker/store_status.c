@@ -483,6 +483,15 @@ bool kc_statusstore_topic(const kc_statusstore_t *s, const char *connector, cons
   return e && e->has;
 }
 
+json_t *kc_statusstore_topics_json(const kc_statusstore_t *s, const char *connector) {
+  json_t *arr = json_array();
+  for (size_t i = 0; arr && i < s->n; i++) {
+    const entry_t *e = s->e[i];
+    if (e->kind == K_TOPIC && e->has && !strcmp(e->name, connector)) json_array_append_new(arr, json_string(e->topic));
+  }
+  return arr;
+}
+
 kc_statusstore_t *kc_statusstore_create(uv_loop_t *loop, const kc_config_t *worker_props, const kc_klog_config_t *topic,
                                         char *errstr, size_t n) {
   kc_statusstore_t *s = calloc(1, sizeof *s);

@@ -15,6 +15,7 @@
 #ifndef KC_WORKER_STORE_STATUS_H
 #define KC_WORKER_STORE_STATUS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
@@ -53,6 +54,8 @@ int kc_statusstore_delete_topics(kc_statusstore_t *s, const char *connector);
 /** The cached statuses; NULL when unknown (or removed). */
 const kc_status_t *kc_statusstore_connector(const kc_statusstore_t *s, const char *name);
 const kc_status_t *kc_statusstore_task(const kc_statusstore_t *s, const char *name, int task);
+/** The topics of @p connector read from the status topic so far, as a JSON array of names (new reference). */
+json_t *kc_statusstore_topics_json(const kc_statusstore_t *s, const char *connector);
 /** Whether the topic status @p topic of @p connector is known; @p ts_ms (may be NULL) gets its discoverTimestamp. */
 bool kc_statusstore_topic(const kc_statusstore_t *s, const char *connector, const char *topic, int64_t *ts_ms);
 /** Stops the log; @p cb (may be NULL) once. */

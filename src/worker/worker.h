@@ -161,7 +161,7 @@ struct kc_worker_s {
   int64_t started_ms;
   kc_worker_status_cb status_cb; /* NULL in standalone */
   void *status_arg;
-  /* Topic tracking (KIP-558): a task produced to or was assigned partitions of @p topic. */
+  /* Topic tracking (KIP-558): a task had a record of @p topic acknowledged (source) or converted (sink). */
   void (*topic_cb)(void *arg, kc_task_t *task, const char *topic);
   kc_worker_metrics_t metrics; /* connect-worker(-rebalance)-metrics and the sample timer */
 };
@@ -186,7 +186,7 @@ void kc_worker_destroy(kc_worker_t *wk);
  * after the worker). Only before any task runs; the old store is closed.
  */
 void kc_worker_set_offset_store(kc_worker_t *wk, kc_offset_store_t *st);
-/** A task uses @p topic (first produce, partition assignment): tells the topic listener, if any. */
+/** A task used @p topic (a produce acknowledged, a record converted): tells the topic listener, if any. */
 void kc_worker_topic_used(kc_task_t *task, const char *topic);
 /** Requests a source offset flush now (coalesced). @p cb may be NULL. */
 void kc_worker_flush_offsets(kc_worker_t *wk);

@@ -274,7 +274,7 @@ def test_create_initial_state_and_odd_names():
     code, _, info = http_call("GET", "/connectors/" + q(name))
     check(code == 200 and info["name"] == name, "percent-decoded path: %d %r" % (code, info))
     check_error(http_call("POST", "/connectors", {"name": unique("x"), "config": sink_config("t"),
-                                                  "initial_state": "sleeping"}), 500, "sleeping")
+                                                  "initial_state": "sleeping"}), 500, "InitialState.SLEEPING")
     check(http_call("DELETE", "/connectors/" + q(name))[0] == 204, "delete odd name")
 
 

@@ -517,7 +517,7 @@ static void t_wrong_types(void) {
   CHECK(request_json("POST", "/connectors", "{\"name\":\"a\"}", &R) == 0 && R.status == 500);
   CHECK(is_error_body(&R, 500, "config"));
   CHECK(request_json("POST", "/connectors", "{\"name\":\"a\",\"config\":{},\"initial_state\":\"nap\"}", &R) == 0);
-  CHECK(R.status == 500 && is_error_body(&R, 500, "InitialState.nap"));
+  CHECK(R.status == 500 && is_error_body(&R, 500, "InitialState.NAP (through reference chain"));
   /* coercions Jackson makes: numbers and booleans to strings, a trimmed name, state upper-cased */
   CHECK(request_json("POST", "/connectors",
                      "{\"name\":\"  sp \",\"config\":{\"n\":5,\"f\":1.5,\"b\":false,\"z\":null},"
