@@ -118,7 +118,7 @@ static void after_stop(kc_connector_t *c, void *arg) {
   char err[2048] = "";
   switch (p->op) {
     case KC_HERDER_DELETE:
-      kc_log_info("kc.herder", "[%s] connector deleted", c->name);
+      kc_log_info("kc.herder.standalone", "[%s] connector deleted", c->name);
       kc_connector_free(c);
       kc_herder_reply_ok(p->cb, p->arg, NULL, false);
       break;
