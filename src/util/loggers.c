@@ -304,7 +304,18 @@ int kc_loggers_apply_spec(const char *spec, char *err, size_t n) {
       rc = KC_EINVAL;
       continue;
     }
-    json_decref(kc_loggers_set_level(name, lvl));
+    /* A log4j config file's logger entry: that name's level only, children keep theirs, no
+     * last_modified (entries in any order, unlike a sequence of PUTs). */
+    int t;
+    kc_log_threshold_parse(lvl, &t);
+    pthread_mutex_lock(&mu);
+    init_locked();
+    entry_t *e = is_root(name) ? root : get_locked(name);
+    if (e) {
+      e->cfg = t;
+      recompute();
+    }
+    pthread_mutex_unlock(&mu);
   }
   free(copy);
   return rc;

@@ -13,8 +13,8 @@
 /** Sets the root level (KC_LVL_*) without the REST bookkeeping (start-up settings). */
 void kc_loggers_set_root(int threshold);
 /**
- * Applies "a.b=DEBUG,c=WARN" (CONNECT_LOG4J_LOGGERS, kconnect.log.levels): each entry as a
- * worker-scope PUT. "root=..." sets the root level. @returns 0, or KC_EINVAL with @p err naming
+ * Applies "a.b=DEBUG,c=WARN" (CONNECT_LOG4J_LOGGERS, kconnect.log.levels) as log4j config
+ * entries: each name gets its own level (children keep theirs). "root=..." sets the root level. @returns 0, or KC_EINVAL with @p err naming
  * the first bad entry (the good ones are applied).
  */
 int kc_loggers_apply_spec(const char *spec, char *err, size_t n);

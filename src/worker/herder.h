@@ -43,7 +43,10 @@ typedef struct kc_herder_s kc_herder_t;
   XX(TASK_CONFIGS_PUT) /* POST /connectors/{c}/tasks (internal, 1.9) body [{k:v}] -> no body */ \
   XX(FENCE)            /* PUT /connectors/{c}/fence (internal, 1.9) -> no body */            \
   XX(ALTER_OFFSETS)    /* PATCH /connectors/{c}/offsets body {"offsets":[...]} -> {"message"} */ \
-  XX(RESET_OFFSETS)    /* DELETE /connectors/{c}/offsets -> {"message"} */
+  XX(RESET_OFFSETS)    /* DELETE /connectors/{c}/offsets -> {"message"} */ \
+  XX(LOGGERS)          /* GET /admin/loggers (answered by rest/loggers.c, never submitted) */ \
+  XX(LOGGER)           /* GET /admin/loggers/{p} (rest/loggers.c) */                        \
+  XX(LOGGER_LEVEL)     /* PUT /admin/loggers/{p}?scope=cluster body {"level"} -> no body (worker scope: rest/loggers.c) */
 
 typedef enum {
 #define XX(op) KC_HERDER_##op,

@@ -13,6 +13,7 @@
 #include "config/override_policy.h"
 #include "convert/json_value.h"
 #include "util/log.h"
+#include "util/loggers.h"
 #include "worker/herder_common.h"
 #include "worker/offsets_modify.h"
 #include "worker/herder_standalone.h"
@@ -292,6 +293,11 @@ static void op_restart(kc_herder_t *h, kc_connector_t *c, const kc_herder_req_t 
 
 static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   kc_worker_t *wk = h->wk;
+  if (req->op == KC_HERDER_LOGGER_LEVEL) { /* setClusterLoggerLevel: this worker is the whole cluster */
+    json_decref(kc_loggers_set_level(req->plugin ? req->plugin : "", json_string_value(json_object_get(req->body, "level"))));
+    kc_herder_reply_ok(cb, arg, NULL, false);
+    return 0;
+  }
   if ((unsigned)req->op > KC_HERDER_RESET_OFFSETS) return KC_EINVAL;
   kc_connector_t *c = req->connector ? kc_worker_connector(wk, req->connector) : NULL;
   const char *name = req->connector ? req->connector : "";
