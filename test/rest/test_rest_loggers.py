@@ -169,7 +169,8 @@ def test_worker_file_levels_and_json_format():
     conn["producer.override.ssl.key.password"] = secret
     w = kctest.Worker(d, worker_props={
         "kconnect.log.format": "json",
-        "kconnect.log.levels": " org.apache.kafka.connect.runtime.rest=DEBUG , org.apache.kafka.connect.storage=WARN",
+        "kconnect.log.levels": " org.apache.kafka.connect.runtime.rest=DEBUG , org.apache.kafka.connect.storage=WARN,"
+                               "org.apache.kafka.connect.runtime=DEBUG,kc=DEBUG,org.apache.kafka.clients=DEBUG",
         "ssl.truststore.password": secret,
     }, connectors=[conn]).start()
     try:
