@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config/env_config.h"
@@ -20,6 +21,7 @@
 #include "config/worker_config.h"
 #include "rest/rest.h"
 #include "util/log.h"
+#include "util/loggers.h"
 #include "config/distributed_config.h"
 #include "worker/herder_distributed.h"
 #include "worker/herder_standalone.h"
@@ -141,13 +143,37 @@ static kc_config_t *load_worker(int argc, char **argv, const char **source, char
     kc_config_destroy(props);
     return NULL;
   }
-  if (root && !getenv("KC_LOG_LEVEL") && kc_log_level_parse(root, &kc_log_level))
-    kc_log_warn("kc.main", "CONNECT_LOG4J_ROOT_LOGLEVEL=%s is not a level (TRACE, DEBUG, INFO, WARN, ERROR)", root);
-  if (getenv("CONNECT_LOG4J_LOGGERS"))
-    kc_log_warn("kc.main", "CONNECT_LOG4J_LOGGERS is not applied: kconnect has one log level "
-                           "(CONNECT_LOG4J_ROOT_LOGLEVEL or KC_LOG_LEVEL)");
+  int t;
+  if (root && !getenv("KC_LOG_LEVEL")) {
+    if (kc_log_threshold_parse(root, &t) == 0) kc_loggers_set_root(t);
+    else kc_log_warn("kc.main", "CONNECT_LOG4J_ROOT_LOGLEVEL=%s is not a level (OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL)", root);
+  }
+  /* The Connect images' "a.b=DEBUG,c=WARN" (their log4j loggers), as worker-scope levels. */
+  const char *loggers = getenv("CONNECT_LOG4J_LOGGERS");
+  if (loggers && kc_loggers_apply_spec(loggers, err, n))
+    kc_log_warn("kc.main", "CONNECT_LOG4J_LOGGERS: %s; that entry is ignored", err);
   kc_log_info("kc.main", "worker config from %zu CONNECT_* variable(s)", kc_config_count(props));
   return props;
+}
+
+/* kconnect.log.format and kconnect.log.levels (README "Logging"): applied before anything else
+ * of the worker config, so its own warnings come out in the chosen format and levels. */
+static int apply_log_settings(const kc_config_t *props, char *err, size_t n) {
+  const char *fmt = kc_config_get(props, "kconnect.log.format");
+  if (fmt && *fmt) {
+    if (strcasecmp(fmt, "json") && strcasecmp(fmt, "text")) {
+      snprintf(err, n, "Invalid value %s for configuration kconnect.log.format: must be text or json", fmt);
+      return KC_EINVAL;
+    }
+    kc_log_set_json(!strcasecmp(fmt, "json"));
+  }
+  const char *levels = kc_config_get(props, "kconnect.log.levels");
+  char why[512];
+  if (levels && kc_loggers_apply_spec(levels, why, sizeof why)) {
+    snprintf(err, n, "Invalid value for configuration kconnect.log.levels: %s", why);
+    return KC_EINVAL;
+  }
+  return 0;
 }
 
 static int run(bool distributed, int argc, char **argv) {
@@ -155,6 +181,11 @@ static int run(bool distributed, int argc, char **argv) {
   const char *source;
   kc_config_t *props = load_worker(argc, argv, &source, err, sizeof err);
   if (!props) return 1;
+  if (apply_log_settings(props, err, sizeof err)) {
+    kc_log_error("kc.main", "invalid worker config %s: %s", source, err);
+    kc_config_destroy(props);
+    return 1;
+  }
   kc_worker_config_t *wc = kc_worker_config_create(props, err, sizeof err);
   if (!wc) {
     kc_log_error("kc.main", "invalid worker config %s: %s", source, err);
@@ -279,7 +310,10 @@ int main(int argc, char **argv) {
   mallopt(M_MXFAST, 0);
   const char *prog = basename(argv[0]);
   const char *lvl = getenv("KC_LOG_LEVEL");
-  if (lvl) kc_log_level_parse(lvl, &kc_log_level);
+  int lt;
+  if (lvl && kc_log_threshold_parse(lvl, &lt) == 0) kc_loggers_set_root(lt);
+  const char *lfmt = getenv("KC_LOG_FORMAT");
+  if (lfmt && !strcasecmp(lfmt, "json")) kc_log_set_json(true);
   int first = 1;
   bool distributed = !strcmp(prog, "connect-distributed") || !strcmp(prog, "connect-distributed.sh");
   bool alias = distributed || !strcmp(prog, "connect-standalone") || !strcmp(prog, "connect-standalone.sh");

@@ -122,6 +122,9 @@ static const kc_config_def_t worker_defs[] = {
     {"metric.reporters", KC_CFG_LIST, "", 0, KC_CFG_LOW, NULL, NULL, NULL, 0, 0, validate_metric_reporters},
     DEF("auto.include.jmx.reporter", KC_CFG_BOOLEAN, "true"),
     DEF("kconnect.state.dir", KC_CFG_STRING, NULL),
+    /* applied by main.c before the rest (README "Logging") */
+    DEF("kconnect.log.format", KC_CFG_STRING, "text"),
+    DEF("kconnect.log.levels", KC_CFG_STRING, ""),
     DEF("listeners", KC_CFG_LIST, "http://:8083"),
     DEF("rest.advertised.host.name", KC_CFG_STRING, NULL),
     RANGE("rest.advertised.port", KC_CFG_INT, NULL, 0, 65535),

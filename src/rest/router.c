@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "rest/forward.h"
+#include "rest/loggers.h"
 #include "rest/rest_internal.h"
 #include "rest/signature.h"
 #include "util/log.h"
@@ -70,6 +71,10 @@ static const route_t routes[] = {
   {HTTP_GET, "connector-plugins", KC_HERDER_PLUGINS, KC_REST_BODY_NONE},
   {HTTP_GET, "connector-plugins/{p}/config", KC_HERDER_PLUGIN_CONFIG, KC_REST_BODY_NONE},
   {HTTP_PUT, "connector-plugins/{p}/config/validate", KC_HERDER_VALIDATE, KC_REST_BODY_CONFIG},
+  /* LoggingResource (rest/loggers.c; {p} is the logger) */
+  {HTTP_GET, "admin/loggers", KC_HERDER_LOGGERS, KC_REST_BODY_NONE},
+  {HTTP_GET, "admin/loggers/{p}", KC_HERDER_LOGGER, KC_REST_BODY_NONE},
+  {HTTP_PUT, "admin/loggers/{p}", KC_HERDER_LOGGER_LEVEL, KC_REST_BODY_CONFIG},
 };
 
 /* The decoded request target; every string is owned. */
@@ -401,6 +406,7 @@ void kc__rest_call_done(kc_rest_call_t *call, kc_herder_res_t *res) {
     case KC_HERDER_TASK_RESTART:
     case KC_HERDER_TASK_CONFIGS_PUT: /* void resource methods: 204 */
     case KC_HERDER_FENCE:
+    case KC_HERDER_LOGGER_LEVEL: /* scope=cluster */
       json_decref(body);
       kc__rest_reply(hc, 204, NULL, NULL, NULL);
       break;
@@ -691,6 +697,20 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
       body = bind_offsets(msg->body.data, msg->body.len, &status, err, sizeof(err));
       if (!body) goto fail;
       break;
+    case KC_HERDER_LOGGERS:
+    case KC_HERDER_LOGGER:
+    case KC_HERDER_LOGGER_LEVEL: {
+      char *scope = query_get(t.query, "scope", NULL, NULL);
+      bool done = kc__rest_loggers(hc, route->op, plugin, body, scope);
+      free(scope);
+      if (done) {
+        json_decref(body);
+        target_free(&t);
+        call_free(call);
+        return;
+      }
+      break; /* scope=cluster: the herder's */
+    }
     case KC_HERDER_PUT_CONFIG:
       status = kc__rest_body_check_name(body, c, err, sizeof(err));
       if (status) goto fail;

@@ -46,7 +46,10 @@ typedef struct kc_herder_s kc_herder_t;
   XX(RESET_OFFSETS)    /* DELETE /connectors/{c}/offsets -> {"message"} */ \
   XX(METRICS)          /* GET /metrics               -> res->text (Prometheus text format) */ \
   XX(TOPICS)           /* GET /connectors/{c}/topics -> {"<c>":{"topics":[...]}} (KIP-558) */ \
-  XX(TOPICS_RESET)     /* PUT /connectors/{c}/topics/reset -> no body, 202 */
+  XX(TOPICS_RESET)     /* PUT /connectors/{c}/topics/reset -> no body, 202 */ \
+  XX(LOGGERS)          /* GET /admin/loggers (answered by rest/loggers.c, never submitted) */ \
+  XX(LOGGER)           /* GET /admin/loggers/{p} (rest/loggers.c) */                        \
+  XX(LOGGER_LEVEL)     /* PUT /admin/loggers/{p}?scope=cluster body {"level"} -> no body (worker scope: rest/loggers.c) */
 
 typedef enum {
 #define XX(op) KC_HERDER_##op,

@@ -367,7 +367,38 @@ static void op_list(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb,
   kc_herder_reply_ok(cb, arg, o, false);
 }
 
+typedef struct {
+  kc_herder_cb cb;
+  void *arg;
+} logger_write_t;
+
+static void on_logger_written(void *arg, int status, const char *errmsg) {
+  logger_write_t *w = arg;
+  if (status) kc_herder_reply(w->cb, w->arg, KC_HERDER_R_INTERNAL, NULL, "%s", errmsg ? errmsg : kc_strerror(status));
+  else kc_herder_reply_ok(w->cb, w->arg, NULL, false);
+  free(w);
+}
+
+/* setClusterLoggerLevel: any worker writes the record (no forwarding); every worker applies it
+ * when it reads it (store_config.c). The level goes as given, as Java's. */
+static void op_logger_level(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
+  logger_write_t *w = calloc(1, sizeof *w);
+  if (!w) {
+    kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
+    return;
+  }
+  w->cb = cb;
+  w->arg = arg;
+  int rc = kc_cfgstore_put_logger_level(h->configs, req->plugin ? req->plugin : "",
+                                        json_string_value(json_object_get(req->body, "level")), on_logger_written, w);
+  if (rc) on_logger_written(w, rc, "Error writing logger level to Kafka");
+}
+
 int kc_dh_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
+  if (req->op == KC_HERDER_LOGGER_LEVEL) {
+    op_logger_level(h, req, cb, arg);
+    return 0;
+  }
   if ((unsigned)req->op >= KC_HERDER_OP_COUNT) return KC_EINVAL;
   const char *name = req->connector ? req->connector : "";
   switch (req->op) {

@@ -14,6 +14,7 @@
 #include "convert/json_value.h"
 #include "util/log.h"
 #include "worker/active_topics.h"
+#include "util/loggers.h"
 #include "worker/herder_common.h"
 #include "worker/offsets_modify.h"
 #include "worker/herder_standalone.h"
@@ -139,7 +140,7 @@ static void after_stop(kc_connector_t *c, void *arg) {
   char err[2048] = "";
   switch (p->op) {
     case KC_HERDER_DELETE:
-      kc_log_info("kc.herder", "[%s] connector deleted", c->name);
+      kc_log_info("kc.herder.standalone", "[%s] connector deleted", c->name);
       kc_connector_free(c);
       kc_herder_reply_ok(p->cb, p->arg, NULL, false);
       break;
@@ -313,6 +314,11 @@ static void op_restart(kc_herder_t *h, kc_connector_t *c, const kc_herder_req_t 
 
 static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   kc_worker_t *wk = h->wk;
+  if (req->op == KC_HERDER_LOGGER_LEVEL) { /* setClusterLoggerLevel: this worker is the whole cluster */
+    json_decref(kc_loggers_set_level(req->plugin ? req->plugin : "", json_string_value(json_object_get(req->body, "level"))));
+    kc_herder_reply_ok(cb, arg, NULL, false);
+    return 0;
+  }
   if ((unsigned)req->op >= KC_HERDER_OP_COUNT) return KC_EINVAL;
   kc_connector_t *c = req->connector ? kc_worker_connector(wk, req->connector) : NULL;
   const char *name = req->connector ? req->connector : "";

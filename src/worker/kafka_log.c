@@ -196,8 +196,8 @@ void kc_klog_skip(const kc_klog_t *l, const rd_kafka_message_t *m, const char *l
   va_start(ap, fmt);
   vsnprintf(why, sizeof why, fmt, ap);
   va_end(ap);
-  kc_log_error(logger, "%s (topic %s, partition %d, offset %lld)", why, l->topic, (int)m->partition,
-               (long long)m->offset);
+  kc_log(KC_LOG_ERROR, logger, "%s (topic %s, partition %d, offset %lld)", why, l->topic, (int)m->partition,
+         (long long)m->offset);
 }
 
 /* ---- read to end ------------------------------------------------------------- */

@@ -129,7 +129,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
   kc_sink_runner_t *r = opaque;
   kc_task_t *task = r->task;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    kc_log_info("kc.task", "[%s] assigned %d partition(s)", task->label, parts->cnt);
+    kc_log_info("kc.task.sink", "[%s] assigned %d partition(s)", task->label, parts->cnt);
     task->m.partition_count = parts->cnt; /* eager: the whole assignment */
     /* Pause flags survive unassign/assign (K9): clear ours first. */
     rd_kafka_resume_partitions(rk, parts);
@@ -143,7 +143,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
       free(tps);
     }
   } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-    kc_log_info("kc.task", "[%s] revoking %d partition(s)", task->label, parts->cnt);
+    kc_log_info("kc.task.sink", "[%s] revoking %d partition(s)", task->label, parts->cnt);
     task->m.partition_count = 0;
     /* The op-version bump discards already-fetched messages of these partitions. */
     rd_kafka_pause_partitions(rk, parts);
@@ -152,7 +152,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     if (task->state != KC_STATE_FAILED) start_commit(r);
     if (!r->flush_inflight && !r->commit_inflight) finish_revoke(r);
   } else {
-    kc_log_warn("kc.task", "[%s] rebalance error: %s", task->label, rd_kafka_err2str(err));
+    kc_log_warn("kc.task.sink", "[%s] rebalance error: %s", task->label, rd_kafka_err2str(err));
     rd_kafka_assign(rk, NULL);
   }
 }
@@ -174,7 +174,7 @@ static void commit_snapshot(kc_sink_runner_t *r) {
   rd_kafka_resp_err_t err = rd_kafka_commit_queue(r->rk, l, r->commitq, NULL, r);
   rd_kafka_topic_partition_list_destroy(l);
   if (err) {
-    kc_log_warn("kc.task", "[%s] offset commit not sent: %s", r->task->label, rd_kafka_err2str(err));
+    kc_log_warn("kc.task.sink", "[%s] offset commit not sent: %s", r->task->label, rd_kafka_err2str(err));
     commit_finished(r, false);
     return;
   }
@@ -188,7 +188,7 @@ void kc_sink_runner_flush_done(kc_task_t *task, int status) {
   if (status == KC_OK) {
     commit_snapshot(r);
   } else if (status == KC_RETRY) {
-    kc_log_warn("kc.task", "[%s] flush asked for a retry; offsets not committed this time", task->label);
+    kc_log_warn("kc.task.sink", "[%s] flush asked for a retry; offsets not committed this time", task->label);
     r->dirty = true;
     commit_finished(r, false);
   } else {
@@ -256,10 +256,10 @@ static void on_commit_events(kc_kqueue_t *kq) {
       rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
       r->commit_inflight = false;
       if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-        kc_log_warn("kc.task", "[%s] offset commit failed: %s (will retry with the next commit)",
+        kc_log_warn("kc.task.sink", "[%s] offset commit failed: %s (will retry with the next commit)",
                     r->task->label, rd_kafka_err2str(err));
       else
-        kc_log_debug("kc.task", "[%s] committed offsets", r->task->label);
+        kc_log_debug("kc.task.sink", "[%s] committed offsets", r->task->label);
       if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) r->dirty = true;
       commit_finished(r, !err || err == RD_KAFKA_RESP_ERR__NO_OFFSET);
     }
@@ -433,7 +433,7 @@ static void deliver(kc_sink_runner_t *r) {
       /* RetriableException: pause, keep the batch, redeliver after back-off (6.7). */
       r->retry_ms = r->retry_ms ? r->retry_ms * 2 : 100;
       if (r->retry_ms > RETRY_BACKOFF_MAX_MS) r->retry_ms = RETRY_BACKOFF_MAX_MS;
-      kc_log_warn("kc.task", "[%s] put() asked for a retry; redelivering in %d ms%s%s", task->label,
+      kc_log_warn("kc.task.sink", "[%s] put() asked for a retry; redelivering in %d ms%s%s", task->label,
                   r->retry_ms, *err ? ": " : "", err);
       pause_all(r, true);
       kc_task_set_phase(task, KC_PHASE_WAIT_RETRY);
@@ -481,7 +481,7 @@ static void drain(kc_sink_runner_t *r) {
       bytes += (int64_t)(m->len + m->key_len);
       if (m->err) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-          kc_log_warn("kc.task", "[%s] consumer: %s", task->label, rd_kafka_message_errstr(m));
+          kc_log_warn("kc.task.sink", "[%s] consumer: %s", task->label, rd_kafka_message_errstr(m));
         if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
           char es[512];
           rd_kafka_fatal_error(r->rk, es, sizeof es);
@@ -556,7 +556,7 @@ static void destroy_after(uv_work_t *w, int status) { runner_closed(w->data); }
 
 static void begin_destroy(kc_sink_runner_t *r) {
   kc_task_set_phase(r->task, KC_PHASE_WAIT_DESTROY);
-  kc_log_debug("kc.task", "[%s] %llu fetch wake-up(s) sent (K6)", r->task->label,
+  kc_log_debug("kc.task.sink", "[%s] %llu fetch wake-up(s) sent (K6)", r->task->label,
                (unsigned long long)r->fetch_wake.sent);
   drop_pending_of(r, NULL);
   r->pending_closes = 6;
@@ -608,7 +608,7 @@ static void begin_close(kc_sink_runner_t *r) {
   kc_kqueue_retarget(&r->kq, r->closeq);
   rd_kafka_error_t *e = rd_kafka_consumer_close_queue(r->rk, r->closeq);
   if (e) {
-    kc_log_warn("kc.task", "[%s] consumer close: %s", r->task->label, rd_kafka_error_string(e));
+    kc_log_warn("kc.task.sink", "[%s] consumer close: %s", r->task->label, rd_kafka_error_string(e));
     rd_kafka_error_destroy(e);
     begin_destroy(r);
     return;
@@ -731,7 +731,7 @@ static void on_pattern_changed(void *arg, char *const *topics, size_t cnt) {
     rd_kafka_topic_partition_list_destroy(subs);
     r->subscribed = !err;
   }
-  kc_log_debug("kc.task", "[%s] subscribed to %zu topic(s) in %.2f ms", task->label, cnt,
+  kc_log_debug("kc.task.sink", "[%s] subscribed to %zu topic(s) in %.2f ms", task->label, cnt,
                (double)(uv_hrtime() - t0) / 1e6);
   if (err)
     kc__task_failed(task, "subscribe to the topics matching topics.regex failed: %s",

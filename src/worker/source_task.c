@@ -187,7 +187,7 @@ const kc_value_t *kc_source_runner_offset(kc_task_t *task, const kc_value_t *par
   if (kc_offset_store_get(task->wk->offsets, p->key, p->klen, &val, &vlen)) return NULL;
   char err[256];
   if (kc_json_decode(val, vlen, &r->offset_cache, err, sizeof err)) {
-    kc_log_warn("kc.task", "[%s] stored offset for %.*s is not valid JSON: %s", task->label,
+    kc_log_warn("kc.task.source", "[%s] stored offset for %.*s is not valid JSON: %s", task->label,
                 (int)p->klen, p->key, err);
     return NULL;
   }
@@ -466,7 +466,7 @@ static void on_producer_events(kc_kqueue_t *kq) {
         if (rd_kafka_event_error_is_fatal(ev))
           kc__task_failed(task, "Kafka producer fatal error: %s", rd_kafka_event_error_string(ev));
         else
-          kc_log_warn("kc.task", "[%s] producer: %s", task->label, rd_kafka_event_error_string(ev));
+          kc_log_warn("kc.task.source", "[%s] producer: %s", task->label, rd_kafka_event_error_string(ev));
         break;
       case RD_KAFKA_EVENT_LOG: {
         const char *fac, *str;
@@ -539,7 +539,7 @@ static void on_final_flush(void *arg, int status) {
   r->flush_waiting = false;
   r->final_flush_done = true;
   if (status)
-    kc_log_error("kc.task", "[%s] final offset flush failed: %s", task->label, kc_strerror(status));
+    kc_log_error("kc.task.source", "[%s] final offset flush failed: %s", task->label, kc_strerror(status));
   else
     kc_source_runner_offsets_flushed(task, 0);
   source_step(r);

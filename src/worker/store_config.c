@@ -10,6 +10,7 @@
 
 #include "convert/json_value.h"
 #include "util/log.h"
+#include "util/loggers.h"
 #include "worker/store_config.h"
 #include "worker/store_config_internal.h"
 
@@ -423,6 +424,34 @@ static void task_count_record(const rec_t *r, const char *name, const kc_value_t
   if (c) c->task_count_record = n;
 }
 
+/* processLoggerLevelRecord: applied as a worker-scope level (DistributedHerder.onLoggingLevelUpdate)
+ * only once the store started, so a worker never replays older cluster-wide levels. */
+static void logger_record(const rec_t *r, const char *ns, const kc_value_t *v) {
+  if (!r->m->payload) {
+    skip(r, "Ignoring logging level for namespace %s because it is unexpectedly null", ns);
+    return;
+  }
+  if (!is_map(v)) {
+    skip(r, "Ignoring logging level for namespace %s because the value is not a Map but is %s", ns, class_name(v));
+    return;
+  }
+  const kc_value_t *level = field(v, "level");
+  if (!level || level->type != KC_TYPE_STRING) {
+    skip(r, "Invalid data for logging level key 'level' field with namespace %s; should be a String but it is %s",
+         ns, class_name(level));
+    return;
+  }
+  char *lv = strndup(level->u.str.ptr, level->u.str.len);
+  if (!lv) return;
+  if (started(r->s)) {
+    json_decref(kc_loggers_set_level(ns, lv));
+  } else {
+    kc_log_trace(LOGGER, "Ignoring old logging level %s for namespace %s that was written to the config topic "
+                 "before this worker completed startup", lv, ns);
+  }
+  free(lv);
+}
+
 static void session_key_record(const rec_t *r, const kc_value_t *v) {
   kc_cfgstore_t *s = r->s;
   if (!r->m->payload) {
@@ -506,8 +535,7 @@ static void on_record(void *arg, const rd_kafka_message_t *m) {
   else if (prefixed(key, "restart-connector-", &rest)) restart_record(&r, rest, v);
   else if (prefixed(key, "tasks-fencing-", &rest)) task_count_record(&r, rest, v);
   else if (strcmp(key, "session-key") == 0) session_key_record(&r, v);
-  else if (prefixed(key, "logger-cluster-", &rest))
-    kc_log_debug(LOGGER, "Ignoring logging level record for namespace %s", rest);
+  else if (prefixed(key, "logger-cluster-", &rest)) logger_record(&r, rest, v);
   else skip(&r, "Discarding config update record with invalid key: %s", key);
   kc_value_destroy(v);
   free(key);

@@ -95,6 +95,9 @@ int kc_cfgstore_put_task_count_record(kc_cfgstore_t *s, const char *name, int ta
 
 typedef struct { const uint8_t *key; size_t len; const char *algorithm; int64_t creation_ms; } kc_session_key_t;
 /** session-key {"key":"<base64>","algorithm":..,"creation-timestamp":ms}. */
+/** logger-cluster-<ns> {"level":@p level} (a cluster-scope PUT /admin/loggers/<ns>). */
+int kc_cfgstore_put_logger_level(kc_cfgstore_t *s, const char *ns, const char *level, kc_store_done_cb cb,
+                                 void *arg);
 int kc_cfgstore_put_session_key(kc_cfgstore_t *s, const kc_session_key_t *k, kc_store_done_cb cb, void *arg);
 /** The last session key read (NULL when none); see the snapshot lifetime above. */
 const kc_session_key_t *kc_cfgstore_session_key(const kc_cfgstore_t *s);

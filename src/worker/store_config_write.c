@@ -323,3 +323,22 @@ int kc_cfgstore_put_session_key(kc_cfgstore_t *s, const kc_session_key_t *k, kc_
   add_rte(op);
   return op_start(s, op, rc);
 }
+
+/* putLoggerLevel: logger-cluster-<namespace> {"level":...} (LOGGER_LEVEL_V0). Java waits for the
+ * send only; the read to end here also lets this worker apply the level before the 204. */
+int kc_cfgstore_put_logger_level(kc_cfgstore_t *s, const char *ns, const char *level, kc_store_done_cb cb,
+                                 void *arg) {
+  if (!ns || !level || !cb) return KC_EINVAL;
+  kc_log_debug("kc.configstore", "Writing level %s for logging namespace %s to Kafka", level, ns);
+  cfg_op_t *op = op_new(s, "logger level", 2, cb, arg);
+  if (!op) return KC_ENOMEM;
+  kc_buf_t b;
+  kc_buf_init(&b, 0);
+  int rc = kc_buf_puts(&b, "{");
+  if (!rc) rc = key_value(&b, "level", level, true);
+  if (!rc) rc = kc_buf_puts(&b, "}");
+  if (!rc) rc = add_send(op, "logger-cluster-", ns, "", &b);
+  kc_buf_free(&b);
+  add_rte(op);
+  return op_start(s, op, rc);
+}

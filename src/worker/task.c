@@ -350,12 +350,12 @@ void kc_task_set_ctx(kc_task_t *task, void *ctx) { task->ctx = ctx; }
 
 void kc_task_log(const kc_task_t *task, kc_log_level_t level, const char *fmt, ...) {
   if (!KC_LOG_ENABLED(level)) return;
-  char msg[2048];
+  /* The connector class's logger (Java's connectors log under their own classes), the task as context. */
+  kc_logger_t *l = kc_logger_get(task->plugin->class_name);
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  kc_logger_logv(l, level, task->label, fmt, ap);
   va_end(ap);
-  kc_log(level, task->plugin->class_name, "[%s] %s", task->label, msg);
 }
 
 void kc_task_wakeup(kc_task_t *task) {

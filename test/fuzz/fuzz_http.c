@@ -19,6 +19,7 @@
 #include "fuzz_util.h"
 #include "rest/rest.h"
 #include "util/log.h"
+#include "util/loggers.h"
 
 #define DEADLINE_MS 5000
 #define MAX_REPLY (1u << 20)
@@ -110,7 +111,7 @@ static void on_deadline(uv_timer_t *t) {
 }
 
 static void setup(void) {
-  kc_log_level = KC_LOG_ERROR; /* an access-log line per request would drown the output */
+  kc_loggers_set_root(KC_LVL_ERROR); /* an access-log line per request would drown the output */
   uv_loop_init(&loop);
   kc_worker_listener_t l = {.url = "http://127.0.0.1:0", .host = "127.0.0.1", .port = 0};
   kc_rest_options_t o = {.listeners = &l, .nlisteners = 1};

@@ -20,6 +20,7 @@
 
 #include "fuzz_util.h"
 #include "util/log.h"
+#include "util/loggers.h"
 #include "worker/offset_store.h"
 
 typedef struct {
@@ -55,7 +56,7 @@ static void setup(void) {
   FUZZ_CHECK(fd >= 0, "a temporary offsets file");
   close(fd);
   uv_loop_init(&loop);
-  kc_log_level = KC_LOG_ERROR; /* one INFO line per input would drown the output */
+  kc_loggers_set_root(KC_LVL_ERROR); /* one INFO line per input would drown the output */
 }
 
 static void cleanup(void) { unlink(path); }

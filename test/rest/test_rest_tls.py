@@ -238,7 +238,7 @@ def test_admin_listeners():
         conn_code = http_get(aport, "/connectors")
         assert conn_code[0] == 404, conn_code
         assert http_get(aport, "/")[0] == 404
-        assert http_get(aport, "/admin/loggers")[0] == 404  # no loggers endpoint yet, but routed
+        assert http_get(aport, "/admin/loggers")[0] == 200  # served only here (test_rest_loggers.py)
     finally:
         w.stop()
     # https admin listener with its own prefix; empty admin.listeners disables admin endpoints
@@ -249,6 +249,7 @@ def test_admin_listeners():
                                      "admin.listeners.https.ssl.key.password": "keypw"})))
     try:
         assert https_get(aport, "/connectors")[0] == 404
+        assert https_get(aport, "/admin/loggers")[0] == 200
         assert https_get(w.sport, "/connectors")[0] == 200
     finally:
         w.stop()

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "util/log.h"
+#include "util/loggers.h"
 #include "worker/offset_store.h"
 #include "kc_test.h"
 
@@ -634,8 +635,7 @@ static void test_store_bad_files(void) {
   kc_offset_codec_encode(in, 3, &b);
   const char *fz = tmp_path("fuzz.dat");
   int ok = 1;
-  kc_log_level_t saved = kc_log_level;
-  kc_log_level = KC_LOG_ERROR; /* hundreds of "truncated" warnings otherwise */
+  kc_loggers_set_root(KC_LVL_ERROR); /* hundreds of "truncated" warnings otherwise */
   for (int i = 0; i < 300; i++) {
     char *copy = malloc(b.len);
     memcpy(copy, b.data, b.len);
@@ -649,7 +649,7 @@ static void test_store_bad_files(void) {
     else if (!strstr(err, fz))
       ok = 0;
   }
-  kc_log_level = saved;
+  kc_loggers_set_root(KC_LVL_INFO);
   CHECK(ok);
   kc_buf_free(&b);
   CHECK(uv_loop_close(&loop) == 0);
