@@ -285,7 +285,7 @@ static int collect(void *arg, kc_xf_kind_t kind, const char *alias) {
                                                         : json_null();
   json_t *def = json_pack("{s:s, s:s, s:b, s:n, s:s, s:s, s:s, s:i, s:s, s:s, s:[]}", "name", key,
                           "type", "CLASS", "required", 1, "default_value", "importance", "HIGH",
-                          "documentation", doc, "group", group, "order", 0, "width", "LONG",
+                          "documentation", doc, "group", group, "order_in_group", 0, "width", "LONG",
                           "display_name", display, "dependents");
   json_t *val = json_pack("{s:s, s:o, s:o, s:o, s:b}", "name", key, "value", value,
                           "recommended_values", class_names(kind), "errors", errs, "visible", 1);

@@ -160,7 +160,7 @@ def test_plugin_config():
         names = [k["name"] for k in keys]
         check(names[0] == "file", "the plugin's own keys first: %r" % names[:5])
         check({"name", "connector.class", "tasks.max", "topics"} <= set(names), "base keys: %r" % names)
-        fields = {"name", "type", "required", "default_value", "importance", "documentation", "group", "order",
+        fields = {"name", "type", "required", "default_value", "importance", "documentation", "group", "order_in_group",
                   "width", "display_name", "dependents"}
         check(all(set(k) == fields for k in keys), "ConfigKeyInfo fields: %r" % keys[0])
         tm = [k for k in keys if k["name"] == "tasks.max"][0]

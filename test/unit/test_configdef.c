@@ -355,7 +355,7 @@ static void test_describe_json(void) {
       0, NULL);
   CHECK(json_equal(json_array_get(arr, 0), want_file));
   json_decref(want_file);
-  CHECK(json_integer_value(json_object_get(json_array_get(arr, 2), "order")) == 2);
+  CHECK(json_integer_value(json_object_get(json_array_get(arr, 2), "order_in_group")) == 2);
   json_decref(arr);
 
   /* Built-in keys exactly as Connect 3.9.1 describes them */
