@@ -773,7 +773,7 @@ static const kc_config_def_t src_config_def[] = {
      .importance = KC_CFG_HIGH, .doc = "The topic to publish data to"},
     {.name = "batch.size", .type = KC_CFG_INT, .default_value = "2000", .importance = KC_CFG_LOW,
      .doc = "The maximum number of records the source task can read from the file each time it is polled",
-     .min = 1, .max = INT32_MAX},
+    },
     {0},
 };
 

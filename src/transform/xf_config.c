@@ -292,13 +292,33 @@ static int collect(void *arg, kc_xf_kind_t kind, const char *alias) {
   if (!def || !val || json_array_append_new(c->entries, json_pack("{s:o, s:o}", "definition", def,
                                                                   "value", val)))
     return KC_ENOMEM;
+  if (raw) {
+    /* Connect 4.x (KIP-891): "<prefix>plugin.version", after the type; defaults to the loaded
+     * class's version, none when the class does not load. */
+    char vkey[600], vdisplay[600], vdoc[600];
+    snprintf(vkey, sizeof vkey, "%splugin.version", prefix);
+    snprintf(vdisplay, sizeof vdisplay, "%s version for %s", kind_name(kind), alias);
+    snprintf(vdoc, sizeof vdoc, "Version of the '%s' %s.", alias, xf ? "transformation" : "predicate");
+    const char *given = kc_config_get(c->cfg, vkey);
+    const char *ver = p ? KC_CONNECT_COMPAT_VERSION : NULL;
+    json_t *vdef = json_pack("{s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:[]}", "name", vkey, "type",
+                             "STRING", "required", 0, "default_value", ver ? json_string(ver) : json_null(),
+                             "importance", "HIGH", "documentation", vdoc, "group", group, "order_in_group", 1,
+                             "width", "LONG", "display_name", vdisplay, "dependents");
+    json_t *vval = json_pack("{s:s, s:o, s:o, s:[], s:b}", "name", vkey, "value",
+                             given ? json_string(given) : ver ? json_string(ver) : json_null(), "recommended_values",
+                             ver ? json_pack("[s]", ver) : json_array(), "errors", "visible", 1);
+    if (!vdef || !vval || json_array_append_new(c->entries, json_pack("{s:o, s:o}", "definition", vdef,
+                                                                      "value", vval)))
+      return KC_ENOMEM;
+  }
   if (!p) return 0; /* populateConfigDef gives up: no embedded keys */
   keys_t k;
   class_keys(p, xf, &k);
   for (size_t i = 0; i < k.n; i++) {
     char buf[600];
     kc_config_def_t pd = prefixed(k.d[i], prefix, buf, sizeof buf, group);
-    json_t *e = kc_configdef_entry_json(&pd, kc_config_get(c->cfg, buf), (int)i + 1, &c->errors);
+    json_t *e = kc_configdef_entry_json(&pd, kc_config_get(c->cfg, buf), (int)i + 2, &c->errors);
     if (!e) return KC_ENOMEM;
     /* ConfigDef.embed keeps the child's display name and width */
     json_t *d = json_object_get(e, "definition");

@@ -251,7 +251,7 @@ static void op_restart(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb 
 static void op_task_restart(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   const kc_cfg_connector_t *cc = kc_cfgstore_connector(h->configs, req->connector);
   if (req->task < 0 || req->task >= cc->ntasks) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Unknown task: %s-%d", req->connector, req->task);
+    kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Task %s-%d not found", req->connector, req->task);
     return;
   }
   kc_connector_t *c = kc_worker_connector(h->wk, req->connector);

@@ -442,7 +442,7 @@ static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herd
       break;
     case KC_HERDER_TASK_RESTART:
       if (req->task < 0 || req->task >= c->ntask_configs || !c->tasks || !c->tasks[req->task])
-        kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Unknown task: %s-%d", name, req->task);
+        kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Task %s-%d not found", name, req->task);
       else
         restart_task(h, c, req->task, cb, arg);
       break;

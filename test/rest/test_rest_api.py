@@ -242,8 +242,8 @@ def test_create_errors():
     check_error(http_call("POST", "/connectors", {"name": unique("x"), "config": {"topics": "t"}}), 400,
                 "contains no connector type")
     check_error(http_call("POST", "/connectors", {"name": unique("x"), "config": {"connector.class": "NoSuchOne",
-                                                                                  "topics": "t"}}), 500,
-                "Failed to find any class that implements Connector")
+                                                                                  "topics": "t"}}), 400,
+                "Failed to find any class that implements Connector")  # 4.x: a BadRequestException
     body = check_error(http_call("POST", "/connectors", {"name": unique("x"),
                                                          "config": {"connector.class": "FileStreamSink"}}), 400,
                        "Connector configuration is invalid and contains the following")
