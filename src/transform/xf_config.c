@@ -292,7 +292,7 @@ static int collect(void *arg, kc_xf_kind_t kind, const char *alias) {
   if (!def || !val || json_array_append_new(c->entries, json_pack("{s:o, s:o}", "definition", def,
                                                                   "value", val)))
     return KC_ENOMEM;
-  if (raw) {
+  {
     /* Connect 4.x (KIP-891): "<prefix>plugin.version", after the type; defaults to the loaded
      * class's version, none when the class does not load. */
     char vkey[600], vdisplay[600], vdoc[600];

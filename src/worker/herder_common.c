@@ -429,8 +429,10 @@ void kc_herder_op_validate(kc_worker_t *wk, const kc_herder_req_t *req, kc_herde
   if (!xkey && kc_herder_check_tasks_cap(wk->wc->props, cfg, xerr, sizeof xerr)) xkey = "tasks.max";
   /* addNullValuedErrors reports a null on the framework's keys; a connector's own key is then
    * re-validated by the connector, whose ConfigValue (present, null: no error) replaces it. */
-  bool null_is_plugin_key = null_key && tables[2] && kc_configdef_find(tables[2], null_key) &&
-                            !kc_configdef_find(tables[0], null_key) && !kc_configdef_find(tables[1], null_key);
+  bool null_is_plugin_key = null_key && p->config_def && kc_configdef_find(p->config_def, null_key) &&
+                            !kc_configdef_find(kc_connector_common_defs, null_key) &&
+                            !kc_configdef_find(kc_connector_sink_defs, null_key) &&
+                            !kc_configdef_find(kc_connector_source_defs, null_key);
   if (!xkey && null_key && !null_is_plugin_key) {
     xkey = null_key;
     snprintf(xerr, sizeof xerr, "Null value can not be supplied as the configuration value.");
@@ -443,7 +445,8 @@ void kc_herder_op_validate(kc_worker_t *wk, const kc_herder_req_t *req, kc_herde
   if (res && (kc_override_policy_validate(wk->wc->props, cfg, p->type == KC_CONNECTOR_SINK,
                                           res) < 0 ||
               kc_connector_unapplied_validate(wk->wc->props, cfg,
-                                              p->type == KC_CONNECTOR_SINK, res) < 0)) {
+                                              p->type == KC_CONNECTOR_SINK, res) < 0 ||
+              kc_converter_validate_json(cfg, res) < 0)) {
     json_decref(res);
     res = NULL;
   }
@@ -479,6 +482,7 @@ int kc_herder_server_info(kc_worker_t *wk, kc_herder_cb cb, void *arg) {
 void kc_herder_op_plugin_config(const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   const kc_connector_plugin_t *p = kc_plugins_find(req->plugin);
   json_t *xf = p ? NULL : kc_xf_describe_json(req->plugin);
+  if (!p && !xf) xf = kc_converter_defs_json(req->plugin ? req->plugin : "");
   if (xf) {
     kc_herder_reply_ok(cb, arg, xf, false);
     return;
