@@ -105,12 +105,19 @@ static int cmp_keys(const void *a, const void *b) {
   return strcmp(x->name, y->name);
 }
 
+/* ReplaceField's 3.9 "blacklist"/"whitelist" are gone from Connect 4.x's ConfigDef: kconnect still
+ * honours them (3.9 configs keep working) but describes and validates the 4.x keys only. */
+static bool removed_in_4x(const kc_transform_plugin_t *p, const kc_config_def_t *d) {
+  return strstr(p->class_name, ".ReplaceField$") && (!strcmp(d->name, "blacklist") || !strcmp(d->name, "whitelist"));
+}
+
 static void class_keys(const kc_transform_plugin_t *p, bool implicit, keys_t *k) {
   k->n = 0;
   if (implicit)
     for (const kc_config_def_t *d = implicit_defs; d->name && k->n < 128; d++) k->d[k->n++] = d;
   for (const kc_config_def_t *d = p->config_def; d && d->name && k->n < 128; d++) {
     if (implicit && (!strcmp(d->name, "predicate") || !strcmp(d->name, "negate"))) continue;
+    if (removed_in_4x(p, d)) continue;
     k->d[k->n++] = d;
   }
   qsort(k->d, k->n, sizeof k->d[0], cmp_keys);
@@ -379,6 +386,11 @@ json_t *kc_xf_describe_json(const char *name) {
   if (!p) p = kc_transform_find(name, KC_XF_PREDICATE);
   if (!p) return NULL;
   static const kc_config_def_t empty[] = {{NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL}};
-  const kc_config_def_t *tables[] = {p->config_def ? p->config_def : empty, NULL};
+  kc_config_def_t kept[64];
+  size_t n = 0;
+  for (const kc_config_def_t *d = p->config_def; d && d->name && n < 63; d++)
+    if (!removed_in_4x(p, d)) kept[n++] = *d;
+  kept[n] = empty[0];
+  const kc_config_def_t *tables[] = {p->config_def ? kept : empty, NULL};
   return kc_configdef_describe_json(tables);
 }
