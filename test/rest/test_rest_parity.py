@@ -218,7 +218,7 @@ def run():
         if j == k:
             same += 1
             continue
-        known = seqmod.known_reason(step)
+        known = seqmod.known_reason(i + 1, step, j, k)
         print("DIFF #%d %s %s%s%s" % (i + 1, step.method, step.path,
                                       " [%s]" % step.note if step.note else "",
                                       " (known: %s)" % known if known else ""))
