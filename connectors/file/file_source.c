@@ -772,15 +772,15 @@ static const kc_config_def_t src_config_def[] = {
     {.name = "topic", .type = KC_CFG_STRING, .flags = KC_CFG_REQUIRED | KC_CFG_NONEMPTY,
      .importance = KC_CFG_HIGH, .doc = "The topic to publish data to"},
     {.name = "batch.size", .type = KC_CFG_INT, .default_value = "2000", .importance = KC_CFG_LOW,
-     .doc = "The maximum number of records the Source task can read from file one time",
-     .min = 1, .max = INT32_MAX},
+     .doc = "The maximum number of records the source task can read from the file each time it is polled",
+    },
     {0},
 };
 
 const kc_connector_plugin_t kc_file_source_plugin = {
     .api_version = KC_CONNECTOR_API_VERSION,
     .class_name = "org.apache.kafka.connect.file.FileStreamSourceConnector",
-    .version = "3.9.1",
+    .version = KC_CONNECT_COMPAT_VERSION,
     .type = KC_CONNECTOR_SOURCE,
     .config_def = src_config_def,
     .task_configs = src_task_configs,

@@ -37,7 +37,7 @@ extern "C" {
 #define KC_CONNECTOR_API_VERSION 1
 #define KC_VERSION_STRING "0.1.0"
 /** Connect version this runtime is compatible with (reported by GET /). */
-#define KC_CONNECT_COMPAT_VERSION "3.9.1"
+#define KC_CONNECT_COMPAT_VERSION "4.3.1"
 /**@}*/
 
 /** @name Errors */

@@ -460,7 +460,7 @@ static json_t *key_info(const kc_config_def_t *d, int order_in_group) {
                    d->importance == KC_CFG_HIGH     ? "HIGH"
                    : d->importance == KC_CFG_MEDIUM ? "MEDIUM"
                                                     : "LOW",
-                   "documentation", d->doc, "group", str_or_null(d->group), "order",
+                   "documentation", d->doc, "group", str_or_null(d->group), "order_in_group",
                    meta ? meta->order : order_in_group, "width", meta ? meta->width : "NONE",
                    "display_name", meta ? meta->display_name : d->name, "dependents");
 }

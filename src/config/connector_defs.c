@@ -173,6 +173,10 @@ const kc_config_def_t kc_connector_common_defs[] = {
      "name,  or use \"FileStreamSink\" or \"FileStreamSinkConnector\" to make the configuration a "
      "bit shorter",
      "Common", NULL, 0, 0, NULL},
+    /* KIP-891 (Connect 4.x): the plugin versions; their defaults are the loaded plugins' own
+     * versions, filled in per plugin and worker by kc_connector_defs_fill (not static). */
+    {"connector.plugin.version", KC_CFG_STRING, NULL, 0, KC_CFG_MEDIUM, "Version of the connector.", "Common",
+     NULL, 0, 0, NULL},
     {"tasks.max", KC_CFG_INT, "1", 0, KC_CFG_HIGH,
      "Maximum number of tasks to use for this connector.", "Common", NULL, 1, I32_MAX, NULL},
     {"tasks.max.enforce", KC_CFG_BOOLEAN, "true", 0, KC_CFG_LOW,
@@ -185,8 +189,12 @@ const kc_config_def_t kc_connector_common_defs[] = {
      "Common", NULL, 0, 0, NULL},
     {"key.converter", KC_CFG_CLASS, NULL, 0, KC_CFG_LOW, CONVERTER_DOC("keys"), "Common", NULL, 0,
      0, validate_converter},
+    {"key.converter.plugin.version", KC_CFG_STRING, NULL, 0, KC_CFG_LOW, "Version of the key converter.",
+     "Common", NULL, 0, 0, NULL},
     {"value.converter", KC_CFG_CLASS, NULL, 0, KC_CFG_LOW, CONVERTER_DOC("values"), "Common", NULL,
      0, 0, validate_converter},
+    {"value.converter.plugin.version", KC_CFG_STRING, NULL, 0, KC_CFG_LOW, "Version of the value converter.",
+     "Common", NULL, 0, 0, NULL},
     {"header.converter", KC_CFG_CLASS, NULL, 0, KC_CFG_LOW,
      "HeaderConverter class used to convert between Kafka Connect format and the serialized form "
      "that is written to Kafka. This controls the format of the header values in messages "
@@ -195,6 +203,8 @@ const kc_config_def_t kc_connector_common_defs[] = {
      "and Avro. By default, the SimpleHeaderConverter is used to serialize header values to "
      "strings and deserialize them by inferring the schemas.",
      "Common", NULL, 0, 0, validate_converter},
+    {"header.converter.plugin.version", KC_CFG_STRING, NULL, 0, KC_CFG_LOW, "Version of the header converter.",
+     "Common", NULL, 0, 0, NULL},
     {"transforms", KC_CFG_LIST, "", 0, KC_CFG_LOW,
      "Aliases for the transformations to be applied to records.", "Transforms", NULL, 0, 0,
      validate_aliases},
@@ -238,16 +248,21 @@ const kc_config_def_t kc_connector_common_defs[] = {
 };
 
 static const kc_configdef_meta_t common_meta[] = {
+    /* Connect 4.x's orderInGroup (the version keys come after their plugins' keys) */
     {"Connector name", "MEDIUM", 1, NULL},
     {"Connector class", "LONG", 2, NULL},
-    {"Tasks max", "SHORT", 3, NULL},
-    {"Enforce tasks max", "SHORT", 4, NULL},
-    {"Key converter class", "SHORT", 5, NULL},
-    {"Value converter class", "SHORT", 6, NULL},
-    {"Header converter class", "SHORT", 7, NULL},
-    {"Transforms", "LONG", 8, NULL},
-    {"Predicates", "LONG", 9, NULL},
-    {"Reload Action", "MEDIUM", 10, NULL},
+    {"Connector version", "MEDIUM", 3, NULL},
+    {"Tasks max", "SHORT", 4, NULL},
+    {"Enforce tasks max", "SHORT", 5, NULL},
+    {"Key converter class", "SHORT", 6, NULL},
+    {"Key converter version", "SHORT", 7, NULL},
+    {"Value converter class", "SHORT", 8, NULL},
+    {"Value converter version", "SHORT", 9, NULL},
+    {"Header converter class", "SHORT", 10, NULL},
+    {"Header converter version", "SHORT", 11, NULL},
+    {"Transforms", "LONG", 12, NULL},
+    {"Predicates", "LONG", 13, NULL},
+    {"Reload Action", "MEDIUM", 14, NULL},
     {"Retry Timeout for Errors", "MEDIUM", 1, NULL},
     {"Maximum Delay Between Retries for Errors", "MEDIUM", 2, NULL},
     {"Error Tolerance", "SHORT", 3, NULL},

@@ -5,6 +5,7 @@
 #ifndef KC_CONVERT_CONVERTER_H
 #define KC_CONVERT_CONVERTER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "http/http.h"
@@ -88,6 +89,12 @@ int kc_converter_from_connect(kc_converter_t *conv, const char *topic, const kc_
  * Used for validation messages and GET /connector-plugins?connectorsOnly=false.
  */
 const char *kc_converter_class_resolve(const char *class_name);
+
+/* converter_defs.c: Connect 4.x's converter ConfigDefs over REST. */
+/** GET /connector-plugins/{converter}/config: the ConfigKeyInfos, or NULL for no converter kconnect describes. */
+json_t *kc_converter_defs_json(const char *class_name);
+/** Appends the validation of the converters the connector config sets (prefixed keys) to ConfigInfos @p res. */
+int kc_converter_validate_json(const kc_config_t *cfg, json_t *res);
 
 /*
  * Header converter (SimpleHeaderConverter / StringConverter as header converter).

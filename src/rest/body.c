@@ -17,7 +17,7 @@
 
 #include "rest/rest_internal.h"
 
-#define MAP_TYPE "java.util.Map<java.lang.String,java.lang.String>"
+#define MAP_TYPE "java.util.LinkedHashMap<java.lang.String,java.lang.String>"
 #define LIST_TYPE "java.util.ArrayList<java.util.Map<java.lang.String,java.lang.String>>"
 #define CREATE_TYPE "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest"
 
@@ -34,6 +34,97 @@ static const char *token_desc(const json_t *v) {
   }
   return "value";
 }
+
+
+/* ---- Jackson's error locations (Connect 4.x: " at [Source: REDACTED ...; line: L, column: C]") ---- */
+
+typedef struct {
+  const char *s;
+  size_t n, i;
+} scan_t;
+
+static void sc_ws(scan_t *c) {
+  while (c->i < c->n && (c->s[c->i] == ' ' || c->s[c->i] == '\t' || c->s[c->i] == '\r' || c->s[c->i] == '\n'))
+    c->i++;
+}
+
+/* Skips one JSON value of a document jansson has accepted. */
+static void sc_value(scan_t *c) {
+  sc_ws(c);
+  if (c->i >= c->n) return;
+  char ch = c->s[c->i];
+  if (ch == '"') {
+    for (c->i++; c->i < c->n && c->s[c->i] != '"'; c->i++)
+      if (c->s[c->i] == '\\') c->i++;
+    c->i++;
+  } else if (ch == '{' || ch == '[') {
+    char close = ch == '{' ? '}' : ']';
+    c->i++;
+    for (;;) {
+      sc_ws(c);
+      if (c->i >= c->n || c->s[c->i] == close) break;
+      if (ch == '{') {
+        sc_value(c); /* the key */
+        sc_ws(c);
+        c->i++; /* ':' */
+      }
+      sc_value(c);
+      sc_ws(c);
+      if (c->i < c->n && c->s[c->i] == ',') c->i++;
+    }
+    c->i++;
+  } else {
+    while (c->i < c->n && !strchr(",}] \t\r\n", c->s[c->i])) c->i++;
+  }
+}
+
+/* Moves to the value of @p key in the object at the cursor. @returns false when absent. */
+static bool sc_member(scan_t *c, const char *key) {
+  sc_ws(c);
+  if (c->i >= c->n || c->s[c->i] != '{') return false;
+  c->i++;
+  size_t kl = strlen(key);
+  for (;;) {
+    sc_ws(c);
+    if (c->i >= c->n || c->s[c->i] != '"') return false;
+    size_t k0 = c->i + 1;
+    sc_value(c);
+    bool match = c->i - 1 - k0 == kl && !memcmp(c->s + k0, key, kl);
+    sc_ws(c);
+    c->i++; /* ':' */
+    sc_ws(c);
+    if (match) return true;
+    sc_value(c);
+    sc_ws(c);
+    if (c->i < c->n && c->s[c->i] == ',') c->i++;
+    else return false;
+  }
+}
+
+typedef enum { AT_START, AT_END, AT_MEMBER } at_t;
+
+/* The location text of the document's start, its end, or the value of member @p k1 (then @p k2). */
+static void jackson_at(const char *body, size_t len, at_t at, const char *k1, const char *k2, char *out, size_t n) {
+  scan_t c = {body, len, 0};
+  sc_ws(&c);
+  if (at == AT_END) {
+    sc_value(&c);
+  } else if (at == AT_MEMBER) {
+    size_t start = c.i;
+    if (!sc_member(&c, k1) || (k2 && !sc_member(&c, k2))) c.i = start;
+  }
+  int line = 1, col = 1;
+  for (size_t i = 0; i < c.i && i < len; i++) {
+    if (body[i] == '\n') line++, col = 1;
+    else col++;
+  }
+  snprintf(out, n, "\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: %d, "
+           "column: %d]", line, col);
+}
+
+/* The raw body of the request being bound, for the locations above. */
+static const char *cur_body;
+static size_t cur_len;
 
 /* The shortest decimal text that reads back as @p d (jansson keeps no source text). */
 static void real_text(double d, char *out, size_t size) {
@@ -61,10 +152,16 @@ static json_t *scalar_to_string(const json_t *v) {
 }
 
 /* Binds an object to Map<String,String>, keeping nulls. @returns new object or NULL + errmsg. */
-static json_t *bind_map(const json_t *v, const char *where, char *errmsg, size_t size) {
+static json_t *bind_map(const json_t *v, const char *where, const char *k1, char *errmsg, size_t size) {
+  char at[200];
   if (!json_is_object(v)) {
-    snprintf(errmsg, size, "Cannot deserialize value of type `" MAP_TYPE "` from %s%s: %s must be a JSON object "
-             "of string values", token_desc(v), where, *where ? "the field" : "the request body");
+    jackson_at(cur_body, cur_len, k1 ? AT_MEMBER : AT_START, k1, NULL, at, sizeof at);
+    if (json_is_string(v))
+      snprintf(errmsg, size, "Cannot construct instance of `java.util.LinkedHashMap` (although at least one Creator "
+               "exists): no String-argument constructor/factory method to deserialize from String value ('%s')%s%s",
+               json_string_value(v), at, where);
+    else
+      snprintf(errmsg, size, "Cannot deserialize value of type `" MAP_TYPE "` from %s%s%s", token_desc(v), at, where);
     return NULL;
   }
   json_t *out = json_object();
@@ -73,9 +170,10 @@ static json_t *bind_map(const json_t *v, const char *where, char *errmsg, size_t
   json_object_foreach((json_t *)v, key, val) {
     json_t *s = json_is_null(val) ? json_null() : scalar_to_string(val);
     if (!s) {
-      snprintf(errmsg, size, "Cannot deserialize value of type `java.lang.String` from %s (through reference "
-               "chain: java.util.LinkedHashMap[\"%s\"]): the value of config \"%s\" must be a string",
-               token_desc(val), key, key);
+      jackson_at(cur_body, cur_len, AT_MEMBER, k1 ? k1 : key, k1 ? key : NULL, at, sizeof at);
+      snprintf(errmsg, size, "Cannot deserialize value of type `java.lang.String` from %s%s (through reference "
+               "chain: %sjava.util.LinkedHashMap[\"%s\"])", token_desc(val), at,
+               k1 ? CREATE_TYPE "[\"config\"]->" : "", key);
       json_decref(out);
       return NULL;
     }
@@ -93,17 +191,21 @@ static json_t *java_trim(const char *s, size_t n) {
 }
 
 static json_t *bind_create(const json_t *v, char *errmsg, size_t size) {
+  char at[200];
   if (!json_is_object(v)) {
-    snprintf(errmsg, size, "Cannot deserialize value of type `" CREATE_TYPE "` from %s: the request body must be "
-             "a JSON object {\"name\": ..., \"config\": {...}}", token_desc(v));
+    jackson_at(cur_body, cur_len, AT_START, NULL, NULL, at, sizeof at);
+    snprintf(errmsg, size, "Cannot deserialize value of type `" CREATE_TYPE "` from %s%s", token_desc(v), at);
     return NULL;
   }
   const char *key;
   json_t *val;
   json_object_foreach((json_t *)v, key, val) {
     if (strcmp(key, "name") && strcmp(key, "config") && strcmp(key, "initial_state")) {
+      /* a creator-bound record: Jackson reports it once the object is read */
+      jackson_at(cur_body, cur_len, AT_END, NULL, NULL, at, sizeof at);
       snprintf(errmsg, size, "Unrecognized field \"%s\" (class " CREATE_TYPE "), not marked as ignorable (3 known "
-               "properties: \"name\", \"config\", \"initial_state\"])", key);
+               "properties: \"config\", \"name\", \"initial_state\")%s (through reference chain: " CREATE_TYPE
+               "[\"%s\"])", key, at, key);
       return NULL;
     }
   }
@@ -125,7 +227,7 @@ static json_t *bind_create(const json_t *v, char *errmsg, size_t size) {
              "configs is required");
     goto fail;
   }
-  json_t *cfg = bind_map(config, " (through reference chain: " CREATE_TYPE "[\"config\"])", errmsg, size);
+  json_t *cfg = bind_map(config, " (through reference chain: " CREATE_TYPE "[\"config\"])", "config", errmsg, size);
   if (!cfg) goto fail;
   json_object_set_new(out, "config", cfg);
 
@@ -144,13 +246,13 @@ static json_t *bind_create(const json_t *v, char *errmsg, size_t size) {
     }
     if (!found) {
       /* InitialState.forValue is valueOf(value.toUpperCase(Locale.ROOT)): Java names the upper-cased
-       * constant (ASCII letters here). Jackson's " at [Source: ...; line, column]" has no equivalent:
-       * jansson keeps no positions of values. */
+       * constant (ASCII letters here). */
+      jackson_at(cur_body, cur_len, AT_MEMBER, "initial_state", NULL, at, sizeof at);
       char *upper = strdup(json_string_value(st_s));
       for (char *p = upper; p && *p; p++) *p = (char)toupper((unsigned char)*p);
       snprintf(errmsg, size, "Cannot construct instance of `" CREATE_TYPE "$InitialState`, problem: No enum "
-               "constant " CREATE_TYPE ".InitialState.%s (through reference chain: " CREATE_TYPE
-               "[\"initial_state\"])", upper ? upper : json_string_value(st_s));
+               "constant " CREATE_TYPE ".InitialState.%s%s (through reference chain: " CREATE_TYPE
+               "[\"initial_state\"])", upper ? upper : json_string_value(st_s), at);
       free(upper);
       json_decref(st_s);
       goto fail;
@@ -179,7 +281,7 @@ static json_t *bind_task_configs(const json_t *v, char *errmsg, size_t size) {
     char where[96];
     /* Jackson would keep a null entry and the herder fail on it: refuse it here with the same status. */
     snprintf(where, sizeof(where), " (through reference chain: java.util.ArrayList[%zu])", i);
-    json_t *m = bind_map(el, where, errmsg, size);
+    json_t *m = bind_map(el, where, NULL, errmsg, size);
     if (!m) {
       json_decref(out);
       return NULL;
@@ -207,6 +309,8 @@ json_t *kc__rest_body_bind(kc_rest_body_kind_t kind, const char *body, size_t le
     return NULL;
   }
   json_t *out = NULL;
+  cur_body = body;
+  cur_len = len;
   if (json_is_null(v)) {
     snprintf(errmsg, errmsg_size, "The request body is JSON null: a JSON %s is required",
              kind == KC_REST_BODY_TASK_CONFIGS ? "array" : "object");
@@ -215,8 +319,10 @@ json_t *kc__rest_body_bind(kc_rest_body_kind_t kind, const char *body, size_t le
   } else if (kind == KC_REST_BODY_TASK_CONFIGS) {
     out = bind_task_configs(v, errmsg, errmsg_size);
   } else {
-    out = bind_map(v, "", errmsg, errmsg_size);
+    out = bind_map(v, "", NULL, errmsg, errmsg_size);
   }
+  cur_body = NULL;
+  cur_len = 0;
   json_decref(v);
   return out;
 }

@@ -51,8 +51,8 @@ typedef struct kc_rest_msg_s {
   bool has_content_type;
   kc_buf_t body;
   /* Request headers the router reads; has_hdr[i] false when absent. */
-  kc_buf_t hdr[6];       /* indexed by kc_rest_hdr_idx_t */
-  bool has_hdr[6];
+  kc_buf_t hdr[7];       /* indexed by kc_rest_hdr_idx_t */
+  bool has_hdr[7];
   kc_buf_t *cur_hdr;     /* the one being received, between field and value */
   kc_rest_hdrlist_t resp_headers; /* policy headers for the response (filled at dispatch) */
 } kc_rest_msg_t;
@@ -64,6 +64,7 @@ typedef enum {
   KC_REST_HDR_ACR_HEADERS,
   KC_REST_HDR_SIGNATURE,           /* X-Connect-Authorization (KIP-507) */
   KC_REST_HDR_SIGNATURE_ALGORITHM, /* X-Connect-Request-Signature-Algorithm */
+  KC_REST_HDR_HOST,                /* for the absolute Location of a created connector */
   KC_REST_HDR_COUNT
 } kc_rest_hdr_idx_t;
 
@@ -92,6 +93,10 @@ struct kc_rest_call_s {
 /** Marks @p call as the connection's outstanding herder request. */
 void kc__rest_conn_attach(kc_rest_conn_t *hc, kc_rest_call_t *call);
 /** The request being answered on @p hc (valid until its response has been written). */
+/** Whether the connection came through an https listener. */
+bool kc__rest_conn_is_tls(const kc_rest_conn_t *hc);
+/** "host:port" of the connection's local end (the Location fallback without a Host header). */
+void kc__rest_conn_local_authority(kc_rest_conn_t *hc, char *out, size_t n);
 kc_rest_msg_t *kc__rest_conn_msg(kc_rest_conn_t *hc);
 /**
  * Queues the response for the current request. Takes @p body (NULL = none);
@@ -106,6 +111,8 @@ void kc__rest_reply_error(kc_rest_conn_t *hc, int status, const char *fmt, ...)
 const char *kc__rest_reason(int status);
 /** @p text (copied) as the body with Content-Type @p ctype, as Jersey writes a String entity. */
 void kc__rest_reply_text(kc_rest_conn_t *hc, int status, const char *ctype, const char *text);
+/** Jersey's generated OPTIONS answer: 200, Allow @p allow, the same methods as text/plain @p text. */
+void kc__rest_reply_options(kc_rest_conn_t *hc, const char *allow, const char *text);
 
 /* router.c */
 /**

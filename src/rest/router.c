@@ -322,13 +322,21 @@ static bool json_compatible(const char *ct) {
   return false;
 }
 
-/* UriBuilder.path(): keep unreserved, sub-delims, ':' '@' '/'; encode the rest. */
-static char *location_for(const char *name) {
+/*
+ * UriBuilder.path(): keep unreserved, sub-delims, ':' '@' '/'; encode the rest. Jersey makes
+ * the relative Location absolute against the request's base URI (scheme, then the Host header,
+ * else the local address), as Connect 4.x answers: "http://host:port/connectors/name".
+ */
+static char *location_for(kc_rest_conn_t *hc, kc_rest_msg_t *msg, const char *name) {
   static const char keep[] = "-._~!$&'()*+,;=:@/";
+  char authority[300];
+  const char *host = kc__rest_msg_hdr(msg, KC_REST_HDR_HOST);
+  if (host && *host && !strpbrk(host, " \t\r\n/?#")) snprintf(authority, sizeof authority, "%s", host);
+  else kc__rest_conn_local_authority(hc, authority, sizeof authority);
   size_t n = strlen(name);
-  char *out = malloc(sizeof("/connectors/") + 3 * n);
+  char *out = malloc(sizeof("https:///connectors/") + strlen(authority) + 3 * n);
   if (!out) return NULL;
-  char *o = out + sprintf(out, "/connectors/");
+  char *o = out + sprintf(out, "%s://%s/connectors/", kc__rest_conn_is_tls(hc) ? "https" : "http", authority);
   for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
     if (isalnum(*s) || (*s < 0x80 && strchr(keep, *s))) *o++ = (char)*s;
     else o += sprintf(o, "%%%02X", *s);
@@ -452,12 +460,39 @@ static void allow_append(char *allow, size_t size, const char *m) {
   snprintf(allow + n, size - n, "%s%s", n ? ", " : "", m);
 }
 
+/*
+ * Jersey 3's OPTIONS answer lists the allowed methods in java.util.HashSet order (the strings'
+ * hash buckets: HEAD 1, DELETE 2, POST 5, GET 7, OPTIONS 12, PUT and PATCH 14, PUT first), in
+ * the Allow header joined by "," and in the text/plain body by ", ".
+ */
+static void options_allow(const char *allow, char *hdr, size_t hn, char *text, size_t tn) {
+  static const char *const order[] = {"HEAD", "DELETE", "POST", "GET", "OPTIONS", "PUT", "PATCH"};
+  hdr[0] = text[0] = '\0';
+  for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+    /* allow is "M1, M2, ...": match whole names (PUT is no prefix match of PATCH here) */
+    const char *p = allow;
+    bool found = false;
+    size_t ml = strlen(order[i]);
+    while ((p = strstr(p, order[i])) != NULL) {
+      if ((p == allow || p[-1] == ' ') && (p[ml] == ',' || p[ml] == '\0')) {
+        found = true;
+        break;
+      }
+      p += ml;
+    }
+    if (!found) continue;
+    size_t h = strlen(hdr), t = strlen(text);
+    snprintf(hdr + h, hn - h, "%s%s", h ? "," : "", order[i]);
+    snprintf(text + t, tn - t, "%s%s", t ? ", " : "", order[i]);
+  }
+}
+
 
 /* ------------------------------------------------------------- policy glue */
 
 static const char *const policy_hdr_names[KC_REST_HDR_COUNT] = {
   "authorization", "origin", "access-control-request-method", "access-control-request-headers",
-  "x-connect-authorization", "x-connect-request-signature-algorithm"};
+  "x-connect-authorization", "x-connect-request-signature-algorithm", "host"};
 
 /* Read with JAX-RS getHeaderString (repeats joined with ','), not the servlet's getHeader. */
 static bool hdr_joined(int i) {
@@ -613,10 +648,13 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
         return;
       }
       allow_append(allow, sizeof(allow), "OPTIONS");
-      kc__rest_reply(hc, 200, NULL, NULL, allow);
+      char hdr[96], text[128];
+      options_allow(allow, hdr, sizeof hdr, text, sizeof text);
+      kc__rest_reply_options(hc, hdr, text);
     } else {
+      /* Connect 4.x (Jersey 3) sends no Allow header with its 405 (3.9 did). */
       json_t *err = json_pack("{s:i,s:s}", "error_code", 405, "message", "HTTP 405 Method Not Allowed");
-      kc__rest_reply(hc, 405, err, NULL, allow);
+      kc__rest_reply(hc, 405, err, NULL, NULL);
     }
     target_free(&t);
     return;
@@ -690,7 +728,7 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
       const char *name = json_string_value(json_object_get(body, "name"));
       status = kc__rest_body_check_name(json_object_get(body, "config"), name, err, sizeof(err));
       if (status) goto fail;
-      call->location = location_for(name);
+      call->location = location_for(hc, msg, name);
       break;
     }
     case KC_HERDER_ALTER_OFFSETS:
@@ -714,7 +752,7 @@ void kc__rest_dispatch(kc_rest_t *rest, kc_rest_conn_t *hc, kc_rest_msg_t *msg) 
     case KC_HERDER_PUT_CONFIG:
       status = kc__rest_body_check_name(body, c, err, sizeof(err));
       if (status) goto fail;
-      call->location = location_for(c);
+      call->location = location_for(hc, msg, c);
       break;
     default:
       break;

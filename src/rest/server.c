@@ -180,6 +180,26 @@ void kc__rest_conn_attach(kc_rest_conn_t *hc, kc_rest_call_t *call) { hc->call =
 
 kc_rest_msg_t *kc__rest_conn_msg(kc_rest_conn_t *hc) { return &hc->msg; }
 
+bool kc__rest_conn_is_tls(const kc_rest_conn_t *hc) { return hc->ssl != NULL; }
+
+void kc__rest_conn_local_authority(kc_rest_conn_t *hc, char *out, size_t n) {
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  char ip[64] = "127.0.0.1";
+  int port = 0;
+  if (uv_tcp_getsockname(&hc->tcp, (struct sockaddr *)&ss, &len) == 0) {
+    if (ss.ss_family == AF_INET6) {
+      uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
+      port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+      snprintf(out, n, "[%s]:%d", ip, port);
+      return;
+    }
+    uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+    port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  }
+  snprintf(out, n, "%s:%d", ip, port);
+}
+
 static void detach_call(kc_rest_conn_t *hc) {
   if (hc->call) {
     hc->call->hc = NULL;
@@ -321,6 +341,11 @@ void kc__rest_reply(kc_rest_conn_t *hc, int status, json_t *body, const char *lo
 void kc__rest_reply_text(kc_rest_conn_t *hc, int status, const char *ctype, const char *text) {
   if (hc->closing || hc->state == CONN_WRITING || hc->state == CONN_LINGER) return;
   reply_raw(hc, status, strdup(text), ctype, NULL, NULL);
+}
+
+void kc__rest_reply_options(kc_rest_conn_t *hc, const char *allow, const char *text) {
+  if (hc->closing || hc->state == CONN_WRITING || hc->state == CONN_LINGER) return;
+  reply_raw(hc, 200, strdup(text), "text/plain", NULL, allow);
 }
 
 /* The response to the current request; takes @p text (the body, NULL = none). */

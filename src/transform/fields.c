@@ -459,12 +459,13 @@ static const kc_config_def_t extract_defs[] = {
     {"field", KC_CFG_STRING, NULL, KC_CFG_REQUIRED, KC_CFG_MEDIUM, "Field name to extract.", NULL, NULL, 0, 0, NULL},
     {"replace.null.with.default", KC_CFG_BOOLEAN, "true", 0, KC_CFG_MEDIUM, KC_XF_RNWD_DOC, NULL, NULL, 0, 0, NULL},
     {"field.syntax.version", KC_CFG_STRING, "V1", 0, KC_CFG_HIGH,
-     "Defines the version of the syntax to access fields. If set to `V1`, then the field paths are limited to "
-     "access the elements at the root level of the struct or map. If set to `V2`, the syntax will support "
-     "accessing nested elements. To access nested elements, dotted notation is used. If dots are already "
-     "included in the field name, then backtick pairs can be used to wrap field names containing dots. E.g. "
-     "to access the subfield `baz` from a field named \"foo.bar\" in a struct/map the following format can be "
-     "used to access its elements: \"`foo.bar`.baz\".",
+     /* Connect 4.x's text: the 3.9 backticks became <code> tags */
+     "Defines the version of the syntax to access fields. If set to <code>V1</code>, then the field paths are "
+     "limited to access the elements at the root level of the struct or map. If set to <code>V2</code>, the "
+     "syntax will support accessing nested elements. To access nested elements, dotted notation is used. If "
+     "dots are already included in the field name, then backtick pairs can be used to wrap field names "
+     "containing dots. E.g. to access the subfield <code>baz</code> from a field named \"foo.bar\" in a "
+     "struct/map the following format can be used to access its elements: \"<code>foo.bar</code>.baz\".",
      NULL, syntax_versions, 0, 0, NULL},
     KC_XF_DEFS_END,
 };

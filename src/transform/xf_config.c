@@ -105,12 +105,19 @@ static int cmp_keys(const void *a, const void *b) {
   return strcmp(x->name, y->name);
 }
 
+/* ReplaceField's 3.9 "blacklist"/"whitelist" are gone from Connect 4.x's ConfigDef: kconnect still
+ * honours them (3.9 configs keep working) but describes and validates the 4.x keys only. */
+static bool removed_in_4x(const kc_transform_plugin_t *p, const kc_config_def_t *d) {
+  return strstr(p->class_name, ".ReplaceField$") && (!strcmp(d->name, "blacklist") || !strcmp(d->name, "whitelist"));
+}
+
 static void class_keys(const kc_transform_plugin_t *p, bool implicit, keys_t *k) {
   k->n = 0;
   if (implicit)
     for (const kc_config_def_t *d = implicit_defs; d->name && k->n < 128; d++) k->d[k->n++] = d;
   for (const kc_config_def_t *d = p->config_def; d && d->name && k->n < 128; d++) {
     if (implicit && (!strcmp(d->name, "predicate") || !strcmp(d->name, "negate"))) continue;
+    if (removed_in_4x(p, d)) continue;
     k->d[k->n++] = d;
   }
   qsort(k->d, k->n, sizeof k->d[0], cmp_keys);
@@ -285,20 +292,40 @@ static int collect(void *arg, kc_xf_kind_t kind, const char *alias) {
                                                         : json_null();
   json_t *def = json_pack("{s:s, s:s, s:b, s:n, s:s, s:s, s:s, s:i, s:s, s:s, s:[]}", "name", key,
                           "type", "CLASS", "required", 1, "default_value", "importance", "HIGH",
-                          "documentation", doc, "group", group, "order", 0, "width", "LONG",
+                          "documentation", doc, "group", group, "order_in_group", 0, "width", "LONG",
                           "display_name", display, "dependents");
   json_t *val = json_pack("{s:s, s:o, s:o, s:o, s:b}", "name", key, "value", value,
                           "recommended_values", class_names(kind), "errors", errs, "visible", 1);
   if (!def || !val || json_array_append_new(c->entries, json_pack("{s:o, s:o}", "definition", def,
                                                                   "value", val)))
     return KC_ENOMEM;
+  {
+    /* Connect 4.x (KIP-891): "<prefix>plugin.version", after the type; defaults to the loaded
+     * class's version, none when the class does not load. */
+    char vkey[600], vdisplay[600], vdoc[600];
+    snprintf(vkey, sizeof vkey, "%splugin.version", prefix);
+    snprintf(vdisplay, sizeof vdisplay, "%s version for %s", kind_name(kind), alias);
+    snprintf(vdoc, sizeof vdoc, "Version of the '%s' %s.", alias, xf ? "transformation" : "predicate");
+    const char *given = kc_config_get(c->cfg, vkey);
+    const char *ver = p ? KC_CONNECT_COMPAT_VERSION : NULL;
+    json_t *vdef = json_pack("{s:s, s:s, s:b, s:o, s:s, s:s, s:s, s:i, s:s, s:s, s:[]}", "name", vkey, "type",
+                             "STRING", "required", 0, "default_value", ver ? json_string(ver) : json_null(),
+                             "importance", "HIGH", "documentation", vdoc, "group", group, "order_in_group", 1,
+                             "width", "LONG", "display_name", vdisplay, "dependents");
+    json_t *vval = json_pack("{s:s, s:o, s:o, s:[], s:b}", "name", vkey, "value",
+                             given ? json_string(given) : ver ? json_string(ver) : json_null(), "recommended_values",
+                             ver ? json_pack("[s]", ver) : json_array(), "errors", "visible", 1);
+    if (!vdef || !vval || json_array_append_new(c->entries, json_pack("{s:o, s:o}", "definition", vdef,
+                                                                      "value", vval)))
+      return KC_ENOMEM;
+  }
   if (!p) return 0; /* populateConfigDef gives up: no embedded keys */
   keys_t k;
   class_keys(p, xf, &k);
   for (size_t i = 0; i < k.n; i++) {
     char buf[600];
     kc_config_def_t pd = prefixed(k.d[i], prefix, buf, sizeof buf, group);
-    json_t *e = kc_configdef_entry_json(&pd, kc_config_get(c->cfg, buf), (int)i + 1, &c->errors);
+    json_t *e = kc_configdef_entry_json(&pd, kc_config_get(c->cfg, buf), (int)i + 2, &c->errors);
     if (!e) return KC_ENOMEM;
     /* ConfigDef.embed keeps the child's display name and width */
     json_t *d = json_object_get(e, "definition");
@@ -359,6 +386,11 @@ json_t *kc_xf_describe_json(const char *name) {
   if (!p) p = kc_transform_find(name, KC_XF_PREDICATE);
   if (!p) return NULL;
   static const kc_config_def_t empty[] = {{NULL, 0, NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL}};
-  const kc_config_def_t *tables[] = {p->config_def ? p->config_def : empty, NULL};
+  kc_config_def_t kept[64];
+  size_t n = 0;
+  for (const kc_config_def_t *d = p->config_def; d && d->name && n < 63; d++)
+    if (!removed_in_4x(p, d)) kept[n++] = *d;
+  kept[n] = empty[0];
+  const kc_config_def_t *tables[] = {p->config_def ? kept : empty, NULL};
   return kc_configdef_describe_json(tables);
 }

@@ -227,25 +227,13 @@ int kc_connector_start_tasks(kc_connector_t *c, char *errstr, size_t n) {
     set_state(c, KC_STATE_STOPPED, NULL);
     return 0;
   }
-  kc_config_t *cfg = kc_config_copy(c->config);
-  const kc_config_def_t *tables[4];
-  kc_plugins_tables(c->plugin, tables);
-  for (int i = 0; tables[i]; i++) kc_configdef_apply_defaults(tables[i], cfg);
-  int64_t max_tasks = 1;
-  kc_config_get_int(cfg, "tasks.max", &max_tasks);
+  /* The task configs Java's Worker.connectorTaskConfigs makes (the connector's own output plus
+   * task.class), as distributed mode has them: GET /connectors/{c}/tasks shows them as they are. */
   kc_task_configs_t out = {0};
-  int rc = c->plugin->task_configs(cfg, (int)max_tasks, &out);
-  kc_config_destroy(cfg);
+  int rc = kc_connector_generate_task_configs(c, &out, errstr, n);
   if (rc) {
-    for (int i = 0; i < out.n; i++) kc_config_destroy(out.cfgs[i]);
-    free(out.cfgs);
-    snprintf(errstr, n, "taskConfigs failed: %s", kc_strerror(rc));
     set_state(c, KC_STATE_FAILED, errstr);
     return rc;
-  }
-  if (out.n > max_tasks) {
-    kc_log_warn("kc.worker", "[%s] connector produced %d task configs, more than tasks.max=%lld",
-                c->name, out.n, (long long)max_tasks);
   }
   c->task_configs = out.cfgs;
   c->ntask_configs = out.n;

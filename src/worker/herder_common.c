@@ -11,7 +11,9 @@
 
 #include "config/configdef.h"
 #include "config/override_policy.h"
+#include "convert/converter.h"
 #include "transform/xf_config.h"
+#include "worker/connect_protocol.h"
 #include "worker/herder_common.h"
 
 void kc_herder_reply(kc_herder_cb cb, void *arg, kc_herder_rc_t rc, json_t *body, const char *fmt, ...) {
@@ -95,11 +97,40 @@ kc_config_t *kc_herder_config_from_json(json_t *obj, bool allow_null, char *err,
   return cfg;
 }
 
+/*
+ * Map.toString of the config as Connect prints it in its messages: "{k=v, k2=v2}" in the
+ * iteration order of the HashMap copy it holds (new HashMap<>(map): table size
+ * tableSizeFor(n / 0.75 + 1); bucket order, insertion order within a bucket).
+ */
 char *kc_herder_config_text(const kc_config_t *cfg) {
-  json_t *o = kc_herder_config_json(cfg);
-  char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  json_decref(o);
-  return s;
+  int n = (int)kc_config_count(cfg);
+  int *idx = calloc((size_t)n + 1, sizeof *idx);
+  int32_t *hashes = calloc((size_t)n + 1, sizeof *hashes);
+  kc_buf_t b;
+  kc_buf_init(&b, 0);
+  if (!idx || !hashes) goto done;
+  const char *k, *v;
+  for (int i = 0; i < n; i++) {
+    kc_config_at(cfg, (size_t)i, &k, &v);
+    idx[i] = i;
+    hashes[i] = kc_cp_java_hash(k);
+  }
+  int want = (int)((float)n / 0.75f + 1.0f), cap = 1;
+  while (cap < want) cap <<= 1;
+  kc_cp_java_hash_order(idx, n, hashes, cap);
+  kc_buf_puts(&b, "{");
+  for (int i = 0; i < n; i++) {
+    kc_config_at(cfg, (size_t)idx[i], &k, &v);
+    kc_buf_printf(&b, "%s%s=%s", i ? ", " : "", k, v ? v : "null");
+  }
+  kc_buf_puts(&b, "}");
+done:
+  free(idx);
+  free(hashes);
+  if (!b.data) return NULL;
+  char *out = strdup(b.data);
+  kc_buf_free(&b);
+  return out;
 }
 
 /* Kafka protocol strings are at most 32767 bytes; "connect-" and client-id decorations fit. */
@@ -130,9 +161,9 @@ kc_herder_rc_t kc_herder_validate(const kc_config_t *worker, const kc_config_t *
   const kc_connector_plugin_t *p;
   char err[2048] = "";
   int rc = kc_connector_validate(cfg, &p, err, sizeof err);
-  if (rc == KC_ENOENT) {
+  if (rc == KC_ENOENT) { /* Connect 4.x: a BadRequestException (3.9 answered 500) */
     snprintf(msg, n, "%s", err);
-    return KC_HERDER_R_INTERNAL;
+    return KC_HERDER_R_BAD_REQUEST;
   }
   if (rc) {
     snprintf(msg, n, "Connector configuration is invalid and contains the following 1 error(s):\n%s\n"
@@ -260,6 +291,122 @@ void kc_herder_op_plugins(const kc_herder_req_t *req, kc_herder_cb cb, void *arg
   kc_herder_reply_ok(cb, arg, arr, false);
 }
 
+
+/* ---- Connect 4.x's plugin-dependent definitions (KIP-891) ---- */
+
+/* The converters kconnect loads, in Connect's recommender order (class names sorted). */
+static json_t *converter_classes(bool header) {
+  static const char *const conv[] = {"io.confluent.connect.avro.AvroConverter",
+                                     "org.apache.kafka.connect.converters.ByteArrayConverter",
+                                     "org.apache.kafka.connect.json.JsonConverter",
+                                     "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+                                     "org.apache.kafka.connect.storage.StringConverter", NULL};
+  json_t *a = json_array();
+  for (int i = 0; conv[i]; i++) {
+    bool avro = i == 0, simple = i == 3;
+    if ((header && avro) || (!header && simple)) continue; /* not that kind of converter */
+    json_array_append_new(a, json_string(conv[i]));
+  }
+  return a;
+}
+
+/* The worker's converter for @p key ("key.converter"...) as a class name: Connect 4.x's
+ * ConnectorConfig takes the worker's as the default of the connector's. */
+static const char *worker_converter(const kc_config_t *wprops, const char *key) {
+  const char *v = wprops ? kc_config_get(wprops, key) : NULL;
+  if (!v || !*v) return !strcmp(key, "header.converter") ? "org.apache.kafka.connect.storage.SimpleHeaderConverter" : NULL;
+  const char *fqcn = kc_converter_class_resolve(v);
+  return fqcn ? fqcn : v;
+}
+
+/*
+ * Fills what ConnectorConfig.enrichedConfigDef computes from the plugins and the worker into
+ * @p entries (ConfigKeyInfos of GET /connector-plugins/{p}/config, or the "configs" of a
+ * validation when @p wprops is given): connector.plugin.version defaults to the connector's
+ * version; in a validation the converters default to the worker's and their versions to the
+ * converters', each with its recommended values (the one version; the converter classes).
+ */
+static void fill_plugin_defaults(json_t *entries, const kc_connector_plugin_t *p, const kc_config_t *wprops,
+                                 bool validation) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(entries, i, e) {
+    json_t *def = validation ? json_object_get(e, "definition") : e;
+    json_t *val = validation ? json_object_get(e, "value") : NULL;
+    const char *name = json_string_value(json_object_get(def, "name"));
+    if (!name) continue;
+    const char *deflt = NULL;
+    json_t *recommended = NULL;
+    if (!strcmp(name, "connector.plugin.version")) {
+      deflt = kc_plugin_version(p);
+      recommended = json_pack("[s]", deflt);
+    } else if (!validation) {
+      continue;
+    } else if (!strcmp(name, "key.converter") || !strcmp(name, "value.converter") ||
+               !strcmp(name, "header.converter")) {
+      deflt = worker_converter(wprops, name);
+      recommended = converter_classes(!strcmp(name, "header.converter"));
+    } else if (!strcmp(name, "key.converter.plugin.version") || !strcmp(name, "value.converter.plugin.version") ||
+               !strcmp(name, "header.converter.plugin.version")) {
+      deflt = KC_CONNECT_COMPAT_VERSION;
+      recommended = json_pack("[s]", deflt);
+    } else {
+      continue;
+    }
+    bool bad_converter = false;
+    if (val && strstr(name, ".plugin.version") && strcmp(name, "connector.plugin.version")) {
+      /* the version of a converter class that does not load: no default, not visible */
+      char cls_key[64];
+      snprintf(cls_key, sizeof cls_key, "%.*s", (int)(strlen(name) - strlen(".plugin.version")), name);
+      size_t k;
+      json_t *o;
+      json_array_foreach(entries, k, o) {
+        json_t *ov = json_object_get(o, "value");
+        if (json_is_string(json_object_get(ov, "name")) && !strcmp(json_string_value(json_object_get(ov, "name")), cls_key))
+          bad_converter = json_array_size(json_object_get(ov, "errors")) > 0;
+      }
+    }
+    if (bad_converter) {
+      json_object_set_new(val, "visible", json_false());
+      json_object_set_new(val, "recommended_values", json_array());
+      json_decref(recommended);
+      continue;
+    }
+    if (val && json_array_size(json_object_get(val, "errors")) && strstr(name, ".converter") &&
+        !strstr(name, ".plugin.version"))
+      json_object_set_new(val, "value", json_null()); /* a class that failed to parse has no value */
+    if (deflt) json_object_set_new(def, "default_value", json_string(deflt));
+    if (val) {
+      if (json_is_null(json_object_get(val, "value")) && deflt && !json_array_size(json_object_get(val, "errors")))
+        json_object_set_new(val, "value", json_string(deflt));
+      json_object_set(val, "recommended_values", recommended);
+    }
+    json_decref(recommended);
+  }
+}
+
+/* A key sent as JSON null is present to ConfigDef: no "Missing required configuration" for it. */
+static void drop_missing_error(json_t *res, const char *key) {
+  char missing[512];
+  snprintf(missing, sizeof missing, "Missing required configuration \"%s\" which has no default value.", key);
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(res, "configs"), i, e) {
+    json_t *val = json_object_get(e, "value");
+    if (!json_is_string(json_object_get(val, "name")) || strcmp(json_string_value(json_object_get(val, "name")), key))
+      continue;
+    json_t *errs = json_object_get(val, "errors");
+    for (size_t j = 0; j < json_array_size(errs); j++) {
+      if (json_is_string(json_array_get(errs, j)) && !strcmp(json_string_value(json_array_get(errs, j)), missing)) {
+        json_array_remove(errs, j);
+        json_object_set_new(res, "error_count",
+                            json_integer(json_integer_value(json_object_get(res, "error_count")) - 1));
+        return;
+      }
+    }
+  }
+}
+
 void kc_herder_op_validate(kc_worker_t *wk, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   char err[4096] = "";
   kc_config_t *cfg = kc_herder_config_from_json(req->body, true, err, sizeof err);
@@ -317,7 +464,13 @@ void kc_herder_op_validate(kc_worker_t *wk, const kc_herder_req_t *req, kc_herde
   }
   /* ConfigInfos.name is the connector.class value as sent (AbstractHerder). */
   if (!xkey && kc_herder_check_tasks_cap(wk->wc->props, cfg, xerr, sizeof xerr)) xkey = "tasks.max";
-  if (!xkey && null_key) {
+  /* addNullValuedErrors reports a null on the framework's keys; a connector's own key is then
+   * re-validated by the connector, whose ConfigValue (present, null: no error) replaces it. */
+  bool null_is_plugin_key = null_key && p->config_def && kc_configdef_find(p->config_def, null_key) &&
+                            !kc_configdef_find(kc_connector_common_defs, null_key) &&
+                            !kc_configdef_find(kc_connector_sink_defs, null_key) &&
+                            !kc_configdef_find(kc_connector_source_defs, null_key);
+  if (!xkey && null_key && !null_is_plugin_key) {
     xkey = null_key;
     snprintf(xerr, sizeof xerr, "Null value can not be supplied as the configuration value.");
   }
@@ -329,11 +482,14 @@ void kc_herder_op_validate(kc_worker_t *wk, const kc_herder_req_t *req, kc_herde
   if (res && (kc_override_policy_validate(wk->wc->props, cfg, p->type == KC_CONNECTOR_SINK,
                                           res) < 0 ||
               kc_connector_unapplied_validate(wk->wc->props, cfg,
-                                              p->type == KC_CONNECTOR_SINK, res) < 0)) {
+                                              p->type == KC_CONNECTOR_SINK, res) < 0 ||
+              kc_converter_validate_json(cfg, res) < 0)) {
     json_decref(res);
     res = NULL;
   }
   kc_config_destroy(cfg);
+  if (res && null_key) drop_missing_error(res, null_key);
+  if (res) fill_plugin_defaults(json_object_get(res, "configs"), p, wk->wc->props, true);
   kc_herder_reply_ok(cb, arg, res, false);
 }
 
@@ -363,6 +519,7 @@ int kc_herder_server_info(kc_worker_t *wk, kc_herder_cb cb, void *arg) {
 void kc_herder_op_plugin_config(const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   const kc_connector_plugin_t *p = kc_plugins_find(req->plugin);
   json_t *xf = p ? NULL : kc_xf_describe_json(req->plugin);
+  if (!p && !xf) xf = kc_converter_defs_json(req->plugin ? req->plugin : "");
   if (xf) {
     kc_herder_reply_ok(cb, arg, xf, false);
     return;
@@ -373,7 +530,9 @@ void kc_herder_op_plugin_config(const kc_herder_req_t *req, kc_herder_cb cb, voi
   }
   const kc_config_def_t *tables[4];
   kc_plugins_tables(p, tables);
-  kc_herder_reply_ok(cb, arg, kc_configdef_describe_json(tables), false);
+  json_t *keys = kc_configdef_describe_json(tables);
+  fill_plugin_defaults(keys, p, NULL, false);
+  kc_herder_reply_ok(cb, arg, keys, false);
 }
 
 /* ---- offsets of a source connector (GET /connectors/{c}/offsets) ---- */
@@ -505,7 +664,12 @@ kc_config_t *kc_herder_create_request(json_t *b, char **name_out, int *initial_t
     kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL,
                     "Connector name configuration (%s) doesn't match connector name in the URL (%s)", cn, name);
   } else if (!*name) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL, "Connector name cannot be empty");
+    /* ConnectorConfig's nonEmptyStringWithoutControlChars, reported as a validation failure */
+    kc_herder_reply(cb, arg, KC_HERDER_R_BAD_REQUEST, NULL,
+                    "Connector configuration is invalid and contains the following 1 error(s):\n"
+                    "Invalid value  for configuration name: String may not be empty\n"
+                    "You can also find the above list of errors at the endpoint "
+                    "`/connector-plugins/{connectorType}/config/validate`");
   } else if (!cn && kc_config_set(cfg, "name", name)) {
     kc_herder_reply(cb, arg, KC_HERDER_R_INTERNAL, NULL, "out of memory");
   } else {

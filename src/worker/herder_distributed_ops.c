@@ -41,9 +41,12 @@ static json_t *info_json(const kc_cfg_connector_t *cc, const kc_config_t *config
                    "config", kc_herder_config_json(config), "tasks", tasks, "type", kc_dh_type_name(config));
 }
 
-static json_t *state_json(const kc_status_t *st) {
+/* Connect 4.x (KIP-891) reports the plugin's version with each state. */
+static json_t *state_json(const kc_status_t *st, const kc_config_t *config) {
   json_t *o = json_pack("{s:s,s:s}", "state", kc_state_name(st->state), "worker_id", st->worker_id ? st->worker_id : "");
   if (st->state == KC_STATE_FAILED && st->trace && *st->trace) json_object_set_new(o, "trace", json_string(st->trace));
+  const kc_connector_plugin_t *p = kc_plugins_find(kc_config_get(config, "connector.class"));
+  json_object_set_new(o, "version", p ? json_string(kc_plugin_version(p)) : json_null());
   return o;
 }
 
@@ -55,11 +58,11 @@ static json_t *status_json(kc_herder_t *h, const kc_cfg_connector_t *cc) {
   for (int i = 0; i < cc->ntasks; i++) {
     const kc_status_t *ts = kc_statusstore_task(h->statuses, cc->name, i);
     if (!ts) continue;
-    json_t *t = state_json(ts);
+    json_t *t = state_json(ts, cc->config);
     json_object_set_new(t, "id", json_integer(i));
     json_array_append_new(tasks, t);
   }
-  return json_pack("{s:s,s:o,s:o,s:s}", "name", cc->name, "connector", state_json(cs), "tasks", tasks, "type",
+  return json_pack("{s:s,s:o,s:o,s:s}", "name", cc->name, "connector", state_json(cs, cc->config), "tasks", tasks, "type",
                    kc_dh_type_name(cc->config));
 }
 
@@ -248,7 +251,7 @@ static void op_restart(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb 
 static void op_task_restart(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, void *arg) {
   const kc_cfg_connector_t *cc = kc_cfgstore_connector(h->configs, req->connector);
   if (req->task < 0 || req->task >= cc->ntasks) {
-    kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Unknown task: %s-%d", req->connector, req->task);
+    kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Task %s-%d not found", req->connector, req->task);
     return;
   }
   kc_connector_t *c = kc_worker_connector(h->wk, req->connector);
@@ -508,7 +511,7 @@ int kc_dh_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herder_cb cb, vo
         kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "No status found for task %s-%d", name, req->task);
         break;
       }
-      json_t *o = state_json(ts);
+      json_t *o = state_json(ts, cc->config);
       json_object_set_new(o, "id", json_integer(req->task));
       kc_herder_reply_ok(cb, arg, o, false);
       break;

@@ -93,16 +93,18 @@ static json_t *info_json(const kc_connector_t *c) {
                    tasks, "type", type_name(c));
 }
 
-static json_t *state_json(kc_herder_t *h, const char *state, const char *trace) {
+/* Connect 4.x (KIP-891) reports the plugin's version with each state. */
+static json_t *state_json(kc_herder_t *h, const kc_connector_t *c, const char *state, const char *trace) {
   json_t *o = json_pack("{s:s,s:s}", "state", state, "worker_id", h->wk->worker_id);
   if (trace && *trace) json_object_set_new(o, "trace", json_string(trace));
+  json_object_set_new(o, "version", json_string(kc_plugin_version(c->plugin)));
   return o;
 }
 
 static json_t *task_status_json(kc_herder_t *h, const kc_connector_t *c, int i) {
   const kc_task_t *t = c->tasks ? c->tasks[i] : NULL;
-  json_t *o = t ? state_json(h, kc_state_name(t->state), t->state == KC_STATE_FAILED ? t->trace : NULL)
-                : state_json(h, "UNASSIGNED", NULL);
+  json_t *o = t ? state_json(h, c, kc_state_name(t->state), t->state == KC_STATE_FAILED ? t->trace : NULL)
+                : state_json(h, c, "UNASSIGNED", NULL);
   json_object_set_new(o, "id", json_integer(i));
   return o;
 }
@@ -111,7 +113,7 @@ static json_t *status_json(kc_herder_t *h, const kc_connector_t *c) {
   json_t *tasks = json_array();
   for (int i = 0; i < c->ntask_configs; i++) json_array_append_new(tasks, task_status_json(h, c, i));
   return json_pack("{s:s,s:o,s:o,s:s}", "name", c->name, "connector",
-                   state_json(h, kc_state_name(c->state), c->trace), "tasks", tasks, "type",
+                   state_json(h, c, kc_state_name(c->state), c->trace), "tasks", tasks, "type",
                    type_name(c));
 }
 
@@ -482,7 +484,7 @@ static int standalone_submit(kc_herder_t *h, const kc_herder_req_t *req, kc_herd
       break;
     case KC_HERDER_TASK_RESTART:
       if (req->task < 0 || req->task >= c->ntask_configs || !c->tasks || !c->tasks[req->task])
-        kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Unknown task: %s-%d", name, req->task);
+        kc_herder_reply(cb, arg, KC_HERDER_R_NOT_FOUND, NULL, "Task %s-%d not found", name, req->task);
       else
         restart_task(h, c, req->task, cb, arg);
       break;

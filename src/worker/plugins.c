@@ -32,6 +32,10 @@ const kc_connector_plugin_t *kc_plugins_find(const char *name) {
   return NULL;
 }
 
+const char *kc_plugin_version(const kc_connector_plugin_t *p) {
+  return p && p->version ? p->version : KC_CONNECT_COMPAT_VERSION;
+}
+
 const char *kc_plugins_describe(void) {
   static char buf[2048];
   size_t off = 0;

@@ -169,6 +169,8 @@ struct kc_worker_s {
 /* ---- plugins (plugins.c) ---- */
 /** Resolves a connector class by FQCN or alias (section 10). NULL when unknown. */
 const kc_connector_plugin_t *kc_plugins_find(const char *class_name);
+/** The version a plugin reports (PluginDesc.version): its own, else the Connect version followed. */
+const char *kc_plugin_version(const kc_connector_plugin_t *p);
 /** NULL-terminated list of built-in plugins. */
 const kc_connector_plugin_t *const *kc_plugins_all(void);
 /** "FileStreamSink, FileStreamSource, ..." style list for error messages. Static buffer. */

@@ -236,8 +236,9 @@ static void test_validate_json(void) {
   CHECK(json_equal(json_object_get(r, "groups"), want_groups));
   json_decref(want_groups);
   json_t *configs = json_object_get(r, "configs");
-  /* 1 undefined + 20 built-in keys + 4 plugin-only keys (tasks.max is redefined, not added) */
-  CHECK(json_array_size(configs) == 25);
+  /* 1 undefined + 24 built-in keys (4.x's four plugin.version keys) + 4 plugin-only keys (tasks.max is
+   * redefined, not added) */
+  CHECK(json_array_size(configs) == 29);
   /* errors: file missing; tasks.max bad (+ Connect's "must be non-null" from the range); topics
    * and topics.regex both set (reported on each); foo.bar */
   CHECK(json_integer_value(json_object_get(r, "error_count")) == 6);
@@ -253,7 +254,7 @@ static void test_validate_json(void) {
 
   size_t idx = 0;
   json_t *tm = entry_named(configs, "tasks.max", &idx);
-  CHECK(tm && idx == 3); /* keeps the built-in position */
+  CHECK(tm && idx == 4); /* keeps the built-in position (after connector.plugin.version) */
   json_t *want_tm_value = json_loads(
       "{\"name\":\"tasks.max\",\"value\":null,\"recommended_values\":[],\"errors\":["
       "\"Invalid value abc for configuration tasks.max: Not a number of type INT\","
@@ -274,11 +275,11 @@ static void test_validate_json(void) {
             "topics and topics.regex are mutually exclusive options, but both are set.");
 
   json_t *secret = entry_named(configs, "secret", &idx);
-  CHECK(idx == 24);
+  CHECK(idx == 28);
   CHECK_STR(json_string_value(json_object_get(json_object_get(secret, "value"), "value")),
             "[hidden]");
   json_t *file = entry_named(configs, "file", &idx);
-  CHECK(idx == 21); /* plugin-only keys follow the built-in ones */
+  CHECK(idx == 25); /* plugin-only keys follow the built-in ones */
   CHECK_STR(json_string_value(json_array_get(
                 json_object_get(json_object_get(file, "value"), "errors"), 0)),
             "Missing required configuration \"file\" which has no default value.");
@@ -314,7 +315,7 @@ static void test_validate_json(void) {
   r = validate_roundtrip(tables, c, NULL, "format: csv needs a header");
   CHECK(json_integer_value(json_object_get(r, "error_count")) == 1);
   configs = json_object_get(r, "configs");
-  CHECK(json_array_size(configs) == 24);
+  CHECK(json_array_size(configs) == 28); /* + 4.x plugin.version keys */
   fmt = entry_named(configs, "format", NULL);
   CHECK_STR(json_string_value(json_array_get(
                 json_object_get(json_object_get(fmt, "value"), "errors"), 0)),
@@ -342,44 +343,44 @@ static void test_describe_json(void) {
   json_t *arr = json_loads(text, 0, NULL);
   free(text);
   CHECK(json_is_array(arr));
-  CHECK(json_array_size(arr) == 24);
+  CHECK(json_array_size(arr) == 28);
   /* the plugin's keys first, in its order, then the base keys it does not redefine */
   static const char *const first[] = {"file", "batch.size", "format", "secret", "tasks.max",
-                                      "name", "connector.class", "tasks.max.enforce"};
+                                      "name", "connector.class", "connector.plugin.version"};
   for (size_t i = 0; i < 8; i++)
     CHECK_STR(json_string_value(json_object_get(json_array_get(arr, i), "name")), first[i]);
   json_t *want_file = json_loads(
       "{\"name\":\"file\",\"type\":\"STRING\",\"required\":true,\"default_value\":null,"
       "\"importance\":\"HIGH\",\"documentation\":\"Destination filename.\",\"group\":null,"
-      "\"order\":-1,\"width\":\"NONE\",\"display_name\":\"file\",\"dependents\":[]}",
+      "\"order_in_group\":-1,\"width\":\"NONE\",\"display_name\":\"file\",\"dependents\":[]}",
       0, NULL);
   CHECK(json_equal(json_array_get(arr, 0), want_file));
   json_decref(want_file);
-  CHECK(json_integer_value(json_object_get(json_array_get(arr, 2), "order")) == 2);
+  CHECK(json_integer_value(json_object_get(json_array_get(arr, 2), "order_in_group")) == 2);
   json_decref(arr);
 
-  /* Built-in keys exactly as Connect 3.9.1 describes them */
+  /* Built-in keys exactly as Connect 4.3.1 describes them */
   const kc_config_def_t *sink[] = {kc_connector_common_defs, kc_connector_sink_defs, NULL};
   arr = kc_configdef_describe_json(sink);
-  CHECK(json_array_size(arr) == 20);
+  CHECK(json_array_size(arr) == 24);
   json_t *want_topics = json_loads(
       "{\"name\":\"topics\",\"type\":\"LIST\",\"required\":false,\"default_value\":\"\","
       "\"importance\":\"HIGH\",\"documentation\":\"List of topics to consume, separated by "
       "commas\",\"group\":\"Common\",\"width\":\"LONG\",\"display_name\":\"Topics\","
-      "\"dependents\":[],\"order\":4}",
+      "\"dependents\":[],\"order_in_group\":4}",
       0, NULL);
   json_t *want_tasks = json_loads(
       "{\"name\":\"tasks.max\",\"type\":\"INT\",\"required\":false,\"default_value\":\"1\","
       "\"importance\":\"HIGH\",\"documentation\":\"Maximum number of tasks to use for this "
       "connector.\",\"group\":\"Common\",\"width\":\"SHORT\",\"display_name\":\"Tasks max\","
-      "\"dependents\":[],\"order\":3}",
+      "\"dependents\":[],\"order_in_group\":4}",
       0, NULL);
   json_t *want_rf = json_loads(
       "{\"name\":\"errors.deadletterqueue.topic.replication.factor\",\"type\":\"SHORT\","
       "\"required\":false,\"default_value\":\"3\",\"importance\":\"MEDIUM\",\"documentation\":"
       "\"Replication factor used to create the dead letter queue topic when it doesn't already "
       "exist.\",\"group\":\"Error Handling\",\"width\":\"MEDIUM\",\"display_name\":\"Dead Letter "
-      "Queue Topic Replication Factor\",\"dependents\":[],\"order\":7}",
+      "Queue Topic Replication Factor\",\"dependents\":[],\"order_in_group\":7}",
       0, NULL);
   size_t i;
   json_t *e;

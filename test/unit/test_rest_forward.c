@@ -372,7 +372,7 @@ static void t_forward_to_leader(void) {
   CHECK_STR(jstr(r.json, "name"), "c1");
   CHECK_STR(jstr(json_object_get(r.json, "config"), "k"), "v");
   CHECK(r.has_location);
-  CHECK_STR(r.location, "/connectors/c1");
+  CHECK(r.location && strstr(r.location, "/connectors/c1") && !strcmp(strstr(r.location, "/connectors/"), "/connectors/c1"));
   uresp_free(&r);
 
   /* B updates (200): the same through A; B answers DELETE with 204 */
@@ -398,7 +398,7 @@ static void t_two_hops(void) {
   CHECK(herder_a.calls == 1 && herder_b.calls == 1 && herder_c.calls == 1);
   CHECK(herder_c.op == KC_HERDER_CREATE);
   CHECK_STR(jstr(r.json, "type"), "sink");
-  CHECK_STR(r.location, "/connectors/c2");
+  CHECK(r.location && strstr(r.location, "/connectors/c2") && !strcmp(strstr(r.location, "/connectors/"), "/connectors/c2"));
   uresp_free(&r);
 
   /* C also answers FORWARD: C got forward=false, so it gives up with 409, and that comes back through B and A. */

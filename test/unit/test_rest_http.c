@@ -250,8 +250,7 @@ static void t_method_not_allowed(void) {
   CHECK(request_json("DELETE", "/connectors", NULL, &R) == 0);
   CHECK(R.status == 405);
   CHECK(is_error_body(&R, 405, "HTTP 405 Method Not Allowed"));
-  const char *allow = resp_header(&R, "Allow");
-  CHECK(allow && strstr(allow, "GET") && strstr(allow, "POST"));
+  CHECK(!resp_header(&R, "Allow")); /* Connect 4.x (Jersey 3) sends none with a 405 */
   CHECK(request_json("POST", "/connectors/a/pause", NULL, &R) == 0 && R.status == 405);
   /* the method is checked before the task id: 405, not 404 */
   CHECK(request_json("PUT", "/connectors/a/tasks/x/status", NULL, &R) == 0 && R.status == 405);
@@ -272,7 +271,8 @@ static void t_fragmented(void) {
   CHECK(cli_read(c, &R) == 0);
   CHECK(R.status == 201);
   const char *loc = resp_header(&R, "Location");
-  CHECK(loc && streq(loc, "/connectors/frag"));
+  CHECK(loc && strstr(loc, "http://") == loc && strstr(loc, "/connectors/frag") &&
+        streq(strstr(loc, "/connectors/"), "/connectors/frag")); /* absolute, as 4.x */
   json_t *b = json_object_get(R.json, "body");
   json_t *cfg = json_object_get(b, "config");
   CHECK(jstr(b, "name") && streq(jstr(b, "name"), "frag"));
@@ -572,12 +572,13 @@ static void t_status_codes(void) {
   CHECK(request_json("GET", "/connectors/c1/offsets", NULL, &R) == 0 && streq(echo_op(&R), "OFFSETS"));
   CHECK(request_json("GET", "/connectors/c1/config", NULL, &R) == 0 && streq(echo_op(&R), "GET_CONFIG"));
   CHECK(request_json("PUT", "/connectors/new/config", "{\"k\":\"v\"}", &R) == 0 && R.status == 201);
-  CHECK(resp_header(&R, "Location") && streq(resp_header(&R, "Location"), "/connectors/new"));
+  CHECK(resp_header(&R, "Location") && strstr(resp_header(&R, "Location"), "http://") == resp_header(&R, "Location") &&
+        streq(strstr(resp_header(&R, "Location"), "/connectors/"), "/connectors/new"));
   CHECK(request_json("PUT", "/connectors/old/config", "{\"k\":\"v\"}", &R) == 0 && R.status == 200);
   CHECK(resp_header(&R, "Location") == NULL);
   CHECK(request_json("POST", "/connectors", "{\"name\":\"a b/c\\u00e9\",\"config\":{}}", &R) == 0);
   CHECK(R.status == 201 && resp_header(&R, "Location") &&
-        streq(resp_header(&R, "Location"), "/connectors/a%20b/c%C3%A9"));
+        streq(strstr(resp_header(&R, "Location"), "/connectors/"), "/connectors/a%20b/c%C3%A9"));
   CHECK(request_json("GET", "/connectors/conflict", NULL, &R) == 0 && R.status == 409);
   CHECK(is_error_body(&R, 409, NULL));
   CHECK(request_json("GET", "/connectors/bad", NULL, &R) == 0 && R.status == 400);
