@@ -406,7 +406,7 @@ def sequence(ctx):
     a(R("GET", "/connectors/src-{T}/status/"))
     a(R("GET", "/CONNECTORS"))
 
-    # ---- endpoints built in parallel (loggers, topics, initial states) ----
+    # ---- loggers, topics, initial states ----
     a(R("GET", "/admin/loggers"))
     a(R("GET", "/admin/loggers/root"))
     a(R("GET", "/admin/loggers/org.apache.kafka.connect.runtime.WorkerSourceTask"))
@@ -448,7 +448,6 @@ CONVERTERS = ("installed converters: kconnect recommends its own (AvroConverter;
 JACKSON = "JSON syntax error texts: jansson's parser words them, not Jackson's (status codes match)"
 NPE = "Java answers with a NullPointerException text (500): kconnect says what is wrong"
 JETTY = "Jetty 12 refuses %2F, bad escapes and empty segments (400 HTML): kconnect keeps 3.9's routing"
-PARALLEL = "endpoint built by another helper in parallel: 404 on this branch until merged"
 KNOWN = {
     11: PLUGINS, 12: PLUGINS, 13: PLUGINS, 14: PLUGINS,
     65: PLUGINS + " (the message lists Java's PluginDesc entries with their jar paths)",
@@ -468,14 +467,14 @@ KNOWN = {
     216: JETTY, 221: JETTY, 258: JETTY,
     282: JETTY + " (Java cannot delete the connector named with a slash)",
     284: JETTY + " (so Java still lists the connector named with a slash)",
-    273: "a connector created PAUSED: Java lists no tasks in the create answer (initial_state is another "
-         "helper's work)",
+    261: "GET /admin/loggers: Java lists every logger its JVM has created (one per Java class that logged, "
+         "Jetty's, the clients'); kconnect lists the loggers of its own code, under Java's names where one exists",
+    263: "Java 4.x's source tasks log as WorkerSourceTask and AbstractWorkerSourceTask; kconnect's source task "
+         "lines are all AbstractWorkerSourceTask's, so WorkerSourceTask is not a known logger",
     279: "Java starts a ghost task 99 on POST /tasks/99/restart (then reports it FAILED): kconnect answers 404 "
          "and keeps no ghost",
     280: "Java's status lists the ghost task 99 (see the previous one)",
 }
-for _i in range(261, 273):
-    KNOWN.setdefault(_i, PARALLEL)
 
 
 def _only_converter_recommendations(j, k):

@@ -22,6 +22,8 @@ import kctest  # noqa: E402
 
 CONNECT_VERSION = "3.9.1"
 SLF4J_VERSION = "1.7.36"
+# Pinned as tools/kafka-local pins it for the 4.x broker.
+LOG4J2_VERSION = "2.25.5"
 AIVEN_S3 = ("io.aiven", "s3-connector-for-apache-kafka", "2.15.0")
 TS0 = int(datetime.datetime(2024, 3, 9, 23, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Seoul")).timestamp() * 1000)
 
@@ -335,9 +337,17 @@ def java_connect_home(version=CONNECT_VERSION):
     """Fetches (once) connect-runtime + slf4j-reload4j into <cache>/connect-V/libs and connect-file
     into <cache>/connect-V/plugins/connect-file; returns (libs dir, connect-file plugin dir)."""
     home = os.path.join(cache_dir(), "connect-%s" % version)
-    libs = mvn_copy([("org.apache.kafka", "connect-runtime", version),
-                     ("org.slf4j", "slf4j-reload4j", SLF4J_VERSION)],
-                    os.path.join(home, "libs"), os.path.join(home, "pom-runtime"))
+    if int(version.split(".")[0]) >= 4:
+        # Connect 4.x logs through log4j2 (KIP-653) and /admin/loggers drives log4j-core: without
+        # it Loggers answers 500. Kafka's distribution ships log4j-core with the slf4j binding.
+        libs = mvn_copy([("org.apache.kafka", "connect-runtime", version),
+                         ("org.apache.logging.log4j", "log4j-core", LOG4J2_VERSION),
+                         ("org.apache.logging.log4j", "log4j-slf4j-impl", LOG4J2_VERSION)],
+                        os.path.join(home, "libs-log4j2"), os.path.join(home, "pom-runtime-log4j2"))
+    else:
+        libs = mvn_copy([("org.apache.kafka", "connect-runtime", version),
+                         ("org.slf4j", "slf4j-reload4j", SLF4J_VERSION)],
+                        os.path.join(home, "libs"), os.path.join(home, "pom-runtime"))
     plugins = os.path.join(home, "plugins")
     mvn_copy([("org.apache.kafka", "connect-file", version)], os.path.join(plugins, "connect-file"),
              os.path.join(home, "pom-file"), exclude_transitive=True)
@@ -366,13 +376,27 @@ log4j.logger.org.reflections=ERROR
 """
 
 
+# connect-log4j2.yaml of Kafka 4.x, as properties: root INFO to stdout, org.reflections ERROR.
+LOG4J2 = """appender.stdout.type=Console
+appender.stdout.name=STDOUT
+appender.stdout.layout.type=PatternLayout
+appender.stdout.layout.pattern=[%d] %p %m (%c:%L)%n
+rootLogger.level=INFO
+rootLogger.appenderRef.stdout.ref=STDOUT
+logger.reflections.name=org.reflections
+logger.reflections.level=ERROR
+"""
+
+
 def java_command(libs, workdir, args):
-    log4j = os.path.join(workdir, "connect-log4j.properties")
+    log2 = any(n.startswith("log4j-core-") for n in os.listdir(libs))
+    log4j = os.path.join(workdir, "connect-log4j2.properties" if log2 else "connect-log4j.properties")
     if not os.path.exists(log4j):
         with open(log4j, "w") as f:
-            f.write(LOG4J)
+            f.write(LOG4J2 if log2 else LOG4J)
+    opt = ("-Dlog4j2.configurationFile=file:" if log2 else "-Dlog4j.configuration=file:") + log4j
     return (["java"] + JVM_HEAP + JVM_PERF +
-            ["-Dlog4j.configuration=file:" + log4j, "-cp", os.path.join(libs, "*"),
+            [opt, "-cp", os.path.join(libs, "*"),
              "org.apache.kafka.connect.cli.ConnectStandalone"] + list(args))
 
 
