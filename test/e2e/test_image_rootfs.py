@@ -34,6 +34,18 @@ def test_worker_in_image_root():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     print(out.stdout.strip())
+    # The S3 sink dlopens libcurl.so.4 (ldd of the binary does not name it): it and everything it
+    # links must resolve inside the image root, as the dynamic loader there sees it.
+    curl = [os.path.join(d, "libcurl.so.4") for d in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+                                                      "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu")
+            if os.path.exists(os.path.join(rootfs, d.lstrip("/"), "libcurl.so.4"))]
+    assert curl, "libcurl.so.4 missing from the image root"
+    loader = [p for p in ("/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1")
+              if os.path.exists(os.path.join(rootfs, p.lstrip("/")))]
+    assert loader, "no dynamic loader in the image root"
+    deps = subprocess.run([shutil.which("chroot"), rootfs, loader[0], "--list", curl[0]],
+                          capture_output=True, text=True, timeout=60)
+    assert deps.returncode == 0 and "not found" not in deps.stdout, deps.stdout + deps.stderr
     data = os.path.join(rootfs, "var", "lib", "kconnect")
     os.makedirs(data)
     os.chown(data, 10001, 10001)
