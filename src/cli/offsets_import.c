@@ -178,6 +178,12 @@ static int conf_set(rd_kafka_conf_t *c, const char *k, const char *v, char *err,
   return KC_EINVAL;
 }
 
+/* Broker connection errors are the useful part when the cluster cannot be reached: kept, in the
+ * command's own prefix; librdkafka's debug chatter is not. */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+  if (level <= 4) fprintf(stderr, "kconnect offsets import: librdkafka %s: %s\n", fac, buf);
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   imp_delivery_t *d = opaque;
   imp_entry_t *e = m->_private;
@@ -288,6 +294,7 @@ static int do_import(const kc_config_t *props, const char *topic, imp_list_t *l,
     return rc;
   }
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_log_cb(conf, on_log);
   rd_kafka_conf_set_opaque(conf, &d);
   char es[512];
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, es, sizeof es);

@@ -192,8 +192,10 @@ def test_java_to_kconnect_and_back():
         t0 = time.time()
         kdir = os.path.join(wd, "kconnect")
         os.makedirs(kdir)
-        kc1 = kctest.Worker(kdir, props, mode="distributed").start()
-        kc2 = kctest.Worker(kdir, props, mode="distributed").start()
+        # Java's worker file as it was (plugin.path and plugin.discovery included), but the port.
+        same = {k: v for k, v in java.props.items() if k != "listeners"}
+        kc1 = kctest.Worker(kdir, same, mode="distributed").start()
+        kc2 = kctest.Worker(kdir, same, mode="distributed").start()
         step("kconnect workers start (REST up)", t0)
         kstat = wait_statuses(kc1, want, {kc1.worker_id, kc2.worker_id}, "kconnect")
         step("kconnect connectors RUNNING (from start)", t0)
