@@ -2,13 +2,15 @@
 """Java Connect 3.9.1 -> kconnect -> Java Connect on the same internal topics, with no mixed phase.
 
 A one-worker Java distributed cluster runs a FileStreamSource (numbered loghub lines -> a 3-partition
-topic) and a FileStreamSink (that topic -> a file, tasks.max=2). It is stopped with SIGTERM while
-data is left: more lines are appended to the source file while no worker runs. A kconnect cluster
+topic) and a FileStreamSink (that topic -> a file, tasks.max=2) while lines keep being appended to
+the source file (300/s, through every stop and start). It is stopped with SIGTERM mid-way; while no
+worker runs, records are also produced straight to the topic (only the sink's committed offsets can
+bring those, exactly once, to the next worker's sink). A kconnect cluster
 (two workers) then starts with the same worker settings -- same group.id, same config, offsets and
 status topics, which is what a user migrating does (the sink's consumer group connect-<name> and
 the connectors' state come along unchanged) -- and must continue both connectors where Java left
 them: the source from its offset in the offsets topic, the sink from the group's committed offsets.
-More lines, kconnect stops, Java starts again on the same topics and continues as well.
+kconnect is stopped mid-flow too, and Java starts again on the same topics and continues as well.
 
 Checked: every line reaches the topic and the sink file; duplicates (Connect is at-least-once) are
 counted and printed, lost lines fail; statuses via REST on each side name that side's workers;
@@ -20,6 +22,7 @@ import collections
 import os
 import shutil
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,9 +31,8 @@ import kctest  # noqa: E402
 import java_connect_ref  # noqa: E402
 
 TIMEOUT = 150
-# Lines written before each phase: Java, while stopped (Java -> kconnect), kconnect, while stopped
-# (kconnect -> Java).
-BATCHES = (4000, 1500, 1500, 1500)
+FIRST = 4000  # lines in the source file when Java starts
+RATE = 300    # lines per second appended from then on, through every stop and start
 MAX_DUPS = 400  # FileStreamSource batch.size 200: two batches in flight at most
 # Lines produced straight to the topic while no worker runs (two batches), numbered from here.
 DIRECT_BASE, DIRECT = 500000000, 500
@@ -52,11 +54,43 @@ def seq_counts(lines):
     return c
 
 
-def report(what, counts, expected):
+class Feeder(threading.Thread):
+    """Appends numbered lines to the source file at a steady rate (a live pipeline): the stops
+    happen while the source has lines to read and the sink records to consume."""
+
+    def __init__(self, path, lines, start, rate):
+        super().__init__(daemon=True)
+        self.path, self.lines, self.n, self.rate = path, lines, start, rate
+        self.halt = threading.Event()
+        self.lock = threading.Lock()
+
+    def run(self):
+        t0, base = time.time(), self.n
+        while not self.halt.wait(0.05):
+            target = min(len(self.lines), base + int((time.time() - t0) * self.rate))
+            if target > self.n:
+                append_lines(self.path, self.lines[self.n:target])
+                with self.lock:
+                    self.n = target
+
+    def written(self):
+        with self.lock:
+            return self.n
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+        return self.n
+
+
+def report(what, counts, expected, allowed=None):
+    """Prints counts and duplicates; fails when an expected line is missing or a line outside
+    allowed (default: expected) shows up."""
+    allowed = allowed if allowed is not None else expected
     missing = sorted(s for s in expected if counts.get(s, 0) == 0)
     dups = {s: n - 1 for s, n in counts.items() if n > 1}
-    extra = sorted(s for s in counts if s not in expected)
-    print("%s: %d records, %d distinct of %d, %d duplicate(s)%s" %
+    extra = sorted(s for s in counts if s not in allowed)
+    print("%s: %d records, %d distinct, %d expected, %d duplicate(s)%s" %
           (what, sum(counts.values()), len(counts), len(expected), sum(dups.values()),
            (" (sequence numbers %s)" % sorted(dups)[:20]) if dups else ""), flush=True)
     assert not extra, "%s: unexpected sequence numbers %s" % (what, extra[:10])
@@ -128,10 +162,9 @@ def test_java_to_kconnect_and_back():
     kctest.create_topic(data_topic, 3)
     src_file = os.path.join(wd, "source.txt")
     sink_file = os.path.join(wd, "sink.txt")
-    lines = kctest.numbered_loghub_lines(sum(BATCHES))
-    bounds = [sum(BATCHES[:i + 1]) for i in range(len(BATCHES))]
+    lines = kctest.numbered_loghub_lines(FIRST + RATE * 240)
     direct = kctest.numbered_loghub_lines(2 * DIRECT, DIRECT_BASE)
-    upto = lambda i, d: set(range(bounds[i])) | set(range(DIRECT_BASE, DIRECT_BASE + d * DIRECT))  # noqa: E731
+    upto = lambda n, d: set(range(n)) | set(range(DIRECT_BASE, DIRECT_BASE + d * DIRECT))  # noqa: E731
     props = {
         "bootstrap.servers": kctest.BOOTSTRAP,
         "group.id": group,
@@ -155,12 +188,12 @@ def test_java_to_kconnect_and_back():
     src_cfg = kctest.file_source(src_name, src_file, data_topic, batch_size="200")
     sink_cfg = kctest.file_sink(sink_name, sink_file, data_topic, tasks_max="2")
     want = {src_name: 1, sink_name: 2}
-    java = kc1 = kc2 = java2 = None
+    java = kc1 = kc2 = java2 = feeder = None
     dups = {}
     t_all = time.time()
     try:
         # ---- phase 1: Java ----
-        append_lines(src_file, lines[:bounds[0]])
+        append_lines(src_file, lines[:FIRST])
         t0 = time.time()
         jdir = os.path.join(wd, "java1")
         os.makedirs(jdir)
@@ -177,15 +210,17 @@ def test_java_to_kconnect_and_back():
         configs = {n: get_config(java, n) for n in want}
         for n, (code, cfg) in configs.items():
             assert code == 200, (n, code, cfg)
-        # Mid-way: part of the lines are in the sink file, the rest still to move.
-        kctest.wait_for_lines(sink_file, bounds[0] // 4, TIMEOUT)
+        feeder = Feeder(src_file, lines, FIRST, RATE)
+        feeder.start()
+        # Mid-way: part of the lines are in the sink file, more keep coming.
+        kctest.wait_for_lines(sink_file, FIRST // 4, TIMEOUT)
         t0 = time.time()
         rc = java.stop(timeout=90)
         assert rc in (0, 143), "Java exited with %s" % rc  # 143: the JVM's exit status after SIGTERM
         step("Java worker stop (SIGTERM)", t0)
-        print("Java stopped with %s; sink file has %d lines, topic %d records" %
-              (rc, len(kctest.read_sink_lines(sink_file)), sum(topic_counts(data_topic, bounds[0]).values())))
-        append_lines(src_file, lines[bounds[0]:bounds[1]])
+        print("Java stopped with %s; source file has %d lines, sink file %d, topic %d records" %
+              (rc, feeder.written(), len(kctest.read_sink_lines(sink_file)),
+               sum(topic_counts(data_topic, feeder.written()).values())))
         produce_direct(data_topic, direct[:DIRECT])
 
         # ---- phase 2: kconnect, two workers, same group and topics ----
@@ -205,19 +240,17 @@ def test_java_to_kconnect_and_back():
                 got = get_config(w, n)
                 assert got == configs[n], (w.worker_id, n, got, configs[n])
         assert kc2.status(src_name) == kc1.status(src_name), (kc2.status(src_name), kc1.status(src_name))
-        wait_all(sink_file, upto(1, 1), kc1, "kconnect")
-        step("kconnect caught up (every line in the sink)", t0)
-        append_lines(src_file, lines[bounds[1]:bounds[2]])
-        wait_all(sink_file, upto(2, 1), kc1, "kconnect")
-        dups["sink after Java->kconnect"] = report("sink file after kconnect", seq_counts(
-            kctest.read_sink_lines(sink_file)), upto(2, 1))
-        dups["topic after Java->kconnect"] = report("topic after kconnect", topic_counts(data_topic, bounds[2]),
-                                                    upto(2, 1))
+        n1 = feeder.written()
+        wait_all(sink_file, upto(n1, 1), kc1, "kconnect")
+        step("kconnect caught up (lines written until RUNNING)", t0)
+        sink_c, topic_c = seq_counts(kctest.read_sink_lines(sink_file)), topic_counts(data_topic, feeder.written())
+        allowed = upto(feeder.written(), 1)
+        dups["sink after Java->kconnect"] = report("sink file with kconnect", sink_c, upto(n1, 1), allowed)
+        dups["topic after Java->kconnect"] = report("topic with kconnect", topic_c, upto(n1, 1), allowed)
         t0 = time.time()
         for w in (kc2, kc1):
             assert w.stop(timeout=90) == 0, w.tail()
         step("kconnect workers stop (SIGTERM)", t0)
-        append_lines(src_file, lines[bounds[2]:])
         produce_direct(data_topic, direct[DIRECT:])
 
         # ---- phase 3: Java again ----
@@ -232,12 +265,16 @@ def test_java_to_kconnect_and_back():
         for n in want:
             got = get_config(java2, n)
             assert got == configs[n], (n, got, configs[n])
-        wait_all(sink_file, upto(3, 2), java2, "Java again")
-        step("Java caught up (every line in the sink)", t0)
+        n2 = feeder.written()
+        wait_all(sink_file, upto(n2, 2), java2, "Java again")
+        step("Java caught up (lines written until RUNNING)", t0)
+        total = feeder.stop()
+        wait_all(sink_file, upto(total, 2), java2, "Java again")
+        print("source file: %d lines in all" % total)
         dups["sink after kconnect->Java"] = report("sink file at the end", seq_counts(
-            kctest.read_sink_lines(sink_file)), upto(3, 2))
-        dups["topic after kconnect->Java"] = report("topic at the end", topic_counts(data_topic, bounds[3]),
-                                                    upto(3, 2))
+            kctest.read_sink_lines(sink_file)), upto(total, 2))
+        dups["topic after kconnect->Java"] = report("topic at the end", topic_counts(data_topic, total),
+                                                    upto(total, 2))
         print("duplicates (cumulative): %s" % dups)
         # At-least-once allows a few repeats after a stop; a side that ignored the stored offsets
         # (source from position 0, sink group from the earliest offset) repeats thousands.
@@ -248,6 +285,8 @@ def test_java_to_kconnect_and_back():
         step("Java worker stop (SIGTERM)", t0)
         step("whole test", t_all)
     finally:
+        if feeder is not None:
+            feeder.stop()
         for w in (kc2, kc1, java, java2):
             if w is not None and w.proc is not None and w.proc.poll() is None:
                 w.stop(timeout=90)
