@@ -131,11 +131,11 @@ static int read_whole(const char *path, char **data, size_t *len, char *err, siz
     buf = nb;
     cap *= 2;
   }
-  int rerr = ferror(f);
+  int rerr = ferror(f) ? (errno ? errno : EIO) : 0;
   fclose(f);
   if (!buf || rerr) {
+    snprintf(err, n, "cannot read the offsets file %s: %s", path, buf ? strerror(rerr) : "out of memory");
     free(buf);
-    snprintf(err, n, "cannot read the offsets file %s: %s", path, buf ? strerror(EIO) : "out of memory");
     return KC_EIO;
   }
   *data = buf;
@@ -269,8 +269,11 @@ static int check_compacted(rd_kafka_t *rk, const char *topic, char *err, size_t 
 }
 
 static void print_entry(const char *verb, const char *topic, const imp_entry_t *e) {
-  printf("%s %s partition %d: key %.*s value %.*s\n", verb, topic, (int)e->partition, (int)e->klen,
-         (const char *)e->key, e->val ? (int)e->vlen : 4, e->val ? (const char *)e->val : "null (tombstone)");
+  printf("%s %s partition %d: key %.*s value ", verb, topic, (int)e->partition, (int)e->klen, (const char *)e->key);
+  if (e->val)
+    printf("%.*s\n", (int)e->vlen, (const char *)e->val);
+  else
+    printf("null (tombstone)\n");
 }
 
 static int do_import(const kc_config_t *props, const char *topic, imp_list_t *l, bool dry_run, char *err,
@@ -330,8 +333,13 @@ static int do_import(const kc_config_t *props, const char *topic, imp_list_t *l,
   for (size_t i = 0; !rc && !dry_run && i < l->n; i++) {
     expect[i] = l->v[i].partition;
     l->v[i].partition = -1;
-    if (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)l->v[i].val,
-                         l->v[i].val ? l->v[i].vlen : 0, l->v[i].key, l->v[i].klen, &l->v[i]) == -1) {
+    int prc;
+    /* A large file can outrun the producer's queue (capped small for a sidecar): wait for room. */
+    while ((prc = rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)l->v[i].val,
+                                   l->v[i].val ? l->v[i].vlen : 0, l->v[i].key, l->v[i].klen, &l->v[i])) == -1 &&
+           rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      rd_kafka_poll(rk, 100);
+    if (prc == -1) {
       snprintf(err, n, "cannot send record %zu to %s: %s (%zu of %zu sent before)", i, topic,
                rd_kafka_err2str(rd_kafka_last_error()), sent, l->n);
       rc = KC_EIO;

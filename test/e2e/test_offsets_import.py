@@ -119,6 +119,53 @@ def file_entries(path):
         i = v + vlen
 
 
+def java_offsets_file(path, entries):
+    """Writes entries [(key bytes, value bytes or None)] as Java's ObjectOutputStream writes the
+    HashMap<byte[],byte[]> of FileOffsetBackingStore.save() (class descriptors once, then back
+    references; a null value is TC_NULL)."""
+    buckets = 16
+    while buckets * 3 // 4 < len(entries):
+        buckets *= 2
+    out = bytearray(b"\xac\xed\x00\x05sr\x00\x11java.util.HashMap\x05\x07\xda\xc1\xc3\x16\x60\xd1\x03\x00\x02"
+                    b"F\x00\x0aloadFactorI\x00\x09thresholdxp\x3f\x40\x00\x00")
+    out += (buckets * 3 // 4).to_bytes(4, "big") + b"\x77\x08" + buckets.to_bytes(4, "big") + \
+        len(entries).to_bytes(4, "big")
+    first = True
+    for key, val in entries:
+        for b in (key, val):
+            if b is None:
+                out += b"\x70"
+                continue
+            out += (b"\x75\x72\x00\x02[B\xac\xf3\x17\xf8\x06\x08\x54\xe0\x02\x00\x00\x78\x70" if first
+                    else b"\x75\x71\x00\x7e\x00\x02") + len(b).to_bytes(4, "big") + b
+            first = False
+    out += b"\x78"
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def last_records(topic, partitions):
+    """{key: value} of the last record per key in the topic (compaction's view), and each key's partition."""
+    last, where = {}, {}
+    for p in range(partitions):
+        n = kctest.topic_end_offset(topic, p)
+        if not n:
+            continue
+        out = kctest.kcat("-C", "-t", topic, "-p", str(p), "-o", "beginning", "-c", str(n), "-e", "-q",
+                          "-f", "%K %S\n%k%s")
+        i = 0
+        while i < len(out):
+            nl = out.index(b"\n", i)
+            klen, vlen = (int(x) for x in out[i:nl].split(b" "))
+            i = nl + 1
+            key, i = out[i:i + klen], i + klen
+            val = None
+            if vlen >= 0:
+                val, i = out[i:i + vlen], i + vlen
+            last[key], where[key] = val, p
+    return last, where
+
+
 def test_offsets_import():
     for t in ("java", "mvn", "kcat"):
         if not shutil.which(t):
@@ -236,6 +283,22 @@ def test_offsets_import():
             code, offs = dist.get("/connectors/%s/offsets" % c["name"])
             size = os.path.getsize(c["file"])
             assert code == 200 and offs["offsets"][0]["offset"] == {"position": size}, (code, offs, size)
+
+        # ---- many entries (several connectors, partitions, a reset offset) in one file ----
+        many = [(('["imp-many-%d-%s",{"filename":"/data/f%d.log"}]' % (i % 7, sfx, i)).encode(),
+                 ('{"position":%d}' % (1000 * i + 7)).encode()) for i in range(300)]
+        many.append((('["imp-many-0-%s",{"filename":"/data/reset.log"}]' % sfx).encode(), None))
+        mpath = os.path.join(wd, "many.offsets")
+        java_offsets_file(mpath, many)
+        t0 = time.time()
+        rc, out, err = run_import(dist.worker_file, mpath)
+        step("offsets import of %d entries" % len(many), t0)
+        assert rc == 0 and "imported %d offset record(s)" % len(many) in out, (out[-500:], err)
+        last, where = last_records(off_topic, OFFSET_PARTS)
+        for key, val in many:
+            assert key in last and last[key] == val, (key, last.get(key), val)
+            assert where[key] == kafka_partition(key, OFFSET_PARTS), (key, where[key])
+        assert "value null (tombstone)" in out
     finally:
         if dist is not None and dist.proc is not None and dist.proc.poll() is None:
             dist.stop(timeout=60)
