@@ -30,6 +30,7 @@
 #include "worker/offset_store.h"
 
 #define METADATA_TIMEOUT_MS 20000
+#define READ_TIMEOUT_MS 60000
 #define FLUSH_TIMEOUT_MS 60000
 
 static void usage(FILE *f) {
@@ -40,6 +41,8 @@ static void usage(FILE *f) {
           "of the distributed cluster that WORKER.properties (a distributed worker's file) names, as\n"
           "the records a distributed worker writes: key [\"<connector>\",{partition}], value {offset},\n"
           "bytes unchanged, on the key's murmur2 partition; a reset (null) offset becomes a tombstone.\n"
+          "Each record is printed with what the topic held for its key: (new), (replaces {...}),\n"
+          "(unchanged), (was reset).\n"
           "Run it while the connectors are not running in that cluster (before creating them, or with\n"
           "them STOPPED): a running source task does not re-read its offsets.\n"
           "Nothing is written if the file is not a complete offsets file or the topic cannot be\n"
@@ -49,10 +52,15 @@ static void usage(FILE *f) {
           "Exit status: 0 imported (or dry run ok), 1 refused or failed, 2 usage.\n");
 }
 
+typedef enum { OLD_NONE, OLD_VALUE, OLD_TOMBSTONE } imp_old_t;
+
 typedef struct {
   const void *key, *val;
   size_t klen, vlen;
   int32_t partition;
+  imp_old_t old_state; /* what the topic holds for the key before the import */
+  char *old;           /* OLD_VALUE: a copy of the value */
+  size_t oldlen;
 } imp_entry_t;
 
 typedef struct {
@@ -268,12 +276,148 @@ static int check_compacted(rd_kafka_t *rk, const char *topic, char *err, size_t 
   return rc;
 }
 
+/* ---- what the topic holds now, so each line says what it replaces ---- */
+
+static uint64_t key_hash(const void *p, size_t n) {
+  const unsigned char *b = p;
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
+  return h;
+}
+
+typedef struct {
+  imp_entry_t **slots;
+  size_t mask;
+} key_index_t;
+
+static int index_build(key_index_t *ix, imp_list_t *l) {
+  size_t cap = 16;
+  while (cap < l->n * 2) cap *= 2;
+  ix->slots = calloc(cap, sizeof *ix->slots);
+  if (!ix->slots) return KC_ENOMEM;
+  ix->mask = cap - 1;
+  for (size_t i = 0; i < l->n; i++) {
+    size_t h = key_hash(l->v[i].key, l->v[i].klen) & ix->mask;
+    while (ix->slots[h]) h = (h + 1) & ix->mask;
+    ix->slots[h] = &l->v[i];
+  }
+  return 0;
+}
+
+static imp_entry_t *index_find(const key_index_t *ix, const void *key, size_t klen) {
+  for (size_t h = key_hash(key, klen) & ix->mask; ix->slots[h]; h = (h + 1) & ix->mask)
+    if (ix->slots[h]->klen == klen && !memcmp(ix->slots[h]->key, key, klen)) return ix->slots[h];
+  return NULL;
+}
+
+static int remember_old(imp_entry_t *e, const rd_kafka_message_t *m) {
+  free(e->old);
+  e->old = NULL;
+  e->old_state = m->payload ? OLD_VALUE : OLD_TOMBSTONE;
+  if (!m->payload) return 0;
+  e->old = malloc(m->len ? m->len : 1);
+  if (!e->old) return KC_ENOMEM;
+  memcpy(e->old, m->payload, m->len);
+  e->oldlen = m->len;
+  return 0;
+}
+
+/* Reads every partition from the beginning to its current end (as a worker does at start: no
+ * group, nothing committed) and keeps, per imported key, the last value found. */
+static int read_existing(const kc_config_t *props, const char *topic, int32_t parts, imp_list_t *l, char *err,
+                         size_t n) {
+  rd_kafka_conf_t *conf = NULL;
+  if (kc_kafka_conf_build(props, KC_KAFKA_CONSUMER, NULL, &conf, err, n)) return KC_EINVAL;
+  /* librdkafka's assign() wants a group.id even when nothing joins or commits (auto commit is
+   * off): one of the import's own, never the cluster's. */
+  const char *group = kc_config_get(props, "group.id");
+  char gid[300];
+  snprintf(gid, sizeof gid, "%s-offsets-import", group ? group : "connect-cluster");
+  int rc = conf_set(conf, "enable.partition.eof", "true", err, n);
+  if (!rc) rc = conf_set(conf, "group.id", gid, err, n);
+  if (!rc) rc = conf_set(conf, "client.id", gid, err, n);
+  if (rc) {
+    rd_kafka_conf_destroy(conf);
+    return rc;
+  }
+  rd_kafka_conf_set_log_cb(conf, on_log);
+  char es[512];
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, es, sizeof es);
+  if (!rk) {
+    rd_kafka_conf_destroy(conf);
+    snprintf(err, n, "cannot create the Kafka consumer: %s", es);
+    return KC_EINVAL;
+  }
+  key_index_t ix = {0};
+  int64_t *end = calloc((size_t)parts, sizeof *end);
+  rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(parts);
+  int open = 0;
+  rc = !end || !tp || index_build(&ix, l) ? KC_ENOMEM : 0;
+  for (int32_t p = 0; !rc && p < parts; p++) {
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t we = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, METADATA_TIMEOUT_MS);
+    if (we) {
+      snprintf(err, n, "cannot read the end offset of %s partition %d: %s", topic, (int)p, rd_kafka_err2str(we));
+      rc = KC_EIO;
+    } else if (hi > lo) {
+      end[p] = hi;
+      rd_kafka_topic_partition_list_add(tp, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+      open++;
+    }
+  }
+  rd_kafka_resp_err_t ae = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (!rc && open && (ae = rd_kafka_assign(rk, tp))) {
+    snprintf(err, n, "cannot read %s: %s", topic, rd_kafka_err2str(ae));
+    rc = KC_EIO;
+  }
+  rd_kafka_message_t *m;
+  for (int waited = 0; !rc && open > 0 && waited < READ_TIMEOUT_MS;) {
+    if (!(m = rd_kafka_consumer_poll(rk, 500))) {
+      waited += 500;
+      continue;
+    }
+    int32_t p = m->partition;
+    bool mine = m->rkt && !strcmp(rd_kafka_topic_name(m->rkt), topic) && p >= 0 && p < parts && end[p];
+    if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      snprintf(err, n, "cannot read %s: %s", topic, rd_kafka_message_errstr(m));
+      rc = KC_EIO;
+    } else if (mine) {
+      imp_entry_t *e = m->err || !m->key ? NULL : index_find(&ix, m->key, m->key_len);
+      if (e) rc = remember_old(e, m);
+      if (m->err || m->offset + 1 >= end[p]) {
+        end[p] = 0;
+        open--;
+      }
+    }
+    rd_kafka_message_destroy(m);
+  }
+  if (!rc && open > 0) {
+    snprintf(err, n, "could not read %s to its end within %d s", topic, READ_TIMEOUT_MS / 1000);
+    rc = KC_ETIMEDOUT;
+  }
+  if (tp) rd_kafka_topic_partition_list_destroy(tp);
+  free(end);
+  free(ix.slots);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return rc;
+}
+
 static void print_entry(const char *verb, const char *topic, const imp_entry_t *e) {
   printf("%s %s partition %d: key %.*s value ", verb, topic, (int)e->partition, (int)e->klen, (const char *)e->key);
   if (e->val)
-    printf("%.*s\n", (int)e->vlen, (const char *)e->val);
+    printf("%.*s", (int)e->vlen, (const char *)e->val);
   else
-    printf("null (tombstone)\n");
+    printf("null (tombstone)");
+  bool same = e->old_state == OLD_VALUE && e->val && e->oldlen == e->vlen && !memcmp(e->old, e->val, e->vlen);
+  if (same || (e->old_state == OLD_TOMBSTONE && !e->val))
+    printf(" (unchanged)\n");
+  else if (e->old_state == OLD_VALUE)
+    printf(" (replaces %.*s)\n", (int)e->oldlen, e->old);
+  else if (e->old_state == OLD_TOMBSTONE)
+    printf(" (was reset)\n");
+  else
+    printf(e->val ? " (new)\n" : " (no offset to reset)\n");
 }
 
 static int do_import(const kc_config_t *props, const char *topic, imp_list_t *l, bool dry_run, char *err,
@@ -319,6 +463,7 @@ static int do_import(const kc_config_t *props, const char *topic, imp_list_t *l,
    * function, and the delivery report confirms it for every record sent. */
   for (size_t i = 0; !rc && i < l->n; i++)
     l->v[i].partition = rd_kafka_msg_partitioner_murmur2(rkt, l->v[i].key, l->v[i].klen, parts, NULL, NULL);
+  if (!rc) rc = read_existing(props, topic, parts, l, err, n);
   if (!rc && dry_run) {
     for (size_t i = 0; i < l->n; i++) print_entry("would write to", topic, &l->v[i]);
     printf("dry run: %zu record(s) would be written to %s (%d partitions); nothing written\n", l->n, topic,
@@ -414,6 +559,7 @@ static int offsets_import(int argc, char **argv) {
   int rc = load_offsets(file, &data, &l, err, sizeof err);
   if (!rc) rc = do_import(wc->props, dc.offset_topic.name, &l, dry_run, err, sizeof err);
   if (rc) fprintf(stderr, "kconnect offsets import: %s\n", err);
+  for (size_t i = 0; i < l.n; i++) free(l.v[i].old);
   free(l.v);
   free(data);
   kc_distributed_config_clear(&dc);

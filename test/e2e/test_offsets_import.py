@@ -266,7 +266,8 @@ def test_offsets_import():
             assert rc == 0 and "imported 1 offset record(s) into %s" % off_topic in out, (out, err)
             key, val = entries[0]
             part = kafka_partition(key, OFFSET_PARTS)
-            assert "wrote to %s partition %d: key %s value %s" % (off_topic, part, key.decode(), val.decode()) in out
+            assert "wrote to %s partition %d: key %s value %s (new)" % (off_topic, part, key.decode(),
+                                                                         val.decode()) in out, out
             n = kctest.topic_end_offset(off_topic, part)
             recs = kctest.kcat("-C", "-t", off_topic, "-p", str(part), "-o", str(n - 1), "-c", "1", "-e", "-q",
                                "-f", "%k\x1f%s")
@@ -298,7 +299,17 @@ def test_offsets_import():
         for key, val in many:
             assert key in last and last[key] == val, (key, last.get(key), val)
             assert where[key] == kafka_partition(key, OFFSET_PARTS), (key, where[key])
-        assert "value null (tombstone)" in out
+        assert "value null (tombstone) (no offset to reset)" in out, out
+        # Again, as a dry run: every record is what the topic holds already.
+        rc, out, err = run_import(dist.worker_file, mpath, "--dry-run")
+        assert rc == 0 and out.count("(unchanged)") == len(many), out[-800:]
+        # One offset moved on since: the dry run names the value it replaces.
+        moved = list(many)
+        moved[5] = (many[5][0], b'{"position":123456789}')
+        java_offsets_file(mpath, moved)
+        rc, out, err = run_import(dist.worker_file, mpath, "--dry-run")
+        assert rc == 0 and out.count("(unchanged)") == len(many) - 1 and \
+            'value {"position":123456789} (replaces %s)' % many[5][1].decode() in out, out[-800:]
     finally:
         if dist is not None and dist.proc is not None and dist.proc.poll() is None:
             dist.stop(timeout=60)
