@@ -3,6 +3,7 @@
  *
  *   kconnect standalone WORKER.properties [CONNECTOR.properties ...]
  *   kconnect distributed WORKER.properties
+ *   kconnect offsets import --worker WORKER.properties --file OFFSETS_FILE [--dry-run]
  *
  * Invoked as "connect-standalone" or "connect-distributed" (symlinks) it
  * behaves the same.
@@ -16,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cli/offsets_import.h"
 #include "config/env_config.h"
 #include "config/props.h"
 #include "config/worker_config.h"
@@ -43,6 +45,7 @@ static void usage(FILE *f) {
           "       kconnect distributed [WORKER.properties]\n"
           "       connect-standalone WORKER.properties|- [CONNECTOR.properties|.json ...]\n"
           "       connect-distributed [WORKER.properties]\n"
+          "       kconnect offsets import --worker WORKER.properties --file OFFSETS_FILE [--dry-run]\n"
           "       kconnect --version | --help\n\n"
           "Without a worker file (or with -) the worker config comes from CONNECT_* variables, as in\n"
           "Confluent's image: CONNECT_GROUP_ID -> group.id (_ -> ., __ -> _, ___ -> -).\n"
@@ -52,6 +55,8 @@ static void usage(FILE *f) {
           "distributed: workers with the same group.id form one cluster through Kafka's group\n"
           "coordinator; connectors are managed through the REST API of any worker and kept in the\n"
           "config.storage.topic, offset.storage.topic and status.storage.topic topics.\n"
+          "offsets import: copies a standalone offsets file (kconnect's or Java's) into a distributed\n"
+          "cluster's offset.storage.topic, then exits (kconnect offsets import --help).\n"
           "Signals: SIGTERM/SIGINT stop tasks gracefully, commit offsets and exit.\n");
 }
 
@@ -331,6 +336,7 @@ int main(int argc, char **argv) {
              KC_CONNECT_COMPAT_VERSION, rd_kafka_version_str(), uv_version_string());
       return 0;
     }
+    if (!strcmp(argv[1], "offsets")) return kc_cli_offsets_main(argc - 1, argv + 1);
     distributed = !strcmp(argv[1], "distributed");
     if (strcmp(argv[1], "standalone") && !distributed) {
       fprintf(stderr, "kconnect: unknown mode '%s' (standalone or distributed)\n\n", argv[1]);
