@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""One Connect group of Java Connect 3.9.1 and kconnect workers (issue 13): same group.id and
+internal topics, connect.protocol sessioned. A FileStreamSink with tasks.max=6 over 6 partitions
+of numbered loghub lines spreads over all three workers; kill -9 of the Java worker, then of a
+kconnect worker, moves the tasks within scheduled.rebalance.max.delay.ms and no line is lost.
+Either side can lead: REST writes on a follower are forwarded to the leader, connectors on
+followers send their task configs to the leader signed with the session key (KIP-507) the other
+side wrote, and GET status answers the same on every worker.
+# kctest: run-serial  (JVM workers, group timeouts)
+"""
+import os
+import re
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kctest  # noqa: E402
+import mixed_lib as m  # noqa: E402
+from kctest import unique, wait_until  # noqa: E402
+
+PARTITIONS = 6
+BATCH = 1500  # lines per phase; three phases
+
+
+def leader_url(w):
+    """The leader URL the worker's last completed rebalance named (both log it per generation)."""
+    with open(w.log_path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    if isinstance(w, m.JavaWorker):
+        found = re.findall(r"Joined group at generation \d+ .*?leaderUrl='([^']*)'", text)
+    else:
+        found = re.findall(r"Joined group at generation \d+ .*?\(leader (\S+),", text)
+    return found[-1] if found else None
+
+
+def url_of(w):
+    return "http://%s/" % w.worker_id
+
+
+def task_posts(w, name):
+    """Signed task-config submissions a worker accepted (its REST access log: 204 for
+    POST /connectors/{name}/tasks)."""
+    with open(w.log_path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    return len(re.findall(r'"POST /connectors/%s/tasks(?:\?forward=\w+)? HTTP/1.1" 204' % re.escape(name), text))
+
+
+def session_keys(group):
+    recs = [r for r in kctest.kcat("-C", "-t", group + "-configs", "-o", "beginning", "-e", "-q",
+                                   "-f", "%k\n").decode().split("\n") if r == "session-key"]
+    return len(recs)
+
+
+def strip_versions(st):
+    """Connect 3.9.1 has no plugin version in a status (KIP-891 came with 4.x); kconnect answers as 4.x."""
+    st = m.sorted_status(st)
+    st["connector"] = {k: v for k, v in st["connector"].items() if k != "version"}
+    st["tasks"] = [{k: v for k, v in t.items() if k != "version"} for t in st["tasks"]]
+    return st
+
+
+def statuses_agree(workers, name):
+    got = []
+    for w in workers:
+        code, st = w.status(name)
+        if code != 200:
+            return False
+        got.append(strip_versions(st))
+    return all(g == got[0] for g in got) and got[0]
+
+
+def wait_leader(workers, want):
+    return wait_until(lambda: all(leader_url(w) == url_of(want) for w in workers), 90, interval=0.5,
+                      what="every worker naming %s the leader (%s)" % (url_of(want), [leader_url(w) for w in workers]))
+
+
+def start_members(wd, group, order):
+    """order: 'java'/'kc' in start order; the first one joins alone, so it leads."""
+    props = m.group_props(group)
+    workers = []
+    for i, kind in enumerate(order):
+        w = m.JavaWorker(wd, props) if kind == "java" else m.kc_worker(wd, props)
+        w.start(wait=False)
+        workers.append(w)
+        if i == 0:  # leader first: wait for its first generation before others join
+            m.wait_healthy(w)
+            wait_until(lambda: leader_url(w), 90, what="first member's first generation")
+    for w in workers:
+        m.wait_healthy(w)
+    return workers
+
+
+def create(w, name, config):
+    code, body = w.request("PUT", "/connectors/%s/config" % name, config)
+    assert code in (200, 201), (w.worker_id, code, body)
+
+
+def sink(out, topic, tasks):
+    return {"connector.class": m.SINK_CLASS, "tasks.max": str(tasks), "file": out, "topics": topic}
+
+
+def test_java_leader_failover():
+    """Java leads (started first); a kconnect follower takes the connector creation (forwarded to
+    Java); tasks on all three; kill -9 Java, then one kconnect worker: no line lost."""
+    wd = kctest.tmpdir("kc-mixed-")
+    group = unique("kc-mixed")
+    topic = kctest.create_topic(unique("mixed-in"), PARTITIONS)
+    out = os.path.join(wd, "sink.txt")
+    workers = start_members(wd, group, ["java", "kc", "kc"])
+    java, kc1, kc2 = workers
+    try:
+        wait_leader(workers, java)
+        name = unique("mixed-sink")
+        create(kc1, name, sink(out, topic, 6))  # a follower: forwarded to the Java leader
+        aux = [unique("mixed-aux"), unique("mixed-aux")]
+        for a in aux:
+            create(kc2, a, sink(os.path.join(wd, a + ".txt"), topic, 1))
+        own = m.wait_tasks(java, name, 6, timeout=120)
+        spread = {}
+        for _, wid in own.values():
+            spread[wid] = spread.get(wid, 0) + 1
+        print("task spread: %s (java %s)" % (spread, java.worker_id))
+        assert set(spread) == {w.worker_id for w in workers}, spread
+        # Every connector's tasks got to the leader, wherever the connector ran.
+        conn_hosts = {}
+        for c in [name] + aux:
+            m.wait_tasks(java, c, 6 if c == name else 1, timeout=90)
+            conn_hosts[c] = java.status(c)[1]["connector"]["worker_id"]
+        print("connector hosts: %s" % conn_hosts)
+        follower_posts = sum(task_posts(java, c) for c in [name] + aux)
+        print("task configs posted by kconnect followers to the Java leader: %d" % follower_posts)
+        kc_hosted = [c for c, h in conn_hosts.items() if h != java.worker_id]
+        assert kc_hosted and follower_posts >= len(kc_hosted), (conn_hosts, follower_posts)
+        for c in [name] + aux:
+            wait_until(lambda: statuses_agree(workers, c), 30, what="same status of %s on every worker" % c)
+        assert session_keys(group) == 1, session_keys(group)
+
+        lines = kctest.numbered_loghub_lines(3 * BATCH)
+        m.produce_lines(topic, lines[:BATCH], PARTITIONS)
+        m.wait_all_lines(out, BATCH)
+
+        # kill -9 of the Java leader: a kconnect worker leads, Java's tasks move.
+        before = sum(m.rebalances(w) for w in (kc1, kc2))
+        t0 = time.time()
+        m.kill9(java)
+        alive = {kc1.worker_id, kc2.worker_id}
+        m.wait_tasks(kc1, name, 6, alive=alive, timeout=90)
+        moved1 = time.time() - t0
+        reb1 = sum(m.rebalances(w) for w in (kc1, kc2)) - before
+        print("after kill -9 of the Java worker: 6 tasks RUNNING on kconnect in %.1f s, %d rebalances "
+              "(summed over the 2 survivors)" % (moved1, reb1))
+        m.produce_lines(topic, lines[BATCH:2 * BATCH], PARTITIONS)
+        m.wait_all_lines(out, 2 * BATCH)
+        new_leader = wait_until(lambda: leader_url(kc1) == leader_url(kc2) and leader_url(kc1) in
+                                (url_of(kc1), url_of(kc2)) and leader_url(kc1), 30, what="a kconnect leader")
+        leader, follower = (kc1, kc2) if new_leader == url_of(kc1) else (kc2, kc1)
+        # The kconnect leader verifies task configs with the session key Java wrote.
+        posted = sum(task_posts(leader, c) for c in [name] + aux)
+        for a in aux:
+            create(follower, a, sink(os.path.join(wd, a + ".txt"), topic, 2))
+        for a in aux:
+            m.wait_tasks(leader, a, 2, alive=alive, timeout=60)
+        posted = sum(task_posts(leader, c) for c in [name] + aux) - posted
+        on_follower = [a for a in aux if leader.status(a)[1]["connector"]["worker_id"] == follower.worker_id]
+        print("reconfigured on the kconnect leader; %d signed task posts from the follower; session keys %d"
+              % (posted, session_keys(group)))
+        assert posted >= len(on_follower), (posted, on_follower)
+        assert session_keys(group) == 1, "the new leader kept Java's session key"
+
+        # kill -9 of a kconnect worker: the other one runs everything.
+        victim, last = follower, leader
+        before = m.rebalances(last)
+        t0 = time.time()
+        m.kill9(victim)
+        m.wait_tasks(last, name, 6, alive={last.worker_id}, timeout=90)
+        moved2 = time.time() - t0
+        print("after kill -9 of a kconnect worker: 6 tasks RUNNING on the last one in %.1f s, %d rebalances"
+              % (moved2, m.rebalances(last) - before))
+        m.produce_lines(topic, lines[2 * BATCH:], PARTITIONS)
+        seqs = m.wait_all_lines(out, 3 * BATCH)
+        dups = m.duplicates(seqs)
+        print("sink file: %d lines, %d distinct, %d duplicates" % (sum(seqs.values()), len(seqs), dups))
+        assert set(seqs) == set(range(3 * BATCH)), "torn or foreign lines: %s" % (set(seqs) - set(range(3 * BATCH)))
+        # A kill -9 may replay uncommitted records (at-least-once), nothing else.
+        assert moved1 < 60 and moved2 < 60, (moved1, moved2)
+    finally:
+        m.stop_all(workers)
+    shutil.rmtree(wd, ignore_errors=True)
+
+
+def test_kconnect_leader_rest():
+    """kconnect leads (started first), Java and a second kconnect follow. Connectors created on the
+    Java worker run on kconnect and the other way round; pause/resume/restart/delete from either
+    side; statuses agree; Java's task configs reach the kconnect leader signed with its key."""
+    wd = kctest.tmpdir("kc-mixed-rest-")
+    group = unique("kc-mixrest")
+    topic = kctest.create_topic(unique("mixrest-in"), 2)
+    workers = start_members(wd, group, ["kc", "java", "kc"])
+    kc1, java, kc2 = workers
+    try:
+        wait_leader(workers, kc1)
+        names = [unique("via-java"), unique("via-java"), unique("via-kc")]
+        create(java, names[0], sink(os.path.join(wd, "a.txt"), topic, 2))
+        create(java, names[1], sink(os.path.join(wd, "b.txt"), topic, 2))
+        create(kc2, names[2], sink(os.path.join(wd, "c.txt"), topic, 2))
+        hosts = {}
+        for n in names:
+            m.wait_tasks(kc1, n, 2, timeout=120)
+            hosts[n] = kc1.status(n)[1]["connector"]["worker_id"]
+        print("connector hosts: %s (java %s, leader %s)" % (hosts, java.worker_id, kc1.worker_id))
+        assert len(set(hosts.values())) == 3, "one connector per worker: %s" % hosts
+        ran_elsewhere = {n: h for n, h in hosts.items() if (n.startswith("via-java") and h != java.worker_id) or
+                         (n.startswith("via-kc") and h == java.worker_id)}
+        print("created on one side, running on the other: %s" % ran_elsewhere)
+        assert any(n.startswith("via-java") and h != java.worker_id for n, h in hosts.items()), hosts
+        # The connector on Java sent its tasks to the kconnect leader, signed with kconnect's key.
+        on_java = [n for n, h in hosts.items() if h == java.worker_id]
+        assert on_java and sum(task_posts(kc1, n) for n in on_java) >= 1, (on_java, task_posts(kc1, on_java[0]))
+        assert session_keys(group) == 1, session_keys(group)
+        for n in names:
+            wait_until(lambda: statuses_agree(workers, n), 30, what="same status of %s everywhere" % n)
+
+        # Lifecycle from either side; every worker sees the effect.
+        def states(n):
+            st = statuses_agree(workers, n)
+            return st and (st["connector"]["state"], sorted({t["state"] for t in st["tasks"]}))
+
+        target = names[0]
+        for issuer, op, want in ((java, "pause", "PAUSED"), (kc2, "resume", "RUNNING"),
+                                 (kc1, "pause", "PAUSED"), (java, "resume", "RUNNING")):
+            code, body = issuer.request("PUT", "/connectors/%s/%s" % (target, op))
+            assert code == 202, (issuer.worker_id, op, code, body)
+            wait_until(lambda: states(target) == (want, [want]), 60, what="%s %s on every worker" % (target, want))
+        for issuer in (java, kc2):
+            code, body = issuer.request("POST", "/connectors/%s/restart?includeTasks=true" % target)
+            assert code == 202, (issuer.worker_id, code, body)
+            wait_until(lambda: states(target) == ("RUNNING", ["RUNNING"]), 60, what="%s running after restart" % target)
+        # A task restart on a worker that does not run it is forwarded to the one that does.
+        tid_host = {t["id"]: t["worker_id"] for t in kc1.status(target)[1]["tasks"]}
+        for issuer in (java, kc2):
+            other = [i for i, h in tid_host.items() if h != issuer.worker_id][0]
+            code, body = issuer.request("POST", "/connectors/%s/tasks/%d/restart" % (target, other))
+            assert code == 204, (issuer.worker_id, other, code, body)
+        wait_until(lambda: states(target) == ("RUNNING", ["RUNNING"]), 60, what="tasks running after restarts")
+        for n in names:
+            wait_until(lambda: statuses_agree(workers, n), 30, what="same status of %s everywhere" % n)
+        # Config and connector list agree too.
+        for w in workers:
+            code, lst = w.get("/connectors")
+            assert code == 200 and sorted(lst) == sorted(names), (w.worker_id, code, lst)
+        for issuer, n in ((java, names[2]), (kc2, names[1])):
+            code, body = issuer.request("DELETE", "/connectors/%s" % n)
+            assert code == 204, (issuer.worker_id, n, code, body)
+        wait_until(lambda: all(w.get("/connectors")[1] == [names[0]] for w in workers), 60,
+                   what="deletes seen by every worker")
+        for w in workers:
+            w.alive_or_raise()
+    finally:
+        m.stop_all(workers)
+    shutil.rmtree(wd, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    kctest.main([test_java_leader_failover, test_kconnect_leader_rest])
