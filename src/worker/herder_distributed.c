@@ -966,6 +966,19 @@ static const kc_group_callbacks_t group_callbacks = {
     .lost = on_group_lost,
 };
 
+/*
+ * Connect 4.x records the plugin version with each status (KIP-891) and answers
+ * it from there, so a Java 4.x worker in the group shows ours too.
+ */
+static const char *status_version(void *arg, const char *connector) {
+  kc_herder_t *h = arg;
+  const kc_connector_t *c = kc_worker_connector(h->wk, connector);
+  if (c && c->plugin) return kc_plugin_version(c->plugin);
+  const kc_cfg_connector_t *cc = kc_cfgstore_connector(h->configs, connector);
+  const kc_connector_plugin_t *p = cc ? kc_plugins_find(kc_config_get(cc->config, "connector.class")) : NULL;
+  return p ? kc_plugin_version(p) : NULL;
+}
+
 /* ---- session keys (KIP-507) and retries: one timer ---- */
 
 static int key_bytes(const char *alg, int32_t bits) {
@@ -1046,6 +1059,7 @@ int kc_herder_distributed_start(kc_herder_t *h, char *errstr, size_t n) {
   if (!h->configs) return KC_EINVAL;
   h->statuses = kc_statusstore_create(h->loop, props, &tc[2], errstr, n);
   if (!h->statuses) return KC_EINVAL;
+  kc_statusstore_set_versions(h->statuses, status_version, h);
   h->stores_pending = 3;
   h->offsets = kc_offset_store_kafka_open(h->loop, props, &tc[1], on_store_ready, h, errstr, n);
   if (!h->offsets) return KC_EINVAL;

@@ -24,7 +24,7 @@ typedef struct {
   char *topic; /* K_TOPIC */
   bool has;    /* a status was read */
   kc_status_t st;
-  char *trace, *worker;
+  char *trace, *worker, *version;
   int64_t ts;
   int sequence;
   bool deleted;
@@ -40,7 +40,15 @@ struct kc_statusstore_s {
   kc_store_done_cb start_cb;
   void *start_arg;
   bool stopping;
+  const char *(*version_of)(void *arg, const char *connector);
+  void *version_arg;
 };
+
+void kc_statusstore_set_versions(kc_statusstore_t *s, const char *(*version_of)(void *arg, const char *connector),
+                                 void *arg) {
+  s->version_of = version_of;
+  s->version_arg = arg;
+}
 
 static int cmp(int kind, const char *name, int task, const char *topic, const entry_t *e) {
   if (kind != e->kind) return kind < e->kind ? -1 : 1;
@@ -80,6 +88,7 @@ static void unref(entry_t *e) {
   free(e->topic);
   free(e->trace);
   free(e->worker);
+  free(e->version);
   free(e);
 }
 
@@ -211,6 +220,13 @@ static int put(kc_statusstore_t *s, int kind, const char *name, int task, kc_sta
   int rc = kind == K_CONNECTOR ? kc_buf_printf(&k, "status-connector-%s", name)
                                : kc_buf_printf(&k, "status-task-%s-%d", name, task);
   if (!rc && st != KC_STATE_DESTROYED) rc = kc_statusstore_encode(&v, st, trace, worker_id, generation);
+  if (!rc && st != KC_STATE_DESTROYED && s->version_of) {
+    const char *ver = s->version_of(s->version_arg, name);
+    v.len--; /* reopen the object after "generation" */
+    rc = kc_buf_puts(&v, ",\"version\":");
+    if (!rc) rc = ver ? kc_json_encode_string(&v, ver, strlen(ver)) : kc_buf_puts(&v, "null");
+    if (!rc) rc = kc_buf_puts(&v, "}");
+  }
   c->key = k.data;
   c->val = v.data; /* NULL for DESTROYED: the tombstone */
   c->vlen = v.len;
@@ -318,7 +334,7 @@ static bool parse_state(const char *s, kc_state_t *out) {
 
 /* ConnectorStatus/TaskStatus from the value; false (logged) when Java's parse throws. */
 static bool parse_status(const rec_t *r, const char *key, kc_state_t *st, const char **trace,
-                         const char **worker, int32_t *gen) {
+                         const char **worker, int32_t *gen, const char **version) {
   kc_value_t *v = NULL;
   char es[256];
   if (kc_json_decode(r->m->payload, r->m->len, &v, es, sizeof es) != 0) {
@@ -329,7 +345,8 @@ static bool parse_status(const rec_t *r, const char *key, kc_state_t *st, const 
   const char *why = "not a map";
   if (v && v->type == KC_TYPE_MAP) {
     const kc_value_t *s = kc_value_map_get_str(v, "state"), *t = kc_value_map_get_str(v, "trace"),
-                     *w = kc_value_map_get_str(v, "worker_id"), *g = kc_value_map_get_str(v, "generation");
+                     *w = kc_value_map_get_str(v, "worker_id"), *g = kc_value_map_get_str(v, "generation"),
+                     *ver = kc_value_map_get_str(v, "version");
     if (!s || s->type != KC_TYPE_STRING || !parse_state(s->u.str.ptr, st)) why = "bad 'state'";
     else if (t && t->type != KC_TYPE_STRING) why = "bad 'trace'";
     else if (w && w->type != KC_TYPE_STRING) why = "bad 'worker_id'";
@@ -337,6 +354,8 @@ static bool parse_status(const rec_t *r, const char *key, kc_state_t *st, const 
     else {
       *trace = t ? strdup(t->u.str.ptr) : NULL;
       *worker = w ? strdup(w->u.str.ptr) : NULL;
+      /* Connect 4.x reads an optional string; anything else counts as absent. */
+      *version = ver && ver->type == KC_TYPE_STRING ? strdup(ver->u.str.ptr) : NULL;
       *gen = (int32_t)g->u.i;
       ok = true;
     }
@@ -359,9 +378,9 @@ static void read_status(const rec_t *r, int kind, const char *name, int task, co
     return;
   }
   kc_state_t st;
-  const char *trace = NULL, *worker = NULL;
+  const char *trace = NULL, *worker = NULL, *version = NULL;
   int32_t gen = 0;
-  if (!parse_status(r, key, &st, &trace, &worker, &gen)) return;
+  if (!parse_status(r, key, &st, &trace, &worker, &gen, &version)) return;
   entry_t *e = get_or_add(s, kind, name, task, NULL);
   if (e && kind == K_TASK && st == KC_STATE_UNASSIGNED && e->has && e->st.state == KC_STATE_RUNNING &&
       e->st.generation >= gen) {
@@ -370,14 +389,17 @@ static void read_status(const rec_t *r, int kind, const char *name, int task, co
   if (!e) {
     free((char *)trace);
     free((char *)worker);
+    free((char *)version);
     return;
   }
   free(e->trace);
   free(e->worker);
+  free(e->version);
   e->trace = (char *)trace;
   e->worker = (char *)worker;
+  e->version = (char *)version;
   e->has = true;
-  e->st = (kc_status_t){st, e->trace, e->worker, gen};
+  e->st = (kc_status_t){st, e->trace, e->worker, gen, e->version};
 }
 
 static void read_topic(const rec_t *r, const char *key) {

@@ -1,6 +1,7 @@
 """Helpers for mixed Connect groups: Java Connect (3.9.1 or 4.x) and kconnect workers sharing one
 group.id and internal topics. Not a test by itself (no test_ prefix)."""
 import collections
+import re
 import os
 import subprocess
 import sys
@@ -155,17 +156,6 @@ def sorted_status(st):
     return st
 
 
-def statuses_agree(workers, name):
-    """The same GET status JSON (tasks sorted) from every worker."""
-    got = []
-    for w in workers:
-        code, st = w.status(name)
-        if code != 200:
-            return False
-        got.append(sorted_status(st))
-    return all(g == got[0] for g in got) and got[0]
-
-
 def produce_lines(topic, lines, partitions):
     per = collections.defaultdict(list)
     for i, line in enumerate(lines):
@@ -200,7 +190,90 @@ def rebalances(w):
     return text.count("Joined group at generation")
 
 
-def timed(fn, *a, **kw):
-    t0 = time.time()
-    r = fn(*a, **kw)
-    return r, time.time() - t0
+def leader_url(w):
+    """The leader URL the worker's last completed rebalance named (both log it per generation)."""
+    with open(w.log_path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    if isinstance(w, JavaWorker):
+        found = re.findall(r"Joined group at generation \d+ .*?leaderUrl='([^']*)'", text)
+    else:
+        found = re.findall(r"Joined group at generation \d+ .*?\(leader (\S+),", text)
+    return found[-1] if found else None
+
+
+def url_of(w):
+    return "http://%s/" % w.worker_id
+
+
+def task_posts(w, name):
+    """Signed task-config submissions a worker accepted (its REST access log: 204 for
+    POST /connectors/{name}/tasks)."""
+    with open(w.log_path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    return len(re.findall(r'"POST /connectors/%s/tasks(?:\?forward=\w+)? HTTP/1.1" 204' % re.escape(name), text))
+
+
+def session_keys(group):
+    recs = [r for r in kctest.kcat("-C", "-t", group + "-configs", "-o", "beginning", "-e", "-q",
+                                   "-f", "%k\n").decode().split("\n") if r == "session-key"]
+    return len(recs)
+
+
+def strip_versions(st):
+    """Connect 3.9.1 has no plugin version in a status (KIP-891 came with 4.x); kconnect answers as 4.x."""
+    st = sorted_status(st)
+    st["connector"] = {k: v for k, v in st["connector"].items() if k != "version"}
+    st["tasks"] = [{k: v for k, v in t.items() if k != "version"} for t in st["tasks"]]
+    return st
+
+
+def statuses_agree(workers, name, with_versions=False):
+    """The same GET status JSON (tasks sorted) from every worker; versions left out unless asked."""
+    got = []
+    for w in workers:
+        code, st = w.status(name)
+        if code != 200:
+            return False
+        got.append(sorted_status(st) if with_versions else strip_versions(st))
+    return all(g == got[0] for g in got) and got[0]
+
+
+def wait_leader(workers, want):
+    return wait_until(lambda: all(leader_url(w) == url_of(want) for w in workers), 90, interval=0.5,
+                      what="every worker naming %s the leader (%s)" % (url_of(want), [leader_url(w) for w in workers]))
+
+
+def start_members(wd, group, order, **extra):
+    """order: members in start order, each "kc", "java" (3.9.1) or "java-4.3.1", optionally with
+    ":<connect.protocol>" ("kc:eager"). The first one joins alone, so it leads."""
+    workers = []
+    for i, spec in enumerate(order):
+        kind, _, proto = spec.partition(":")
+        props = group_props(group, proto or "sessioned", **extra)
+        if kind.startswith("java"):
+            w = JavaWorker(wd, props, version=kind.split("-", 1)[1] if "-" in kind else "3.9.1")
+        else:
+            w = kc_worker(wd, props)
+        w.start(wait=False)
+        workers.append(w)
+        if i == 0:  # leader first: wait for its first generation before others join
+            wait_healthy(w)
+            wait_until(lambda: leader_url(w), 90, what="first member's first generation")
+    for w in workers:
+        wait_healthy(w)
+    return workers
+
+
+PROTOCOL_NAMES = {"0": "default", "1": "compatible", "2": "sessioned"}
+
+
+def protocol_of(w):
+    """The Connect protocol of the worker's last completed rebalance: "default" (eager),
+    "compatible" or "sessioned" (Java logs its version 0/1/2)."""
+    with open(w.log_path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    if isinstance(w, JavaWorker):
+        found = [PROTOCOL_NAMES.get(v, v) for v in re.findall(r"Joined group at generation \d+ with protocol version (\d+)", text)]
+    else:
+        found = re.findall(r"Joined group at generation \d+ with protocol (\w+)", text)
+    return found[-1] if found else None

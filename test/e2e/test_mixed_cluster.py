@@ -9,7 +9,6 @@ side wrote, and GET status answers the same on every worker.
 # kctest: run-serial  (JVM workers, group timeouts)
 """
 import os
-import re
 import shutil
 import sys
 import time
@@ -22,74 +21,6 @@ from kctest import unique, wait_until  # noqa: E402
 
 PARTITIONS = 6
 BATCH = 1500  # lines per phase; three phases
-
-
-def leader_url(w):
-    """The leader URL the worker's last completed rebalance named (both log it per generation)."""
-    with open(w.log_path, "rb") as f:
-        text = f.read().decode("utf-8", "replace")
-    if isinstance(w, m.JavaWorker):
-        found = re.findall(r"Joined group at generation \d+ .*?leaderUrl='([^']*)'", text)
-    else:
-        found = re.findall(r"Joined group at generation \d+ .*?\(leader (\S+),", text)
-    return found[-1] if found else None
-
-
-def url_of(w):
-    return "http://%s/" % w.worker_id
-
-
-def task_posts(w, name):
-    """Signed task-config submissions a worker accepted (its REST access log: 204 for
-    POST /connectors/{name}/tasks)."""
-    with open(w.log_path, "rb") as f:
-        text = f.read().decode("utf-8", "replace")
-    return len(re.findall(r'"POST /connectors/%s/tasks(?:\?forward=\w+)? HTTP/1.1" 204' % re.escape(name), text))
-
-
-def session_keys(group):
-    recs = [r for r in kctest.kcat("-C", "-t", group + "-configs", "-o", "beginning", "-e", "-q",
-                                   "-f", "%k\n").decode().split("\n") if r == "session-key"]
-    return len(recs)
-
-
-def strip_versions(st):
-    """Connect 3.9.1 has no plugin version in a status (KIP-891 came with 4.x); kconnect answers as 4.x."""
-    st = m.sorted_status(st)
-    st["connector"] = {k: v for k, v in st["connector"].items() if k != "version"}
-    st["tasks"] = [{k: v for k, v in t.items() if k != "version"} for t in st["tasks"]]
-    return st
-
-
-def statuses_agree(workers, name):
-    got = []
-    for w in workers:
-        code, st = w.status(name)
-        if code != 200:
-            return False
-        got.append(strip_versions(st))
-    return all(g == got[0] for g in got) and got[0]
-
-
-def wait_leader(workers, want):
-    return wait_until(lambda: all(leader_url(w) == url_of(want) for w in workers), 90, interval=0.5,
-                      what="every worker naming %s the leader (%s)" % (url_of(want), [leader_url(w) for w in workers]))
-
-
-def start_members(wd, group, order):
-    """order: 'java'/'kc' in start order; the first one joins alone, so it leads."""
-    props = m.group_props(group)
-    workers = []
-    for i, kind in enumerate(order):
-        w = m.JavaWorker(wd, props) if kind == "java" else m.kc_worker(wd, props)
-        w.start(wait=False)
-        workers.append(w)
-        if i == 0:  # leader first: wait for its first generation before others join
-            m.wait_healthy(w)
-            wait_until(lambda: leader_url(w), 90, what="first member's first generation")
-    for w in workers:
-        m.wait_healthy(w)
-    return workers
 
 
 def create(w, name, config):
@@ -108,10 +39,10 @@ def test_java_leader_failover():
     group = unique("kc-mixed")
     topic = kctest.create_topic(unique("mixed-in"), PARTITIONS)
     out = os.path.join(wd, "sink.txt")
-    workers = start_members(wd, group, ["java", "kc", "kc"])
+    workers = m.start_members(wd, group, ["java", "kc", "kc"])
     java, kc1, kc2 = workers
     try:
-        wait_leader(workers, java)
+        m.wait_leader(workers, java)
         name = unique("mixed-sink")
         create(kc1, name, sink(out, topic, 6))  # a follower: forwarded to the Java leader
         aux = [unique("mixed-aux"), unique("mixed-aux")]
@@ -129,13 +60,13 @@ def test_java_leader_failover():
             m.wait_tasks(java, c, 6 if c == name else 1, timeout=90)
             conn_hosts[c] = java.status(c)[1]["connector"]["worker_id"]
         print("connector hosts: %s" % conn_hosts)
-        follower_posts = sum(task_posts(java, c) for c in [name] + aux)
+        follower_posts = sum(m.task_posts(java, c) for c in [name] + aux)
         print("task configs posted by kconnect followers to the Java leader: %d" % follower_posts)
         kc_hosted = [c for c, h in conn_hosts.items() if h != java.worker_id]
         assert kc_hosted and follower_posts >= len(kc_hosted), (conn_hosts, follower_posts)
         for c in [name] + aux:
-            wait_until(lambda: statuses_agree(workers, c), 30, what="same status of %s on every worker" % c)
-        assert session_keys(group) == 1, session_keys(group)
+            wait_until(lambda: m.statuses_agree(workers, c), 30, what="same status of %s on every worker" % c)
+        assert m.session_keys(group) == 1, m.session_keys(group)
 
         lines = kctest.numbered_loghub_lines(3 * BATCH)
         m.produce_lines(topic, lines[:BATCH], PARTITIONS)
@@ -153,21 +84,21 @@ def test_java_leader_failover():
               "(summed over the 2 survivors)" % (moved1, reb1))
         m.produce_lines(topic, lines[BATCH:2 * BATCH], PARTITIONS)
         m.wait_all_lines(out, 2 * BATCH)
-        new_leader = wait_until(lambda: leader_url(kc1) == leader_url(kc2) and leader_url(kc1) in
-                                (url_of(kc1), url_of(kc2)) and leader_url(kc1), 30, what="a kconnect leader")
-        leader, follower = (kc1, kc2) if new_leader == url_of(kc1) else (kc2, kc1)
+        new_leader = wait_until(lambda: m.leader_url(kc1) == m.leader_url(kc2) and m.leader_url(kc1) in
+                                (m.url_of(kc1), m.url_of(kc2)) and m.leader_url(kc1), 30, what="a kconnect leader")
+        leader, follower = (kc1, kc2) if new_leader == m.url_of(kc1) else (kc2, kc1)
         # The kconnect leader verifies task configs with the session key Java wrote.
-        posted = sum(task_posts(leader, c) for c in [name] + aux)
+        posted = sum(m.task_posts(leader, c) for c in [name] + aux)
         for a in aux:
             create(follower, a, sink(os.path.join(wd, a + ".txt"), topic, 2))
         for a in aux:
             m.wait_tasks(leader, a, 2, alive=alive, timeout=60)
-        posted = sum(task_posts(leader, c) for c in [name] + aux) - posted
+        posted = sum(m.task_posts(leader, c) for c in [name] + aux) - posted
         on_follower = [a for a in aux if leader.status(a)[1]["connector"]["worker_id"] == follower.worker_id]
         print("reconfigured on the kconnect leader; %d signed task posts from the follower; session keys %d"
-              % (posted, session_keys(group)))
+              % (posted, m.session_keys(group)))
         assert posted >= len(on_follower), (posted, on_follower)
-        assert session_keys(group) == 1, "the new leader kept Java's session key"
+        assert m.session_keys(group) == 1, "the new leader kept Java's session key"
 
         # kill -9 of a kconnect worker: the other one runs everything.
         victim, last = follower, leader
@@ -197,10 +128,10 @@ def test_kconnect_leader_rest():
     wd = kctest.tmpdir("kc-mixed-rest-")
     group = unique("kc-mixrest")
     topic = kctest.create_topic(unique("mixrest-in"), 2)
-    workers = start_members(wd, group, ["kc", "java", "kc"])
+    workers = m.start_members(wd, group, ["kc", "java", "kc"])
     kc1, java, kc2 = workers
     try:
-        wait_leader(workers, kc1)
+        m.wait_leader(workers, kc1)
         names = [unique("via-java"), unique("via-java"), unique("via-kc")]
         create(java, names[0], sink(os.path.join(wd, "a.txt"), topic, 2))
         create(java, names[1], sink(os.path.join(wd, "b.txt"), topic, 2))
@@ -217,14 +148,14 @@ def test_kconnect_leader_rest():
         assert any(n.startswith("via-java") and h != java.worker_id for n, h in hosts.items()), hosts
         # The connector on Java sent its tasks to the kconnect leader, signed with kconnect's key.
         on_java = [n for n, h in hosts.items() if h == java.worker_id]
-        assert on_java and sum(task_posts(kc1, n) for n in on_java) >= 1, (on_java, task_posts(kc1, on_java[0]))
-        assert session_keys(group) == 1, session_keys(group)
+        assert on_java and sum(m.task_posts(kc1, n) for n in on_java) >= 1, (on_java, m.task_posts(kc1, on_java[0]))
+        assert m.session_keys(group) == 1, m.session_keys(group)
         for n in names:
-            wait_until(lambda: statuses_agree(workers, n), 30, what="same status of %s everywhere" % n)
+            wait_until(lambda: m.statuses_agree(workers, n), 30, what="same status of %s everywhere" % n)
 
         # Lifecycle from either side; every worker sees the effect.
         def states(n):
-            st = statuses_agree(workers, n)
+            st = m.statuses_agree(workers, n)
             return st and (st["connector"]["state"], sorted({t["state"] for t in st["tasks"]}))
 
         target = names[0]
@@ -245,7 +176,7 @@ def test_kconnect_leader_rest():
             assert code == 204, (issuer.worker_id, other, code, body)
         wait_until(lambda: states(target) == ("RUNNING", ["RUNNING"]), 60, what="tasks running after restarts")
         for n in names:
-            wait_until(lambda: statuses_agree(workers, n), 30, what="same status of %s everywhere" % n)
+            wait_until(lambda: m.statuses_agree(workers, n), 30, what="same status of %s everywhere" % n)
         # Config and connector list agree too.
         for w in workers:
             code, lst = w.get("/connectors")
