@@ -368,12 +368,34 @@ void kc_dh_reconfigure(kc_herder_t *h, kc_connector_t *c) {
 
 /* ---- starting work ---- */
 
+/*
+ * The trace a Java worker records when it cannot start work it was assigned
+ * (its Throwable's stack trace): in a mixed group that is mostly a plugin only
+ * the other side has. A connector fails in Plugins.newConnector; a task already
+ * in DistributedHerder.startTask, whose connectorType() of a class it cannot
+ * load is UNKNOWN.
+ */
+static void start_failure_trace(kc_herder_t *h, const char *name, int task, const char *err, char *out, size_t n) {
+  const kc_cfg_connector_t *cc = kc_cfgstore_connector(h->configs, name);
+  const char *cls = cc ? kc_config_get(cc->config, "connector.class") : NULL;
+  if (task >= 0 && cls && !kc_plugins_find(cls))
+    snprintf(out, n,
+             "org.apache.kafka.connect.errors.ConnectException: Failed to start task %s-%d since it is not a "
+             "recognizable type (source or sink)",
+             name, task);
+  else if (!strncmp(err, "Invalid value ", 14))
+    snprintf(out, n, "org.apache.kafka.common.config.ConfigException: %s", err);
+  else
+    snprintf(out, n, "org.apache.kafka.connect.errors.ConnectException: %s", err);
+}
+
 static void start_instance(kc_herder_t *h, const char *name) {
-  char err[1024] = "";
+  char err[1024] = "", trace[1200];
   kc_connector_t *c = holder(h, name, true, err, sizeof err);
   if (!c) {
     kc_log_error(LOGGER, "[%s] cannot start the connector: %s", name, err);
-    kc_statusstore_put_connector(h->statuses, name, KC_STATE_FAILED, err, h->wk->worker_id, h->generation, false);
+    start_failure_trace(h, name, -1, err, trace, sizeof trace);
+    kc_statusstore_put_connector(h->statuses, name, KC_STATE_FAILED, trace, h->wk->worker_id, h->generation, false);
     return;
   }
   if (c->instance) return;
@@ -397,11 +419,12 @@ static bool sync_holder_configs(kc_herder_t *h, kc_connector_t *c) {
 }
 
 static void start_task(kc_herder_t *h, const char *name, int id) {
-  char err[1024] = "";
+  char err[1024] = "", trace[1200];
   kc_connector_t *c = holder(h, name, true, err, sizeof err);
   if (!c) {
-    kc_log_error(LOGGER, "[%s-%d] cannot start the task: %s", name, id, err);
-    kc_statusstore_put_task(h->statuses, name, id, KC_STATE_FAILED, err, h->wk->worker_id, h->generation, false);
+    start_failure_trace(h, name, id, err, trace, sizeof trace);
+    kc_log_error(LOGGER, "[%s-%d] cannot start the task: %s", name, id, trace);
+    kc_statusstore_put_task(h->statuses, name, id, KC_STATE_FAILED, trace, h->wk->worker_id, h->generation, false);
     return;
   }
   kc_dh_conn_t *d = c->herder_data;
