@@ -277,3 +277,15 @@ def protocol_of(w):
     else:
         found = re.findall(r"Joined group at generation \d+ with protocol (\w+)", text)
     return found[-1] if found else None
+
+
+def request_retrying(w, method, path, body=None, timeout=60):
+    """A REST call retried while the group rebalances: Connect answers 409 "stale configuration"
+    (RebalanceNeededException) or "rebalance in progress" then, and clients are to retry."""
+    deadline = time.time() + timeout
+    while True:
+        code, resp = w.request(method, path, body)
+        msg = resp.get("message", "") if isinstance(resp, dict) else ""
+        if code != 409 or not ("stale configuration" in msg or "rebalance" in msg) or time.time() > deadline:
+            return code, resp
+        time.sleep(0.5)

@@ -27,7 +27,7 @@ BATCH = 1500  # lines per phase; three phases
 
 
 def create(w, name, config):
-    code, body = w.request("PUT", "/connectors/%s/config" % name, config)
+    code, body = m.request_retrying(w, "PUT", "/connectors/%s/config" % name, config)
     assert code in (200, 201), (w.worker_id, code, body)
 
 
@@ -92,17 +92,25 @@ def test_java_leader_failover():
         new_leader = wait_until(lambda: m.leader_url(kc1) == m.leader_url(kc2) and m.leader_url(kc1) in
                                 (m.url_of(kc1), m.url_of(kc2)) and m.leader_url(kc1), 30, what="a kconnect leader")
         leader, follower = (kc1, kc2) if new_leader == m.url_of(kc1) else (kc2, kc1)
-        # The kconnect leader verifies task configs with the session key Java wrote.
-        posted = sum(m.task_posts(leader, c) for c in [name] + aux)
-        for a in aux:
-            create(follower, a, sink(os.path.join(wd, a + ".txt"), topic, 2))
-        for a in aux:
-            m.wait_tasks(leader, a, 2, alive=alive, timeout=60)
-        posted = sum(m.task_posts(leader, c) for c in [name] + aux) - posted
-        on_follower = [a for a in aux if leader.status(a)[1]["connector"]["worker_id"] == follower.worker_id]
-        print("reconfigured on the kconnect leader; %d signed task posts from the follower; session keys %d"
-              % (posted, m.session_keys(group)))
-        assert posted >= len(on_follower), (posted, on_follower)
+        # The kconnect leader verifies task configs with the session key Java wrote: every
+        # connector on the follower gets new task configs (more tasks, or one more setting).
+        wait_until(lambda: all(m.task_owners(leader, c) for c in [name] + aux) and
+                   all(leader.status(c)[1]["connector"]["worker_id"] in alive for c in [name] + aux), 60,
+                   what="connectors on the kconnect workers")
+        on_follower = [c for c in [name] + aux if leader.status(c)[1]["connector"]["worker_id"] == follower.worker_id]
+        assert on_follower, "3 connectors on 2 workers, none on %s" % follower.worker_id
+        posted = sum(m.task_posts(leader, c) for c in on_follower)
+        for c in on_follower:
+            cfg = sink(os.path.join(wd, c + ".txt"), topic, 2) if c in aux else \
+                dict(sink(out, topic, 6), **{"errors.retry.timeout": "0"})
+            create(follower, c, cfg)
+        for c in on_follower:
+            m.wait_tasks(leader, c, 2 if c in aux else 6, alive=alive, timeout=60)
+        wait_until(lambda: sum(m.task_posts(leader, c) for c in on_follower) - posted >= len(on_follower), 30,
+                   what="signed task configs from the follower on the leader")
+        posted = sum(m.task_posts(leader, c) for c in on_follower) - posted
+        print("reconfigured %d connectors on the kconnect follower; %d signed task posts accepted by the leader; "
+              "session keys %d" % (len(on_follower), posted, m.session_keys(group)))
         assert m.session_keys(group) == 1, "the new leader kept Java's session key"
 
         # kill -9 of a kconnect worker: the other one runs everything.
@@ -168,18 +176,18 @@ def test_kconnect_leader_rest():
         target = names[0]
         for issuer, op, want in ((java, "pause", "PAUSED"), (kc2, "resume", "RUNNING"),
                                  (kc1, "pause", "PAUSED"), (java, "resume", "RUNNING")):
-            code, body = issuer.request("PUT", "/connectors/%s/%s" % (target, op))
+            code, body = m.request_retrying(issuer, "PUT", "/connectors/%s/%s" % (target, op))
             assert code == 202, (issuer.worker_id, op, code, body)
             wait_until(lambda: states(target) == (want, [want]), 60, what="%s %s on every worker" % (target, want))
         for issuer in (java, kc2):
-            code, body = issuer.request("POST", "/connectors/%s/restart?includeTasks=true" % target)
+            code, body = m.request_retrying(issuer, "POST", "/connectors/%s/restart?includeTasks=true" % target)
             assert code == 202, (issuer.worker_id, code, body)
             wait_until(lambda: states(target) == ("RUNNING", ["RUNNING"]), 60, what="%s running after restart" % target)
         # A task restart on a worker that does not run it is forwarded to the one that does.
         tid_host = {t["id"]: t["worker_id"] for t in kc1.status(target)[1]["tasks"]}
         for issuer in (java, kc2):
             other = [i for i, h in tid_host.items() if h != issuer.worker_id][0]
-            code, body = issuer.request("POST", "/connectors/%s/tasks/%d/restart" % (target, other))
+            code, body = m.request_retrying(issuer, "POST", "/connectors/%s/tasks/%d/restart" % (target, other))
             assert code == 204, (issuer.worker_id, other, code, body)
         wait_until(lambda: states(target) == ("RUNNING", ["RUNNING"]), 60, what="tasks running after restarts")
         for n in names:
@@ -189,7 +197,7 @@ def test_kconnect_leader_rest():
             code, lst = w.get("/connectors")
             assert code == 200 and sorted(lst) == sorted(names), (w.worker_id, code, lst)
         for issuer, n in ((java, names[2]), (kc2, names[1])):
-            code, body = issuer.request("DELETE", "/connectors/%s" % n)
+            code, body = m.request_retrying(issuer, "DELETE", "/connectors/%s" % n)
             assert code == 204, (issuer.worker_id, n, code, body)
         wait_until(lambda: all(w.get("/connectors")[1] == [names[0]] for w in workers), 60,
                    what="deletes seen by every worker")

@@ -85,7 +85,7 @@ def test_plugins_missing_on_one_side():
         # Java (leading, with connect-mirror) creates three heartbeat connectors: one per worker.
         names = [unique("hb") for _ in range(3)]
         for n in names:
-            code, body = java.request("PUT", "/connectors/%s/config" % n, heartbeat_config())
+            code, body = m.request_retrying(java, "PUT", "/connectors/%s/config" % n, heartbeat_config())
             assert code == 201, (code, body)
 
         def placed():
@@ -149,7 +149,7 @@ def test_plugins_missing_on_one_side():
         # the same words kconnect used above.
         s3s = [unique("s3") for _ in range(3)]
         for n in s3s:
-            code, body = kc1.request("PUT", "/connectors/%s/config" % n, s3_config(topic))
+            code, body = m.request_retrying(kc1, "PUT", "/connectors/%s/config" % n, s3_config(topic))
             assert code == 201, (code, body)
         java2 = m.JavaWorker(wd, props)
         java2.start()

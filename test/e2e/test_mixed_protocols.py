@@ -37,7 +37,7 @@ def scenario(order, expect, kill="java", strict_versions=False):
         m.wait_leader(workers, workers[0])
         name = unique("proto-sink")
         follower = workers[1]
-        code, body = follower.request("PUT", "/connectors/%s/config" % name, {
+        code, body = m.request_retrying(follower, "PUT", "/connectors/%s/config" % name, {
             "connector.class": m.SINK_CLASS, "tasks.max": "6", "file": out, "topics": topic})
         assert code == 201, (code, body)
         own = m.wait_tasks(workers[0], name, 6, timeout=120)
