@@ -130,8 +130,9 @@ static void remove_at(kc_statusstore_t *s, size_t i) {
 
 /* ---- values ------------------------------------------------------------------ */
 
-int kc_statusstore_encode(kc_buf_t *out, kc_state_t st, const char *trace, const char *worker_id,
-                          int32_t generation) {
+/* Connect 4.x's StatusBackingStore schema has "version" last; 3.x's ends at "generation". */
+static int encode_value(kc_buf_t *out, kc_state_t st, const char *trace, const char *worker_id, int32_t generation,
+                        bool with_version, const char *version) {
   int rc = kc_buf_puts(out, "{\"state\":");
   const char *name = kc_state_name(st);
   if (!rc) rc = kc_json_encode_string(out, name, strlen(name));
@@ -139,8 +140,18 @@ int kc_statusstore_encode(kc_buf_t *out, kc_state_t st, const char *trace, const
   if (!rc) rc = trace ? kc_json_encode_string(out, trace, strlen(trace)) : kc_buf_puts(out, "null");
   if (!rc) rc = kc_buf_puts(out, ",\"worker_id\":");
   if (!rc) rc = worker_id ? kc_json_encode_string(out, worker_id, strlen(worker_id)) : kc_buf_puts(out, "null");
-  if (!rc) rc = kc_buf_printf(out, ",\"generation\":%d}", (int)generation);
+  if (!rc) rc = kc_buf_printf(out, ",\"generation\":%d", (int)generation);
+  if (!rc && with_version) {
+    rc = kc_buf_puts(out, ",\"version\":");
+    if (!rc) rc = version ? kc_json_encode_string(out, version, strlen(version)) : kc_buf_puts(out, "null");
+  }
+  if (!rc) rc = kc_buf_puts(out, "}");
   return rc;
+}
+
+int kc_statusstore_encode(kc_buf_t *out, kc_state_t st, const char *trace, const char *worker_id,
+                          int32_t generation) {
+  return encode_value(out, st, trace, worker_id, generation, false, NULL);
 }
 
 /* ---- writes ------------------------------------------------------------------ */
@@ -219,14 +230,9 @@ static int put(kc_statusstore_t *s, int kind, const char *name, int task, kc_sta
   kc_buf_init(&v, 0);
   int rc = kind == K_CONNECTOR ? kc_buf_printf(&k, "status-connector-%s", name)
                                : kc_buf_printf(&k, "status-task-%s-%d", name, task);
-  if (!rc && st != KC_STATE_DESTROYED) rc = kc_statusstore_encode(&v, st, trace, worker_id, generation);
-  if (!rc && st != KC_STATE_DESTROYED && s->version_of) {
-    const char *ver = s->version_of(s->version_arg, name);
-    v.len--; /* reopen the object after "generation" */
-    rc = kc_buf_puts(&v, ",\"version\":");
-    if (!rc) rc = ver ? kc_json_encode_string(&v, ver, strlen(ver)) : kc_buf_puts(&v, "null");
-    if (!rc) rc = kc_buf_puts(&v, "}");
-  }
+  if (!rc && st != KC_STATE_DESTROYED)
+    rc = encode_value(&v, st, trace, worker_id, generation, s->version_of != NULL,
+                      s->version_of ? s->version_of(s->version_arg, name) : NULL);
   c->key = k.data;
   c->val = v.data; /* NULL for DESTROYED: the tombstone */
   c->vlen = v.len;

@@ -117,12 +117,24 @@ def wait_healthy(w, timeout=150):
 
 
 def stop_all(workers):
+    """Stops (SIGTERM, by PID) every worker still running; fails afterwards if a kconnect worker's
+    log has a sanitizer report (the ASan build reports leaks at exit)."""
+    reports = []
     for w in workers:
         try:
             if w.proc and w.proc.poll() is None:
                 w.stop(timeout=60)
         except AssertionError as e:
             print("stop: %s" % e)
+        if not isinstance(w, JavaWorker) and w.proc:
+            try:
+                with open(w.log_path, "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if "ERROR: AddressSanitizer" in text or "ERROR: LeakSanitizer" in text or "runtime error:" in text:
+                reports.append("%s:\n%s" % (w.worker_id, w.tail(60)))
+    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
 
 
 def kill9(w):

@@ -147,20 +147,27 @@ def test_kconnect_leader_rest():
     kc1, java, kc2 = workers
     try:
         m.wait_leader(workers, kc1)
-        names = [unique("via-java"), unique("via-java"), unique("via-kc")]
-        create(java, names[0], sink(os.path.join(wd, "a.txt"), topic, 2))
-        create(java, names[1], sink(os.path.join(wd, "b.txt"), topic, 2))
-        create(kc2, names[2], sink(os.path.join(wd, "c.txt"), topic, 2))
-        hosts = {}
-        for n in names:
+        # Connectors created alternately through Java's and a kconnect follower's REST until one
+        # made on each side runs on the other (the leader places each new one on the least loaded
+        # worker, so that takes a few).
+        names, hosts = [], {}
+        for i in range(9):
+            via, issuer = ("via-java", java) if i % 2 == 0 else ("via-kc", kc2)
+            n = unique(via)
+            create(issuer, n, sink(os.path.join(wd, n + ".txt"), topic, 2))
             m.wait_tasks(kc1, n, 2, timeout=120)
-            hosts[n] = kc1.status(n)[1]["connector"]["worker_id"]
+            names.append(n)
+            hosts = {c: kc1.status(c)[1]["connector"]["worker_id"] for c in names}
+            if len(names) >= 3 and any(c.startswith("via-java") and h != java.worker_id for c, h in hosts.items()) \
+                    and any(c.startswith("via-kc") and h == java.worker_id for c, h in hosts.items()):
+                break
         print("connector hosts: %s (java %s, leader %s)" % (hosts, java.worker_id, kc1.worker_id))
-        assert len(set(hosts.values())) == 3, "one connector per worker: %s" % hosts
-        ran_elsewhere = {n: h for n, h in hosts.items() if (n.startswith("via-java") and h != java.worker_id) or
-                         (n.startswith("via-kc") and h == java.worker_id)}
-        print("created on one side, running on the other: %s" % ran_elsewhere)
-        assert any(n.startswith("via-java") and h != java.worker_id for n, h in hosts.items()), hosts
+        java_made_on_kc = [c for c, h in hosts.items() if c.startswith("via-java") and h != java.worker_id]
+        kc_made_on_java = [c for c, h in hosts.items() if c.startswith("via-kc") and h == java.worker_id]
+        print("made on Java, running on kconnect: %s; made on kconnect, running on Java: %s"
+              % (java_made_on_kc, kc_made_on_java))
+        assert java_made_on_kc and kc_made_on_java, hosts
+        assert len(set(hosts.values())) == 3, "connectors on every worker: %s" % hosts
         # The connector on Java sent its tasks to the kconnect leader, signed with kconnect's key.
         on_java = [n for n, h in hosts.items() if h == java.worker_id]
         assert on_java and sum(m.task_posts(kc1, n) for n in on_java) >= 1, (on_java, m.task_posts(kc1, on_java[0]))
@@ -173,7 +180,7 @@ def test_kconnect_leader_rest():
             st = m.statuses_agree(workers, n)
             return st and (st["connector"]["state"], sorted({t["state"] for t in st["tasks"]}))
 
-        target = names[0]
+        target = java_made_on_kc[0]
         for issuer, op, want in ((java, "pause", "PAUSED"), (kc2, "resume", "RUNNING"),
                                  (kc1, "pause", "PAUSED"), (java, "resume", "RUNNING")):
             code, body = m.request_retrying(issuer, "PUT", "/connectors/%s/%s" % (target, op))
@@ -196,10 +203,12 @@ def test_kconnect_leader_rest():
         for w in workers:
             code, lst = w.get("/connectors")
             assert code == 200 and sorted(lst) == sorted(names), (w.worker_id, code, lst)
-        for issuer, n in ((java, names[2]), (kc2, names[1])):
+        rest = [n for n in names if n != target]
+        for i, n in enumerate(rest):
+            issuer = (java, kc2, kc1)[i % 3]
             code, body = m.request_retrying(issuer, "DELETE", "/connectors/%s" % n)
             assert code == 204, (issuer.worker_id, n, code, body)
-        wait_until(lambda: all(w.get("/connectors")[1] == [names[0]] for w in workers), 60,
+        wait_until(lambda: all(w.get("/connectors")[1] == [target] for w in workers), 60,
                    what="deletes seen by every worker")
         for w in workers:
             w.alive_or_raise()
