@@ -255,3 +255,15 @@ void kc__rest_forward(kc_rest_conn_t *hc, kc_rest_call_t *call, const char *forw
 void kc__rest_forwards_cancel_all(kc_rest_t *rest) {
   for (kc_rest_call_t *c = rest->forwards; c; c = c->fwd_next) kc_rest_client_cancel(c->fwd);
 }
+
+static void drop_version(json_t *state) {
+  if (json_is_object(state)) json_object_del(state, "version");
+}
+
+void kc__rest_forwarded_answer_compat(const kc_rest_call_t *call, json_t *body) {
+  if (call->forward == KC_REST_FWD_ABSENT || call->op != KC_HERDER_RESTART || !json_is_object(body)) return;
+  drop_version(json_object_get(body, "connector"));
+  size_t i;
+  json_t *t;
+  json_array_foreach(json_object_get(body, "tasks"), i, t) drop_version(t);
+}

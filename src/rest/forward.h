@@ -35,6 +35,14 @@ int kc__rest_forward_url(const char *base, const kc_rest_call_t *call, bool recu
  */
 void kc__rest_forward(kc_rest_conn_t *hc, kc_rest_call_t *call, const char *forward_url, const char *message);
 
+/**
+ * An answer to a request another worker forwarded (?forward= present): drops
+ * the plugin "version" of each state in a restart's ConnectorStateInfo. Connect
+ * 3.x followers bind that answer strictly (FAIL_ON_UNKNOWN_PROPERTIES) and fail
+ * the client's restart on the 4.x field; 4.x followers read it as absent.
+ */
+void kc__rest_forwarded_answer_compat(const kc_rest_call_t *call, json_t *body);
+
 /** Server shutdown: cancels every forward in flight (each still ends through its callback). */
 void kc__rest_forwards_cancel_all(kc_rest_t *rest);
 

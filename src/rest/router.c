@@ -426,6 +426,7 @@ void kc__rest_call_done(kc_rest_call_t *call, kc_herder_res_t *res) {
       break;
     case KC_HERDER_RESTART:
       if (call->restart_with_params) {
+        kc__rest_forwarded_answer_compat(call, body);
         kc__rest_reply(hc, 202, body, NULL, NULL);
       } else {
         json_decref(body);

@@ -368,12 +368,34 @@ void kc_dh_reconfigure(kc_herder_t *h, kc_connector_t *c) {
 
 /* ---- starting work ---- */
 
+/*
+ * The trace a Java worker records when it cannot start work it was assigned
+ * (its Throwable's stack trace): in a mixed group that is mostly a plugin only
+ * the other side has. A connector fails in Plugins.newConnector; a task already
+ * in DistributedHerder.startTask, whose connectorType() of a class it cannot
+ * load is UNKNOWN.
+ */
+static void start_failure_trace(kc_herder_t *h, const char *name, int task, const char *err, char *out, size_t n) {
+  const kc_cfg_connector_t *cc = kc_cfgstore_connector(h->configs, name);
+  const char *cls = cc ? kc_config_get(cc->config, "connector.class") : NULL;
+  if (task >= 0 && cls && !kc_plugins_find(cls))
+    snprintf(out, n,
+             "org.apache.kafka.connect.errors.ConnectException: Failed to start task %s-%d since it is not a "
+             "recognizable type (source or sink)",
+             name, task);
+  else if (!strncmp(err, "Invalid value ", 14))
+    snprintf(out, n, "org.apache.kafka.common.config.ConfigException: %s", err);
+  else
+    snprintf(out, n, "org.apache.kafka.connect.errors.ConnectException: %s", err);
+}
+
 static void start_instance(kc_herder_t *h, const char *name) {
-  char err[1024] = "";
+  char err[1024] = "", trace[1200];
   kc_connector_t *c = holder(h, name, true, err, sizeof err);
   if (!c) {
     kc_log_error(LOGGER, "[%s] cannot start the connector: %s", name, err);
-    kc_statusstore_put_connector(h->statuses, name, KC_STATE_FAILED, err, h->wk->worker_id, h->generation, false);
+    start_failure_trace(h, name, -1, err, trace, sizeof trace);
+    kc_statusstore_put_connector(h->statuses, name, KC_STATE_FAILED, trace, h->wk->worker_id, h->generation, false);
     return;
   }
   if (c->instance) return;
@@ -397,11 +419,12 @@ static bool sync_holder_configs(kc_herder_t *h, kc_connector_t *c) {
 }
 
 static void start_task(kc_herder_t *h, const char *name, int id) {
-  char err[1024] = "";
+  char err[1024] = "", trace[1200];
   kc_connector_t *c = holder(h, name, true, err, sizeof err);
   if (!c) {
-    kc_log_error(LOGGER, "[%s-%d] cannot start the task: %s", name, id, err);
-    kc_statusstore_put_task(h->statuses, name, id, KC_STATE_FAILED, err, h->wk->worker_id, h->generation, false);
+    start_failure_trace(h, name, id, err, trace, sizeof trace);
+    kc_log_error(LOGGER, "[%s-%d] cannot start the task: %s", name, id, trace);
+    kc_statusstore_put_task(h->statuses, name, id, KC_STATE_FAILED, trace, h->wk->worker_id, h->generation, false);
     return;
   }
   kc_dh_conn_t *d = c->herder_data;
@@ -966,6 +989,19 @@ static const kc_group_callbacks_t group_callbacks = {
     .lost = on_group_lost,
 };
 
+/*
+ * Connect 4.x records the plugin version with each status (KIP-891) and answers
+ * it from there, so a Java 4.x worker in the group shows ours too.
+ */
+static const char *status_version(void *arg, const char *connector) {
+  kc_herder_t *h = arg;
+  const kc_connector_t *c = kc_worker_connector(h->wk, connector);
+  if (c && c->plugin) return kc_plugin_version(c->plugin);
+  const kc_cfg_connector_t *cc = kc_cfgstore_connector(h->configs, connector);
+  const kc_connector_plugin_t *p = cc ? kc_plugins_find(kc_config_get(cc->config, "connector.class")) : NULL;
+  return p ? kc_plugin_version(p) : NULL;
+}
+
 /* ---- session keys (KIP-507) and retries: one timer ---- */
 
 static int key_bytes(const char *alg, int32_t bits) {
@@ -1046,6 +1082,7 @@ int kc_herder_distributed_start(kc_herder_t *h, char *errstr, size_t n) {
   if (!h->configs) return KC_EINVAL;
   h->statuses = kc_statusstore_create(h->loop, props, &tc[2], errstr, n);
   if (!h->statuses) return KC_EINVAL;
+  kc_statusstore_set_versions(h->statuses, status_version, h);
   h->stores_pending = 3;
   h->offsets = kc_offset_store_kafka_open(h->loop, props, &tc[1], on_store_ready, h, errstr, n);
   if (!h->offsets) return KC_EINVAL;

@@ -41,12 +41,13 @@ static json_t *info_json(const kc_cfg_connector_t *cc, const kc_config_t *config
                    "config", kc_herder_config_json(config), "tasks", tasks, "type", kc_dh_type_name(config));
 }
 
-/* Connect 4.x (KIP-891) reports the plugin's version with each state. */
+/* Connect 4.x (KIP-891) reports the version the status record carries: null when the worker
+ * that wrote it did not record one (Connect 3.x) or lacks the plugin. */
 static json_t *state_json(const kc_status_t *st, const kc_config_t *config) {
+  (void)config;
   json_t *o = json_pack("{s:s,s:s}", "state", kc_state_name(st->state), "worker_id", st->worker_id ? st->worker_id : "");
   if (st->state == KC_STATE_FAILED && st->trace && *st->trace) json_object_set_new(o, "trace", json_string(st->trace));
-  const kc_connector_plugin_t *p = kc_plugins_find(kc_config_get(config, "connector.class"));
-  json_object_set_new(o, "version", p ? json_string(kc_plugin_version(p)) : json_null());
+  json_object_set_new(o, "version", st->version ? json_string(st->version) : json_null());
   return o;
 }
 

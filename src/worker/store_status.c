@@ -24,7 +24,7 @@ typedef struct {
   char *topic; /* K_TOPIC */
   bool has;    /* a status was read */
   kc_status_t st;
-  char *trace, *worker;
+  char *trace, *worker, *version;
   int64_t ts;
   int sequence;
   bool deleted;
@@ -40,7 +40,15 @@ struct kc_statusstore_s {
   kc_store_done_cb start_cb;
   void *start_arg;
   bool stopping;
+  const char *(*version_of)(void *arg, const char *connector);
+  void *version_arg;
 };
+
+void kc_statusstore_set_versions(kc_statusstore_t *s, const char *(*version_of)(void *arg, const char *connector),
+                                 void *arg) {
+  s->version_of = version_of;
+  s->version_arg = arg;
+}
 
 static int cmp(int kind, const char *name, int task, const char *topic, const entry_t *e) {
   if (kind != e->kind) return kind < e->kind ? -1 : 1;
@@ -80,6 +88,7 @@ static void unref(entry_t *e) {
   free(e->topic);
   free(e->trace);
   free(e->worker);
+  free(e->version);
   free(e);
 }
 
@@ -121,8 +130,9 @@ static void remove_at(kc_statusstore_t *s, size_t i) {
 
 /* ---- values ------------------------------------------------------------------ */
 
-int kc_statusstore_encode(kc_buf_t *out, kc_state_t st, const char *trace, const char *worker_id,
-                          int32_t generation) {
+/* Connect 4.x's StatusBackingStore schema has "version" last; 3.x's ends at "generation". */
+static int encode_value(kc_buf_t *out, kc_state_t st, const char *trace, const char *worker_id, int32_t generation,
+                        bool with_version, const char *version) {
   int rc = kc_buf_puts(out, "{\"state\":");
   const char *name = kc_state_name(st);
   if (!rc) rc = kc_json_encode_string(out, name, strlen(name));
@@ -130,8 +140,18 @@ int kc_statusstore_encode(kc_buf_t *out, kc_state_t st, const char *trace, const
   if (!rc) rc = trace ? kc_json_encode_string(out, trace, strlen(trace)) : kc_buf_puts(out, "null");
   if (!rc) rc = kc_buf_puts(out, ",\"worker_id\":");
   if (!rc) rc = worker_id ? kc_json_encode_string(out, worker_id, strlen(worker_id)) : kc_buf_puts(out, "null");
-  if (!rc) rc = kc_buf_printf(out, ",\"generation\":%d}", (int)generation);
+  if (!rc) rc = kc_buf_printf(out, ",\"generation\":%d", (int)generation);
+  if (!rc && with_version) {
+    rc = kc_buf_puts(out, ",\"version\":");
+    if (!rc) rc = version ? kc_json_encode_string(out, version, strlen(version)) : kc_buf_puts(out, "null");
+  }
+  if (!rc) rc = kc_buf_puts(out, "}");
   return rc;
+}
+
+int kc_statusstore_encode(kc_buf_t *out, kc_state_t st, const char *trace, const char *worker_id,
+                          int32_t generation) {
+  return encode_value(out, st, trace, worker_id, generation, false, NULL);
 }
 
 /* ---- writes ------------------------------------------------------------------ */
@@ -210,7 +230,9 @@ static int put(kc_statusstore_t *s, int kind, const char *name, int task, kc_sta
   kc_buf_init(&v, 0);
   int rc = kind == K_CONNECTOR ? kc_buf_printf(&k, "status-connector-%s", name)
                                : kc_buf_printf(&k, "status-task-%s-%d", name, task);
-  if (!rc && st != KC_STATE_DESTROYED) rc = kc_statusstore_encode(&v, st, trace, worker_id, generation);
+  if (!rc && st != KC_STATE_DESTROYED)
+    rc = encode_value(&v, st, trace, worker_id, generation, s->version_of != NULL,
+                      s->version_of ? s->version_of(s->version_arg, name) : NULL);
   c->key = k.data;
   c->val = v.data; /* NULL for DESTROYED: the tombstone */
   c->vlen = v.len;
@@ -318,7 +340,7 @@ static bool parse_state(const char *s, kc_state_t *out) {
 
 /* ConnectorStatus/TaskStatus from the value; false (logged) when Java's parse throws. */
 static bool parse_status(const rec_t *r, const char *key, kc_state_t *st, const char **trace,
-                         const char **worker, int32_t *gen) {
+                         const char **worker, int32_t *gen, const char **version) {
   kc_value_t *v = NULL;
   char es[256];
   if (kc_json_decode(r->m->payload, r->m->len, &v, es, sizeof es) != 0) {
@@ -329,7 +351,8 @@ static bool parse_status(const rec_t *r, const char *key, kc_state_t *st, const 
   const char *why = "not a map";
   if (v && v->type == KC_TYPE_MAP) {
     const kc_value_t *s = kc_value_map_get_str(v, "state"), *t = kc_value_map_get_str(v, "trace"),
-                     *w = kc_value_map_get_str(v, "worker_id"), *g = kc_value_map_get_str(v, "generation");
+                     *w = kc_value_map_get_str(v, "worker_id"), *g = kc_value_map_get_str(v, "generation"),
+                     *ver = kc_value_map_get_str(v, "version");
     if (!s || s->type != KC_TYPE_STRING || !parse_state(s->u.str.ptr, st)) why = "bad 'state'";
     else if (t && t->type != KC_TYPE_STRING) why = "bad 'trace'";
     else if (w && w->type != KC_TYPE_STRING) why = "bad 'worker_id'";
@@ -337,6 +360,8 @@ static bool parse_status(const rec_t *r, const char *key, kc_state_t *st, const 
     else {
       *trace = t ? strdup(t->u.str.ptr) : NULL;
       *worker = w ? strdup(w->u.str.ptr) : NULL;
+      /* Connect 4.x reads an optional string; anything else counts as absent. */
+      *version = ver && ver->type == KC_TYPE_STRING ? strdup(ver->u.str.ptr) : NULL;
       *gen = (int32_t)g->u.i;
       ok = true;
     }
@@ -359,9 +384,9 @@ static void read_status(const rec_t *r, int kind, const char *name, int task, co
     return;
   }
   kc_state_t st;
-  const char *trace = NULL, *worker = NULL;
+  const char *trace = NULL, *worker = NULL, *version = NULL;
   int32_t gen = 0;
-  if (!parse_status(r, key, &st, &trace, &worker, &gen)) return;
+  if (!parse_status(r, key, &st, &trace, &worker, &gen, &version)) return;
   entry_t *e = get_or_add(s, kind, name, task, NULL);
   if (e && kind == K_TASK && st == KC_STATE_UNASSIGNED && e->has && e->st.state == KC_STATE_RUNNING &&
       e->st.generation >= gen) {
@@ -370,14 +395,17 @@ static void read_status(const rec_t *r, int kind, const char *name, int task, co
   if (!e) {
     free((char *)trace);
     free((char *)worker);
+    free((char *)version);
     return;
   }
   free(e->trace);
   free(e->worker);
+  free(e->version);
   e->trace = (char *)trace;
   e->worker = (char *)worker;
+  e->version = (char *)version;
   e->has = true;
-  e->st = (kc_status_t){st, e->trace, e->worker, gen};
+  e->st = (kc_status_t){st, e->trace, e->worker, gen, e->version};
 }
 
 static void read_topic(const rec_t *r, const char *key) {

@@ -24,11 +24,24 @@
 #include "worker/worker.h"
 
 typedef struct kc_statusstore_s kc_statusstore_t;
-typedef struct { kc_state_t state; const char *trace; const char *worker_id; int32_t generation; } kc_status_t;
+typedef struct {
+  kc_state_t state;
+  const char *trace;
+  const char *worker_id;
+  int32_t generation;
+  const char *version; /* the plugin version Connect 4.x (KIP-891) records; NULL when absent (3.x) */
+} kc_status_t;
 
 /** @param topic the status topic (role forced to "status"), copied. @returns NULL with @p errstr. */
 kc_statusstore_t *kc_statusstore_create(uv_loop_t *loop, const kc_config_t *worker_props, const kc_klog_config_t *topic,
                                         char *errstr, size_t n);
+/**
+ * Connect 4.x status values carry the plugin's "version" after "generation"; once set, every
+ * connector and task status written has it, from @p version_of(@p arg, connector name) (NULL
+ * writes null: the class is not installed here). Unset, values are Connect 3.x's.
+ */
+void kc_statusstore_set_versions(kc_statusstore_t *s, const char *(*version_of)(void *arg, const char *connector),
+                                 void *arg);
 /** Starts the log and reads the whole topic; @p cb once. @returns 0 or KC_E*. */
 int kc_statusstore_start(kc_statusstore_t *s, kc_store_done_cb cb, void *arg);
 /** Reads to the current end; @p cb once. @returns 0 or KC_ESTATE. */
@@ -63,7 +76,8 @@ void kc_statusstore_stop(kc_statusstore_t *s, void (*cb)(void *arg), void *arg);
 /** Frees the store: after kc_statusstore_stop()'s cb, or when never started. */
 void kc_statusstore_destroy(kc_statusstore_t *s);
 
-/** Appends Java's status value bytes (field order state, trace, worker_id, generation). @returns 0 or a kc_buf error. */
+/** Appends Java's status value bytes (field order state, trace, worker_id, generation); 3.x's
+ *  form without "version": the store adds it when versions are set. @returns 0 or a kc_buf error. */
 int kc_statusstore_encode(kc_buf_t *out, kc_state_t st, const char *trace, const char *worker_id, int32_t generation);
 
 #endif

@@ -216,11 +216,43 @@ static void test_java_interop(void) {
   close_store(b);
 }
 
+static const char *version_of(void *arg, const char *connector) {
+  (void)arg;
+  return strcmp(connector, "versioned") ? NULL : "4.3.1";
+}
+
+/* Connect 4.x (KIP-891): "version" after "generation", null for a class not installed; read back. */
+static void test_versions(void) {
+  kct_name(topic, sizeof topic, "statuses-v");
+  kc_statusstore_t *a = open_store();
+  if (!a) return;
+  kc_statusstore_set_versions(a, version_of, NULL);
+  CHECK(kc_statusstore_put_connector(a, "versioned", KC_STATE_RUNNING, NULL, "host:8083", 3, false) == 0);
+  CHECK(kc_statusstore_put_task(a, "unknown", 0, KC_STATE_FAILED, "boom", "host:8083", 3, false) == 0);
+  sync_store(a);
+  const kc_status_t *c = kc_statusstore_connector(a, "versioned");
+  CHECK(c && c->version && strcmp(c->version, "4.3.1") == 0);
+  const kc_status_t *t = kc_statusstore_task(a, "unknown", 0);
+  CHECK(t && t->version == NULL && t->state == KC_STATE_FAILED);
+  kct_records_t rs = kct_read_all(topic, 5);
+  check_last(&rs, "status-connector-versioned",
+             "{\"state\":\"RUNNING\",\"trace\":null,\"worker_id\":\"host:8083\",\"generation\":3,"
+             "\"version\":\"4.3.1\"}",
+             1);
+  check_last(&rs, "status-task-unknown-0",
+             "{\"state\":\"FAILED\",\"trace\":\"boom\",\"worker_id\":\"host:8083\",\"generation\":3,"
+             "\"version\":null}",
+             1);
+  kct_records_free(&rs);
+  close_store(a);
+}
+
 int main(void) {
   uv_loop_init(&loop);
   kct_name(topic, sizeof topic, "statuses");
   kc_test_run("status records byte-exact, tombstones, second instance, malformed", test_statuses);
   kc_test_run("Java Connect's KafkaStatusBackingStore: same bytes, reads each other", test_java_interop);
+  kc_test_run("Connect 4.x plugin versions in status values", test_versions);
   kct_drain(&loop);
   CHECK(uv_loop_close(&loop) == 0);
   return kc_test_done();
