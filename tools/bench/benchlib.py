@@ -25,6 +25,8 @@ SLF4J_VERSION = "1.7.36"
 # Pinned as tools/kafka-local pins it for the 4.x broker.
 LOG4J2_VERSION = "2.25.5"
 AIVEN_S3 = ("io.aiven", "s3-connector-for-apache-kafka", "2.15.0")
+# Conduit (Apache 2.0, Go): built-in kafka source and s3 destination in one process; the peer of case (d).
+CONDUIT = ("github.com/conduitio/conduit", "v0.14.0")
 TS0 = int(datetime.datetime(2024, 3, 9, 23, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Seoul")).timestamp() * 1000)
 
 
@@ -361,6 +363,42 @@ def aiven_s3_home():
     home = os.path.join(cache_dir(), "aiven-s3-%s" % v)
     mvn_copy([AIVEN_S3], os.path.join(home, "plugins", a), os.path.join(home, "pom"))
     return os.path.join(home, "plugins")
+
+
+
+def conduit_bin():
+    """Builds (once) Conduit's binary into <cache>/conduit-V/bin/conduit with the local Go toolchain;
+    returns its path and the build time in seconds (0.0 when already built). Raises RuntimeError
+    with go's last lines when it cannot.
+
+    Built as a dependency of a throw-away module rather than `go install module/cmd/conduit@V`:
+    that form first reads the module's version list (for its deprecation notice), which the proxy
+    here refuses (403) although it serves V itself. The build list is then the MVS result of
+    Conduit's own go.mod, the same versions `go install` would use."""
+    mod, version = CONDUIT
+    home = os.path.join(cache_dir(), "conduit-%s" % version)
+    binary = os.path.join(home, "bin", "conduit")
+    if os.access(binary, os.X_OK):
+        return binary, 0.0
+    if not shutil.which("go"):
+        raise RuntimeError("go not installed (Conduit is built from source)")
+    src = os.path.join(home, "src")
+    os.makedirs(src, exist_ok=True)
+    os.makedirs(os.path.dirname(binary), exist_ok=True)
+    with open(os.path.join(src, "go.mod"), "w") as f:
+        f.write("module kconnect.bench/conduit\n\ngo 1.24.2\n\nrequire %s %s\n" % (mod, version))
+    env = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-mod=mod -buildvcs=false", GOWORK="off")
+    log("building Conduit %s into %s (first run only; several minutes on 2 cores)" % (version, home))
+    t0 = time.time()
+    r = subprocess.run(["go", "build", "-o", binary + ".part", mod + "/cmd/conduit"], cwd=src, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        lines = [ln for ln in r.stdout.decode("utf-8", "replace").splitlines() if "downloading" not in ln]
+        raise RuntimeError("go build %s@%s failed: %s" % (mod, version, " | ".join(lines[-3:])))
+    os.rename(binary + ".part", binary)
+    took = time.time() - t0
+    log("built Conduit in %.0f s" % took)
+    return binary, took
 
 
 # connect-standalone.sh / kafka-run-class.sh of Apache Kafka 3.9 (KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS)
