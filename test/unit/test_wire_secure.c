@@ -92,7 +92,9 @@ static void member_run(member_t *m, int offset, const char *const *kv) {
   kc_config_destroy(props);
   if (!CHECKF(m->g != NULL, "create: %s", es)) return;
   CHECK(kc_group_start(m->g) == 0);
-  run_until(m, joined_or_fatal, 20000);
+  /* generous: the first join on the freshly started secure broker waits for __consumer_offsets,
+   * which took over 20 s on a loaded 2-core machine (CI) */
+  run_until(m, joined_or_fatal, 60000);
   kc_group_leave(m->g, on_left, m);
   run_until(m, left, 15000);
   CHECK(m->left);
