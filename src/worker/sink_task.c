@@ -10,7 +10,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "config/kafka_conf.h"
 #include "config/props.h"
@@ -53,12 +52,11 @@ struct kc_sink_runner_s {
   int pending_closes;
   kc_dlq_t *dlq;       /* errors.deadletterqueue.topic.name; NULL without one */
   kc_pattern_sub_t *psub; /* topics.regex; NULL with topics= */
-  bool subscribed;     /* psub: an explicit list is subscribed */
+  bool subscribed;     /* a subscription is in place (psub: an explicit list) */
   int64_t delivered;
   const rd_kafka_topic_t *tracked_rkt; /* topic tracking: the topic last reported in this batch */
   bool static_member;  /* the consumer has a group.instance.id (KIP-345) */
   bool leave_started, leaving, unsubscribed; /* LeaveGroup before closing (leave_check) */
-  int64_t session_timeout_ms;
   uint64_t leave_deadline;
 };
 
@@ -602,18 +600,15 @@ static void begin_close(kc_sink_runner_t *r);
 static bool leave_on_close(kc_sink_runner_t *r) {
   if (!r->static_member) return false;
   kc_worker_t *wk = r->task->wk;
-  /* deleted, reconfigured, restarted, paused by a failure, moved by a rebalance */
+  /* deleted, reconfigured, restarted, failed, moved by a rebalance */
+  if (!r->subscribed) return false; /* never asked to join (a failed start) */
   if (!wk->exiting) return true;
-  if (!wk->status_cb) return false; /* standalone: only this worker's restart takes them back */
-  /* Distributed: a departed worker's tasks wait scheduled.rebalance.max.delay.ms (incremental
-   * cooperative) before another worker gets them; if the session expires first, leaving gains
-   * nothing and costs the restarting worker a rebalance. Eager reassigns at once. */
-  const kc_config_t *p = wk->wc->props;
-  const char *proto = kc_config_get(p, "connect.protocol");
-  if (proto && strcasecmp(proto, "eager") == 0) return true;
-  int64_t delay = 300000;
-  kc_config_get_int(p, "scheduled.rebalance.max.delay.ms", &delay);
-  return delay < r->session_timeout_ms;
+  /* Standalone: no other worker can take the partitions over; this worker's restart gets them
+   * back at once. Distributed: the cooperative assignor gives a departed worker's tasks out only
+   * after scheduled.rebalance.max.delay.ms (5 min by default, longer than the session), so staying
+   * would gain the restart nothing and would keep the partitions from the connector's tasks on
+   * the other workers until the session expires; so leave, as a dynamic member does. */
+  return wk->status_cb != NULL;
 }
 
 static bool member_id_set(kc_sink_runner_t *r) {
@@ -859,6 +854,7 @@ static int subscribe(kc_sink_runner_t *r, char *errstr, size_t n) {
     snprintf(errstr, n, "subscribe failed: %s", rd_kafka_err2str(err));
     return KC_EINVAL;
   }
+  r->subscribed = true;
   return 0;
 }
 
@@ -887,10 +883,6 @@ static int static_membership(kc_sink_runner_t *r, rd_kafka_conf_t *conf, char *e
     }
   }
   r->static_member = *v != '\0';
-  char st[32] = "45000";
-  size_t stn = sizeof st;
-  rd_kafka_conf_get(conf, "session.timeout.ms", st, &stn);
-  r->session_timeout_ms = strtoll(st, NULL, 10);
   if (r->static_member)
     kc_log_debug("kc.task.sink", "[%s] group.instance.id %s", task->label, v);
   return 0;
