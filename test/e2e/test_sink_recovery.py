@@ -7,7 +7,8 @@ to 45 s here, the Java default) and the restarted one waits that long; with the 
 group.instance.id derived from connector, task and worker id, the coordinator hands the
 partitions to the restarted member at once. Asserted: the sink writes again before 20 s (less
 than half the session timeout; the measured time is printed), and after the stream ends every
-line is in the file (duplicates from replays are counted, not asserted).
+line is in the file (duplicates from replays are counted, not asserted). The same after SIGTERM:
+a standalone worker that exits keeps its membership for its restart.
 
 Also checked against the broker's group description (confluent_kafka's admin client):
 * the consumer's group.instance.id is connect-<connector>-<task>-<worker id escaped>, and a
@@ -16,8 +17,9 @@ Also checked against the broker's group description (confluent_kafka's admin cli
 * deleting a connector leaves the group at once (librdkafka's close alone would not send
   LeaveGroup for a static member): the group is empty well before the session timeout.
 
-Run with KC_RECOVERY_RUNS=N (and KC_RECOVERY_STATIC=false for the baseline) to print N measured
-restart-to-first-record times instead.
+Run with KC_RECOVERY_RUNS=N (KC_RECOVERY_STATIC=false for the baseline, KC_RECOVERY_SIGNAL=SIGTERM,
+KC_RECOVERY_DISTRIBUTED=1 for one distributed worker) to print N measured restart-to-first-record
+times instead.
 """
 import os
 import signal
@@ -91,9 +93,9 @@ def line_count(path):
         return 0
 
 
-def crash_and_measure(static=True):
-    """One kill -9 / restart cycle; returns the seconds from the restart to the first record
-    written. Checks that no line is lost."""
+def crash_and_measure(static=True, sig=signal.SIGKILL):
+    """One kill -9 (or @p sig) / restart cycle; returns the seconds from the restart to the first
+    record written. Checks that no line is lost."""
     wd = kctest.tmpdir("kc-e2e-recovery-")
     topic = kctest.create_topic(unique("recovery"), PARTS)
     lines = kctest.numbered_loghub_lines(N)
@@ -109,7 +111,7 @@ def crash_and_measure(static=True):
         w.wait_running(name)
         prod.start()
         kctest.wait_for_lines(out, 5_000, 120, worker=w)
-        w.signal(signal.SIGKILL)
+        w.signal(sig)
         w.proc.wait(30)
         w.log.close()
         at_kill = line_count(out)
@@ -129,8 +131,8 @@ def crash_and_measure(static=True):
         seqs = [kctest.seq_of(l) for l in got]
         assert None not in seqs, "a torn line in the sink"
         assert set(seqs) == set(range(N)), "lost: %d" % len(set(range(N)) - set(seqs))
-        print("static=%s: %d lines at kill, resumed %.2f s after the restart, %d lines, %d duplicates"
-              % (static, at_kill, resumed, len(got), len(got) - N), flush=True)
+        print("%s static=%s: %d lines at the signal, resumed %.2f s after the restart, %d lines, %d duplicates"
+              % (signal.Signals(sig).name, static, at_kill, resumed, len(got), len(got) - N), flush=True)
         if static:
             ids = [iid for _, iid in members("connect-" + name)]
             assert ids == [expected_instance_id(name, 0, w2.worker_id)], ids
@@ -191,6 +193,14 @@ def test_kill9_restart_resumes_before_session_timeout():
         "the sink resumed %.1f s after the restart (session.timeout.ms %d)" % (resumed, SESSION_MS)
 
 
+def test_sigterm_restart_resumes_before_session_timeout():
+    """A standalone worker that exits keeps its static membership (no LeaveGroup): its restart
+    takes the partitions back at once, as after a crash."""
+    resumed = crash_and_measure(static=True, sig=signal.SIGTERM)
+    assert resumed < RESUME_BOUND_S, \
+        "the sink resumed %.1f s after the restart (session.timeout.ms %d)" % (resumed, SESSION_MS)
+
+
 def test_instance_ids_override_off_and_leave_on_delete():
     wd = kctest.tmpdir("kc-e2e-recovery-ids-")
     topic = kctest.create_topic(unique("recovery-ids"), 2)
@@ -247,9 +257,13 @@ if __name__ == "__main__":
     runs = int(os.environ.get("KC_RECOVERY_RUNS", "0"))
     if runs:
         static = os.environ.get("KC_RECOVERY_STATIC", "true") != "false"
-        f = crash_and_measure_distributed if os.environ.get("KC_RECOVERY_DISTRIBUTED") else crash_and_measure
-        times = [f(static) for _ in range(runs)]
+        sig = signal.Signals[os.environ.get("KC_RECOVERY_SIGNAL", "SIGKILL")]
+        if os.environ.get("KC_RECOVERY_DISTRIBUTED"):
+            times = [crash_and_measure_distributed(static) for _ in range(runs)]
+        else:
+            times = [crash_and_measure(static, sig) for _ in range(runs)]
         print("static=%s restart-to-first-record: %s" % (static, ", ".join("%.2f" % t for t in times)))
     else:
         kctest.main([test_kill9_restart_resumes_before_session_timeout,
+                     test_sigterm_restart_resumes_before_session_timeout,
                      test_instance_ids_override_off_and_leave_on_delete])
