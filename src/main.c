@@ -91,6 +91,7 @@ static void on_deadline(uv_timer_t *t) {
 }
 
 static void begin_stop(kc_main_t *m) {
+  m->wk->exiting = true;
   uv_timer_start(&m->deadline, on_deadline,
                  (uint64_t)m->wk->wc->task_shutdown_graceful_timeout_ms + 10000, 0);
   if (m->rest)

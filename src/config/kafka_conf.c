@@ -1014,3 +1014,72 @@ int kc_kafka_conf_build(const kc_config_t *worker, kc_kafka_client_kind_t kind,
   *out = b.conf;
   return 0;
 }
+
+/* ---- static membership (KIP-345) ---- */
+
+/* Kafka's rule for group.instance.id (JoinGroupRequest.validateGroupInstanceId): at most 249
+ * characters out of [a-zA-Z0-9._-]. */
+#define INSTANCE_ID_MAX 249
+
+static bool instance_id_char(unsigned char c, bool dash_ok) {
+  return isalnum(c) || c == '.' || (dash_ok && c == '-');
+}
+
+/* '_' escapes everything else as _XX, so the mapping stays one-to-one; the worker part escapes
+ * '-' too, which leaves the last '-' as the one separator a task id and a worker id cannot move. */
+static void instance_id_escape(kc_buf_t *b, const char *s, bool dash_ok) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (instance_id_char(*p, dash_ok)) {
+      kc_buf_append(b, (const char *)p, 1);
+    } else {
+      char esc[4];
+      snprintf(esc, sizeof esc, "_%02x", *p);
+      kc_buf_puts(b, esc);
+    }
+  }
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+  return h;
+}
+
+int kc_kafka_conf_instance_id(const char *connector, int task, const char *worker_id, char *out,
+                              size_t out_size) {
+  kc_buf_t b;
+  kc_buf_init(&b, 0);
+  char tid[16];
+  snprintf(tid, sizeof tid, "%d", task);
+  kc_buf_puts(&b, "connect-");
+  instance_id_escape(&b, connector, true);
+  kc_buf_puts(&b, "-");
+  kc_buf_puts(&b, tid);
+  kc_buf_puts(&b, "-");
+  instance_id_escape(&b, worker_id, false);
+  if (!b.data) {
+    kc_buf_free(&b);
+    return KC_ENOMEM;
+  }
+  if (b.len > INSTANCE_ID_MAX) {
+    /* Too long for the broker: the connector part is cut and a hash of all three parts
+     * (NUL-separated, so the cut cannot make two ids meet) takes the worker's place. */
+    uint64_t h = 14695981039346656037ULL;
+    h = fnv1a(h, connector, strlen(connector) + 1);
+    h = fnv1a(h, tid, strlen(tid) + 1);
+    h = fnv1a(h, worker_id, strlen(worker_id) + 1);
+    char tail[48];
+    int tl = snprintf(tail, sizeof tail, "-%s-h%016llx", tid, (unsigned long long)h);
+    size_t keep = INSTANCE_ID_MAX - (size_t)tl;
+    /* never end the cut inside an _XX escape ('_' only ever starts one) */
+    if (b.data[keep - 1] == '_')
+      keep -= 1;
+    else if (b.data[keep - 2] == '_')
+      keep -= 2;
+    b.len = keep;
+    kc_buf_puts(&b, tail);
+  }
+  int rc = b.data && b.len < out_size ? 0 : KC_EINVAL;
+  if (!rc) snprintf(out, out_size, "%s", b.data);
+  kc_buf_free(&b);
+  return rc;
+}

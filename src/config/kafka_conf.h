@@ -77,4 +77,17 @@ const char *kc_kafka_conf_blocked_reason(const char *rd_key);
  */
 int kc_kafka_conf_override_check(const char *key, char *errstr, size_t errstr_size);
 
+/**
+ * The group.instance.id (KIP-345 static membership) of a sink task's consumer:
+ * "connect-<connector>-<task>-<worker id>", stable across restarts of the same
+ * worker and different on every other worker. Characters Kafka refuses in an
+ * instance id (outside [a-zA-Z0-9._-]) are written as _XX (hex), and so is '-'
+ * in the worker id (host:port -> host_3aport), so no two (connector, task,
+ * worker) triples share an id. Past Kafka's 249 characters the connector part
+ * is cut and a 64-bit hash of all three parts replaces the worker id.
+ * @returns 0, KC_ENOMEM, or KC_EINVAL when @p out_size is too small.
+ */
+int kc_kafka_conf_instance_id(const char *connector, int task, const char *worker_id, char *out,
+                              size_t out_size);
+
 #endif

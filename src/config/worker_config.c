@@ -122,6 +122,9 @@ static const kc_config_def_t worker_defs[] = {
     {"metric.reporters", KC_CFG_LIST, "", 0, KC_CFG_LOW, NULL, NULL, NULL, 0, 0, validate_metric_reporters},
     DEF("auto.include.jmx.reporter", KC_CFG_BOOLEAN, "true"),
     DEF("kconnect.state.dir", KC_CFG_STRING, NULL),
+    /* sink consumers join with a group.instance.id (KIP-345) so a restarted worker takes its
+     * partitions back at once (README "Sink recovery after a crash") */
+    DEF("kconnect.sink.static.membership", KC_CFG_BOOLEAN, "true"),
     /* applied by main.c before the rest (README "Logging") */
     DEF("kconnect.log.format", KC_CFG_STRING, "text"),
     DEF("kconnect.log.levels", KC_CFG_STRING, ""),
@@ -363,6 +366,9 @@ kc_worker_config_t *kc_worker_config_create(kc_config_t *props, char *errstr, si
   pub->task_shutdown_graceful_timeout_ms = long_or(props, "task.shutdown.graceful.timeout.ms", 5000);
   pub->plugin_path = kc_config_get(props, "plugin.path");
   pub->client_id_prefix = (v = kc_config_get(props, "client.id")) ? v : "";
+  bool on = true;
+  pub->sink_static_membership =
+      kc_config_get_bool(props, "kconnect.sink.static.membership", &on) == 0 ? on : true;
 
   pub->listeners = (v = kc_config_get(props, "listeners")) ? v : "http://:8083";
   int rc = add_listeners(wc, "listeners", pub->listeners, false, errstr, errstr_size);

@@ -43,6 +43,8 @@ typedef struct kc_worker_config_s {
   bool advertised_https;         /**< the advertised listener's scheme (rest.advertised.listener) */
   const char *plugin_path;       /**< accepted, unused */
   const char *client_id_prefix;
+  /** kconnect.sink.static.membership (true): sink consumers get a group.instance.id */
+  bool sink_static_membership;
 } kc_worker_config_t;
 
 /**

@@ -165,10 +165,19 @@ static bool task_sets_equal(const kc_config_t *const *a, int na, kc_config_t *co
 
 static void stops_done(kc_herder_t *h);
 
+static void start_work(kc_herder_t *h);
+
 static void on_revoked_task_stopped(kc_connector_t *c, void *arg) {
   kc_herder_t *h = arg;
+  /* A lost membership stops everything and rejoins at once: the new assignment may hand back a
+   * task whose stop was still in flight, which start_work then skipped as running. */
+  bool again = false;
+  if (h->has_assignment && h->phase == KC_DH_STABLE)
+    for (int i = 0; i < c->ntask_configs && !again; i++)
+      again = kc_dh_owns(h, c->name, i) && (!c->tasks || !c->tasks[i]);
   maybe_release(h, c);
   if (--h->stops_pending == 0) stops_done(h);
+  if (again) start_work(h);
 }
 
 static void stop_instance(kc_herder_t *h, kc_connector_t *c) {

@@ -23,6 +23,7 @@
 #define BATCH_MAX 2000      /* messages per put() */
 #define BATCH_ARENA_MAX (1024 * 1024) /* converted values per put(): the batch ends earlier */
 #define RETRY_BACKOFF_MAX_MS 10000
+#define LEAVE_WAIT_MS 3000  /* join finished, then LeaveGroup sent, or close anyway */
 
 struct kc_sink_runner_s {
   kc_task_t *task;
@@ -51,9 +52,12 @@ struct kc_sink_runner_s {
   int pending_closes;
   kc_dlq_t *dlq;       /* errors.deadletterqueue.topic.name; NULL without one */
   kc_pattern_sub_t *psub; /* topics.regex; NULL with topics= */
-  bool subscribed;     /* psub: an explicit list is subscribed */
+  bool subscribed;     /* a subscription is in place (psub: an explicit list) */
   int64_t delivered;
   const rd_kafka_topic_t *tracked_rkt; /* topic tracking: the topic last reported in this batch */
+  bool static_member;  /* the consumer has a group.instance.id (KIP-345) */
+  bool leave_started, leaving, unsubscribed; /* LeaveGroup before closing (leave_check) */
+  uint64_t leave_deadline;
 };
 
 static void sink_step(kc_sink_runner_t *r);
@@ -584,10 +588,78 @@ static void begin_destroy(kc_sink_runner_t *r) {
   uv_queue_work(r->task->wk->loop, &r->destroy_work, destroy_work, destroy_after);
 }
 
+static void begin_close(kc_sink_runner_t *r);
+
+/*
+ * librdkafka (2.0.2 as later ones) never sends LeaveGroup when a static member closes: the
+ * partitions would stay with the closed task until session.timeout.ms. That is the point after a
+ * crash, and for a worker that is only restarting, but not when the task is gone for good.
+ * Unsubscribing first does leave (librdkafka skips the leave only while terminating), once the
+ * revocation is acknowledged; the close waits for that LeaveGroup's answer.
+ */
+static bool leave_on_close(kc_sink_runner_t *r) {
+  if (!r->static_member) return false;
+  kc_worker_t *wk = r->task->wk;
+  /* deleted, reconfigured, restarted, failed, moved by a rebalance */
+  if (!r->subscribed) return false; /* never asked to join (a failed start) */
+  if (!wk->exiting) return true;
+  /* Standalone: no other worker can take the partitions over; this worker's restart gets them
+   * back at once. Distributed: the cooperative assignor gives a departed worker's tasks out only
+   * after scheduled.rebalance.max.delay.ms (5 min by default, longer than the session), so staying
+   * would gain the restart nothing and would keep the partitions from the connector's tasks on
+   * the other workers until the session expires; so leave, as a dynamic member does. */
+  return wk->status_cb != NULL;
+}
+
+static bool member_id_set(kc_sink_runner_t *r) {
+  char *mid = rd_kafka_memberid(r->rk);
+  bool set = mid && *mid;
+  if (mid) rd_kafka_mem_free(r->rk, mid);
+  return set;
+}
+
+/*
+ * Two steps, polled: while the first JoinGroup is in flight there is no member id to leave with,
+ * yet the coordinator already counts a static member, so the task waits for the join to finish
+ * (its assignment is handed straight back); then it unsubscribes. librdkafka clears the member id
+ * when it sends LeaveGroup (rd_kafka_cgrp_leave), on its main thread, before it can serve our
+ * close: once the id is empty again, the close waits for that LeaveGroup's answer.
+ */
+static void leave_check(kc_sink_runner_t *r) {
+  bool joined = member_id_set(r);
+  bool late = uv_now(r->task->wk->loop) >= r->leave_deadline;
+  if (!r->unsubscribed && joined) {
+    r->unsubscribed = true;
+    /* a call into librdkafka's main thread, as subscribe is (K12); no network wait */
+    rd_kafka_resp_err_t err = rd_kafka_unsubscribe(r->rk);
+    if (err) {
+      kc_log_warn("kc.task.sink", "[%s] unsubscribe before close: %s", r->task->label,
+                  rd_kafka_err2str(err));
+      late = true;
+    } else {
+      joined = member_id_set(r);
+    }
+  }
+  if (r->unsubscribed ? joined && !late : !late) return;
+  if (late)
+    kc_log_warn("kc.task.sink", "[%s] static member: %s within %d ms; closing without LeaveGroup "
+                "(its partitions wait for session.timeout.ms)", r->task->label,
+                r->unsubscribed ? "LeaveGroup not sent" : "group not joined", LEAVE_WAIT_MS);
+  r->leaving = false;
+  uv_timer_stop(&r->retry_timer);
+  begin_close(r);
+}
+
+static void on_leave_tick(uv_timer_t *t) {
+  kc_sink_runner_t *r = t->data;
+  if (r->leaving) leave_check(r);
+}
+
 static void drain_close_queue(kc_sink_runner_t *r) {
   rd_kafka_event_t *ev;
   int budget = 10000;
-  while (budget-- > 0 && (ev = rd_kafka_queue_poll(r->closeq, 0))) {
+  rd_kafka_queue_t *q = r->leaving ? r->q : r->closeq;
+  while (budget-- > 0 && (ev = rd_kafka_queue_poll(q, 0))) {
     if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
       /* Offsets were committed before closing; just give the partitions up. */
       if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ||
@@ -598,12 +670,23 @@ static void drain_close_queue(kc_sink_runner_t *r) {
     rd_kafka_event_destroy(ev);
   }
   if (budget <= 0) kc_kqueue_continue(&r->kq);
+  if (r->leaving) {
+    leave_check(r);
+    return;
+  }
   if (rd_kafka_consumer_closed(r->rk)) begin_destroy(r);
 }
 
 static void begin_close(kc_sink_runner_t *r) {
   kc_task_set_phase(r->task, KC_PHASE_WAIT_CLOSE);
   if (r->revoking) finish_revoke(r);
+  if (!r->leave_started && leave_on_close(r)) {
+    r->leave_started = r->leaving = true;
+    r->leave_deadline = uv_now(r->task->wk->loop) + LEAVE_WAIT_MS;
+    uv_timer_start(&r->retry_timer, on_leave_tick, 20, 20);
+    drain_close_queue(r); /* assignments and the revocation come on the consumer queue */
+    return;
+  }
   r->closeq = rd_kafka_queue_new(r->rk);
   kc_kqueue_retarget(&r->kq, r->closeq);
   rd_kafka_error_t *e = rd_kafka_consumer_close_queue(r->rk, r->closeq);
@@ -771,6 +854,37 @@ static int subscribe(kc_sink_runner_t *r, char *errstr, size_t n) {
     snprintf(errstr, n, "subscribe failed: %s", rd_kafka_err2str(err));
     return KC_EINVAL;
   }
+  r->subscribed = true;
+  return 0;
+}
+
+/*
+ * KIP-345 static membership: after a kill -9 the restarted task joins with the same
+ * group.instance.id and the coordinator hands it the dead member's partitions at once, instead of
+ * waiting session.timeout.ms for that member to expire. The id names the worker, so a task that
+ * moves to another worker joins as another member. A group.instance.id the user set
+ * (consumer.group.instance.id, consumer.override.group.instance.id) is kept as it is.
+ */
+static int static_membership(kc_sink_runner_t *r, rd_kafka_conf_t *conf, char *errstr, size_t n) {
+  kc_task_t *task = r->task;
+  kc_worker_t *wk = task->wk;
+  char v[512] = "", es[512];
+  size_t vn = sizeof v;
+  if (rd_kafka_conf_get(conf, "group.instance.id", v, &vn) != RD_KAFKA_CONF_OK) *v = '\0';
+  if (!*v && wk->wc->sink_static_membership) {
+    int rc = kc_kafka_conf_instance_id(task->conn->name, task->id, wk->worker_id, v, sizeof v);
+    if (rc) {
+      snprintf(errstr, n, "consumer config: group.instance.id: %s", kc_strerror(rc));
+      return rc;
+    }
+    if (rd_kafka_conf_set(conf, "group.instance.id", v, es, sizeof es)) {
+      snprintf(errstr, n, "consumer config: group.instance.id: %s", es);
+      return KC_EINVAL;
+    }
+  }
+  r->static_member = *v != '\0';
+  if (r->static_member)
+    kc_log_debug("kc.task.sink", "[%s] group.instance.id %s", task->label, v);
   return 0;
 }
 
@@ -820,6 +934,11 @@ int kc_sink_runner_start(kc_task_t *task, char *errstr, size_t n) {
   }
   free(group);
   kc_config_destroy(ovr);
+  if ((rc = static_membership(r, conf, errstr, n))) {
+    rd_kafka_conf_destroy(conf);
+    kc_sink_runner_free(task);
+    return rc;
+  }
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
   rd_kafka_conf_set_opaque(conf, r);
   r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, es, sizeof es);

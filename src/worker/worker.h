@@ -158,6 +158,7 @@ struct kc_worker_s {
   uv_timer_t cluster_timer;
   struct kc_cluster_waiter_s *cluster_waiters; /* GET / requests waiting for the id */
   bool shutting_down;
+  bool exiting;              /* the process is stopping (SIGTERM): set before the tasks stop */
   int64_t started_ms;
   kc_worker_status_cb status_cb; /* NULL in standalone */
   void *status_arg;

@@ -3,6 +3,7 @@
  * read back with rd_kafka_conf_get, starting from a Confluent Cloud shaped
  * worker file parsed by the real properties parser.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -530,7 +531,51 @@ static void test_ssl_stores(void) {
   unlink(pem_path);
 }
 
+/* KIP-345 ids: Kafka's characters only, one-to-one, at most 249 characters. */
+static void test_static_instance_id(void) {
+  char id[512];
+  CHECK(kc_kafka_conf_instance_id("file-sink", 3, "127.0.0.1:8083", id, sizeof id) == 0);
+  CHECK_STR(id, "connect-file-sink-3-127.0.0.1_3a8083");
+  /* '-' in the worker id is escaped, so the task id cannot slide into it */
+  CHECK(kc_kafka_conf_instance_id("a", 1, "2-h:80", id, sizeof id) == 0);
+  CHECK_STR(id, "connect-a-1-2_2dh_3a80");
+  char other[512];
+  CHECK(kc_kafka_conf_instance_id("a-1", 2, "h:80", other, sizeof other) == 0);
+  CHECK_STR(other, "connect-a-1-2-h_3a80");
+  CHECK(strcmp(id, other) != 0);
+  /* '_' itself is escaped: "x_2f" and "x/" differ */
+  CHECK(kc_kafka_conf_instance_id("x_2f", 0, "w:1", id, sizeof id) == 0);
+  CHECK_STR(id, "connect-x_5f2f-0-w_3a1");
+  CHECK(kc_kafka_conf_instance_id("x/", 0, "w:1", id, sizeof id) == 0);
+  CHECK_STR(id, "connect-x_2f-0-w_3a1");
+  CHECK(kc_kafka_conf_instance_id("s p\xc3\xa9", 0, "[::1]:8083", id, sizeof id) == 0);
+  CHECK_STR(id, "connect-s_20p_c3_a9-0-_5b_3a_3a1_5d_3a8083");
+  /* too long: cut, with a hash of the whole triple; two long names differing at the end differ */
+  char lng[400];
+  memset(lng, 'n', sizeof lng - 1);
+  lng[sizeof lng - 1] = '\0';
+  CHECK(kc_kafka_conf_instance_id(lng, 7, "w:1", id, sizeof id) == 0);
+  CHECK(strlen(id) <= 249);
+  CHECK_PREFIX(id, "connect-nnnn");
+  CHECK(strstr(id, "-7-h") != NULL);
+  lng[sizeof lng - 2] = 'm';
+  CHECK(kc_kafka_conf_instance_id(lng, 7, "w:1", other, sizeof other) == 0);
+  CHECK(strcmp(id, other) != 0);
+  CHECK(kc_kafka_conf_instance_id(lng, 7, "w:2", other, sizeof other) == 0);
+  CHECK(strcmp(id, other) != 0);
+  /* the cut never splits an _XX escape */
+  memset(lng, '/', sizeof lng - 1);
+  CHECK(kc_kafka_conf_instance_id(lng, 7, "w:1", id, sizeof id) == 0);
+  CHECK(strlen(id) <= 249);
+  const char *h = strstr(id, "-7-h");
+  CHECK(h && (h - id - (long)strlen("connect-")) % 3 == 0);
+  for (const char *p = id; *p; p++)
+    CHECKF(isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == '_', "bad char in %s", id);
+  CHECK(kc_kafka_conf_instance_id("c", 0, "w:1", id, 8) == KC_EINVAL);
+}
+
 int main(void) {
+  kc_test_run("static_instance_id", test_static_instance_id);
   kc_test_run("confluent_cloud_consumer", test_confluent_cloud_consumer);
   kc_test_run("confluent_cloud_producer_and_admin", test_confluent_cloud_producer_and_admin);
   kc_test_run("scram_override", test_scram_override);
