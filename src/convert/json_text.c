@@ -28,32 +28,28 @@
 #define MAX_KEYS 256  /* keys of the open objects, for the duplicate check */
 
 typedef struct {
-  const unsigned char *p, *end;
-  char *o, *oend;   /* output cursor within out's allocation */
   kc_buf_t *out;
-  kc_json_reader_t rd; /* numbers only */
-  struct {
-    uint32_t off, len; /* a key's bytes in the output, as an offset (the buffer may move) */
-  } keys[MAX_KEYS];
-  size_t nkeys;
+  const char *doc;
+  size_t doc_len;
+  bool rd_ready;
+  kc_json_reader_t rd; /* numbers other than short integers; set up on first use */
 } jt_t;
 
-static int jt_room(jt_t *t, size_t n) {
-  if ((size_t)(t->oend - t->o) >= n) return 0;
+/* Room for @p n more bytes at *o; the buffer may move (o follows it). */
+static int jt_room(jt_t *t, char **o, size_t n) {
   kc_buf_t *b = t->out;
-  b->len = (size_t)(t->o - b->data);
+  if (b->cap - 1 - (size_t)(*o - b->data) >= n) return 0;
+  b->len = (size_t)(*o - b->data);
   int rc = kc_buf_reserve(b, n);
   if (rc) return rc;
-  t->o = b->data + b->len;
-  t->oend = b->data + b->cap - 1; /* the NUL */
+  *o = b->data + b->len;
   return 0;
 }
 
-static inline void skip_ws(jt_t *t) {
-  const unsigned char *p = t->p;
+static inline const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end) {
   /* compact JSON has none: one test for the usual case */
-  while (p < t->end && *p <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-  t->p = p;
+  while (p < end && *p <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  return p;
 }
 
 static int hex4(const unsigned char *p, unsigned *out) {
@@ -89,11 +85,46 @@ static char *put_utf8(char *o, unsigned cp) {
   return o;
 }
 
-/* The string at t->p (just after its opening quote), unescaped into the output: the rules of
- * json_value.c's scan_string (unpaired surrogates -> U+FFFD; raw bytes valid UTF-8). */
-static inline __attribute__((always_inline)) int jt_string(jt_t *t) {
-  const unsigned char *p = t->p, *end = t->end;
-  char *o = t->o;
+/* An escape at p ('\\'), unescaped to *o: the rules of json_value.c's scan_string (unpaired
+ * surrogates -> U+FFFD). @returns the byte after it, NULL when invalid. */
+static const unsigned char *unescape(const unsigned char *p, const unsigned char *end, char **o) {
+  unsigned cp;
+  if (end - p < 2) return NULL;
+  switch (p[1]) {
+    case '"': *(*o)++ = '"'; return p + 2;
+    case '\\': *(*o)++ = '\\'; return p + 2;
+    case '/': *(*o)++ = '/'; return p + 2;
+    case 'b': *(*o)++ = '\b'; return p + 2;
+    case 'f': *(*o)++ = '\f'; return p + 2;
+    case 'n': *(*o)++ = '\n'; return p + 2;
+    case 'r': *(*o)++ = '\r'; return p + 2;
+    case 't': *(*o)++ = '\t'; return p + 2;
+    case 'u': break;
+    default: return NULL;
+  }
+  if (end - p < 6 || hex4(p + 2, &cp)) return NULL;
+  p += 6;
+  if (cp >= 0xD800 && cp <= 0xDBFF) {
+    unsigned lo;
+    if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && !hex4(p + 2, &lo) && lo >= 0xDC00 &&
+        lo <= 0xDFFF) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+      p += 6;
+    } else {
+      cp = 0xFFFD;
+    }
+  } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+    cp = 0xFFFD;
+  }
+  *o = put_utf8(*o, cp);
+  return p;
+}
+
+/* The string body at p (after the opening quote), unescaped to *o. @returns the byte after the
+ * closing quote, NULL when the string is invalid. Raw bytes must be valid UTF-8. */
+static inline __attribute__((always_inline)) const unsigned char *
+copy_string(const unsigned char *p, const unsigned char *end, char **oo) {
+  char *o = *oo;
   for (;;) {
 #if defined(__SSE2__)
     const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
@@ -126,192 +157,190 @@ static inline __attribute__((always_inline)) int jt_string(jt_t *t) {
     o += s - p;
     p = s;
 #endif
-    if (p == end) return KC_AGAIN; /* unterminated */
-    unsigned c = *p;
-    if (c == '"') break;
-    if (c >= 0x80) {
+    if (p == end) return NULL; /* unterminated */
+    if (*p == '"') break;
+    if (*p >= 0x80) {
       size_t n = kc_utf8_seq_len(p, end);
-      if (!n) return KC_AGAIN;
+      if (!n) return NULL;
       memcpy(o, p, n);
       o += n;
       p += n;
       continue;
     }
-    if (c < 0x20 || end - p < 2) return KC_AGAIN;
-    unsigned cp;
-    switch (p[1]) {
-      case '"': *o++ = '"'; break;
-      case '\\': *o++ = '\\'; break;
-      case '/': *o++ = '/'; break;
-      case 'b': *o++ = '\b'; break;
-      case 'f': *o++ = '\f'; break;
-      case 'n': *o++ = '\n'; break;
-      case 'r': *o++ = '\r'; break;
-      case 't': *o++ = '\t'; break;
-      case 'u':
-        if (end - p < 6 || hex4(p + 2, &cp)) return KC_AGAIN;
-        p += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          unsigned lo;
-          if (end - p >= 8 && p[2] == '\\' && p[3] == 'u' && !hex4(p + 4, &lo) && lo >= 0xDC00 &&
-              lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            p += 6;
-          } else {
-            cp = 0xFFFD;
-          }
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          cp = 0xFFFD;
-        }
-        o = put_utf8(o, cp);
-        break;
-      default: return KC_AGAIN;
-    }
-    p += 2;
+    if (*p < 0x20 || !(p = unescape(p, end, &o))) return NULL;
   }
-  t->p = p + 1;
-  t->o = o;
-  return 0;
+  *oo = o;
+  return p + 1;
 }
 
-static int jt_value(jt_t *t, int depth);
+/* A number at p to *o. @returns the byte after it, NULL when invalid (or out of memory). */
+static const unsigned char *copy_number(jt_t *t, const unsigned char *p, const unsigned char *end,
+                                        char **o) {
+  /* An integer of at most 18 digits without a leading zero is an INT64 whose Long.toString is
+   * its own text: copied as it is (no room needed: it becomes itself). Everything else (0, -0,
+   * fractions, exponents, 19+ digits, malformed numbers) goes through the reader. */
+  const unsigned char *q = p + (p < end && *p == '-');
+  if (q < end && *q >= '1' && *q <= '9') {
+    const unsigned char *d = q;
+    while (d < end && *d >= '0' && *d <= '9') d++;
+    if (d - q <= 18 && (d == end || (*d != '.' && *d != 'e' && *d != 'E'))) {
+      if (d - p <= 16 && end - p >= 16) memcpy(*o, p, 16); /* fixed size: fast, within SLACK */
+      else memcpy(*o, p, (size_t)(d - p));
+      *o += d - p;
+      return d;
+    }
+  }
+  if (jt_room(t, o, 2 * (size_t)(end - p) + SLACK)) return NULL;
+  kc_json_number_t num;
+  if (!t->rd_ready) {
+    kc_json_reader_init(&t->rd, t->doc, t->doc_len, NULL, 0);
+    t->rd_ready = true;
+  }
+  t->rd.p = (const char *)p;
+  if (kc_json_read_number(&t->rd, &num)) return NULL;
+  if (num.fits_int64) {
+    char tmp[24], *s = tmp + sizeof tmp;
+    uint64_t u = num.i < 0 ? 0 - (uint64_t)num.i : (uint64_t)num.i;
+    do {
+      *--s = (char)('0' + u % 10);
+      u /= 10;
+    } while (u);
+    if (num.i < 0) *--s = '-';
+    memcpy(*o, s, (size_t)(tmp + sizeof tmp - s));
+    *o += tmp + sizeof tmp - s;
+  } else {
+    *o += kc_java_format_double(num.d, *o);
+  }
+  return (const unsigned char *)t->rd.p;
+}
 
-/* A key just written at [off, off+len) of the output equals none before it in this object. */
-static bool key_is_new(const jt_t *t, size_t first, uint64_t *mask, size_t off, size_t len) {
-  const char *k = t->out->data + off;
+/* A key just written at [off, off+len) of the output equals none of this object's before it. */
+static bool key_is_new(const char *base, const uint32_t (*keys)[2], size_t first, size_t nkeys,
+                       uint64_t *mask, size_t off, size_t len) {
+  const char *k = base + off;
   uint64_t h = len;
-  if (len) h = h * 31 + (unsigned char)k[0], h = h * 31 + (unsigned char)k[len - 1];
+  if (len) h = (h * 31 + (unsigned char)k[0]) * 31 + (unsigned char)k[len - 1];
   uint64_t bit = 1ull << ((h * 0x9E3779B97F4A7C15ull) >> 58);
   if (*mask & bit) {
-    for (size_t i = first; i < t->nkeys; i++)
-      if (t->keys[i].len == len && !memcmp(t->out->data + t->keys[i].off, k, len)) return false;
+    for (size_t i = first; i < nkeys; i++)
+      if (keys[i][1] == len && !memcmp(base + keys[i][0], k, len)) return false;
   }
   *mask |= bit;
   return true;
 }
 
-static int jt_object(jt_t *t, int depth) {
-  size_t first = t->nkeys;
-  uint64_t mask = 0;
-  int rc;
-  *t->o++ = '{';
-  t->p++;
-  skip_ws(t);
-  if (t->p < t->end && *t->p == '}') goto close;
-  for (;;) {
-    if (t->p == t->end || *t->p != '"' || t->nkeys == MAX_KEYS) return KC_AGAIN;
-    t->p++;
-    /* the output buffer does not move inside a string (room was reserved) */
-    size_t off = (size_t)(t->o - t->out->data);
-    if ((rc = jt_string(t))) return rc;
-    size_t len = (size_t)(t->o - t->out->data) - off;
-    if (!key_is_new(t, first, &mask, off, len)) return KC_AGAIN;
-    t->keys[t->nkeys].off = (uint32_t)off;
-    t->keys[t->nkeys].len = (uint32_t)len;
-    t->nkeys++;
-    skip_ws(t);
-    if (t->p == t->end || *t->p != ':') return KC_AGAIN;
-    t->p++;
-    *t->o++ = '=';
-    if ((rc = jt_value(t, depth + 1))) return rc;
-    skip_ws(t);
-    if (t->p == t->end) return KC_AGAIN;
-    if (*t->p == '}') break;
-    if (*t->p != ',') return KC_AGAIN;
-    t->p++;
-    skip_ws(t);
-    *t->o++ = ',';
-    *t->o++ = ' ';
-  }
-close:
-  t->p++;
-  *t->o++ = '}';
-  t->nkeys = first;
-  return 0;
-}
+#define AT(c) (p < end && *p == (c))
+#define WS() (p = skip_ws(p, end))
 
-static int jt_array(jt_t *t, int depth) {
-  int rc;
-  *t->o++ = '[';
-  t->p++;
-  skip_ws(t);
-  if (t->p < t->end && *t->p == ']') goto close;
-  for (;;) {
-    if ((rc = jt_value(t, depth + 1))) return rc;
-    skip_ws(t);
-    if (t->p == t->end) return KC_AGAIN;
-    if (*t->p == ']') break;
-    if (*t->p != ',') return KC_AGAIN;
-    t->p++;
-    *t->o++ = ',';
-    *t->o++ = ' ';
+/* Iterative, with the cursors in locals (stores through the output pointer would otherwise
+ * make the compiler reload cursors kept in memory after every byte written). */
+static int render(jt_t *t, const unsigned char *p, const unsigned char *end) {
+  char *o = t->out->data + t->out->len;
+  bool is_obj[MAX_DEPTH];
+  uint64_t mask[MAX_DEPTH];
+  uint32_t kfirst[MAX_DEPTH];
+  uint32_t keys[MAX_KEYS][2]; /* offset and length in the output of the open objects' keys */
+  size_t nkeys = 0;
+  int depth = 0;
+value:
+  WS();
+  if (p == end) return KC_AGAIN;
+  switch (*p) {
+    case '{':
+      *o++ = '{';
+      p++;
+      WS();
+      if (AT('}')) {
+        p++;
+        *o++ = '}';
+        goto after;
+      }
+      if (depth == MAX_DEPTH) return KC_AGAIN;
+      is_obj[depth] = true;
+      mask[depth] = 0;
+      kfirst[depth] = (uint32_t)nkeys;
+      depth++;
+      goto key;
+    case '[':
+      *o++ = '[';
+      p++;
+      WS();
+      if (AT(']')) {
+        p++;
+        *o++ = ']';
+        goto after;
+      }
+      if (depth == MAX_DEPTH) return KC_AGAIN;
+      is_obj[depth++] = false;
+      goto value;
+    case '"':
+      if (!(p = copy_string(p + 1, end, &o))) return KC_AGAIN;
+      goto after;
+    case 't':
+      if (end - p < 4 || memcmp(p, "true", 4)) return KC_AGAIN;
+      memcpy(o, "true", 4);
+      o += 4;
+      p += 4;
+      goto after;
+    case 'f':
+      if (end - p < 5 || memcmp(p, "false", 5)) return KC_AGAIN;
+      memcpy(o, "false", 5);
+      o += 5;
+      p += 5;
+      goto after;
+    case 'n':
+      if (end - p < 4 || memcmp(p, "null", 4)) return KC_AGAIN;
+      memcpy(o, "null", 4);
+      o += 4;
+      p += 4;
+      goto after;
+    default:
+      if (!(p = copy_number(t, p, end, &o))) return KC_AGAIN;
+      goto after;
   }
-close:
-  t->p++;
-  *t->o++ = ']';
-  return 0;
+key: {
+  /* p is at the first byte of a member (blanks skipped) */
+  if (!AT('"') || nkeys == MAX_KEYS) return KC_AGAIN;
+  char *base = t->out->data; /* does not move inside a string: room was reserved */
+  size_t off = (size_t)(o - base);
+  if (!(p = copy_string(p + 1, end, &o))) return KC_AGAIN;
+  size_t len = (size_t)(o - base) - off;
+  if (!key_is_new(base, (const uint32_t (*)[2])keys, kfirst[depth - 1], nkeys, &mask[depth - 1], off, len))
+    return KC_AGAIN;
+  keys[nkeys][0] = (uint32_t)off;
+  keys[nkeys][1] = (uint32_t)len;
+  nkeys++;
+  if (!AT(':')) {
+    WS();
+    if (!AT(':')) return KC_AGAIN;
+  }
+  p++;
+  *o++ = '=';
+  goto value;
 }
-
-static int jt_literal(jt_t *t, const char *lit, size_t n) {
-  if ((size_t)(t->end - t->p) < n || memcmp(t->p, lit, n)) return KC_AGAIN;
-  memcpy(t->o, lit, n);
-  t->o += n;
-  t->p += n;
-  return 0;
-}
-
-static int jt_number(jt_t *t) {
-  /* An integer of at most 18 digits without a leading zero is an INT64 whose Long.toString is
-   * its own text: copied as it is. Everything else (0, -0, fractions, exponents, 19+ digits,
-   * malformed numbers) goes through the reader. */
-  const unsigned char *s = t->p, *q = s + (s < t->end && *s == '-');
-  if (q < t->end && *q >= '1' && *q <= '9') {
-    const unsigned char *d = q;
-    while (d < t->end && *d >= '0' && *d <= '9') d++;
-    if (d - q <= 18 && (d == t->end || (*d != '.' && *d != 'e' && *d != 'E'))) {
-      /* no more room needed: the text becomes itself */
-      if (d - s <= 16 && t->end - s >= 16) memcpy(t->o, s, 16); /* fixed size: fast, within SLACK */
-      else memcpy(t->o, s, (size_t)(d - s));
-      t->o += d - s;
-      t->p = d;
-      return 0;
-    }
+after:
+  if (depth == 0) {
+    t->out->len = (size_t)(o - t->out->data);
+    WS();
+    return p == end ? 0 : KC_AGAIN;
   }
-  int rc = jt_room(t, 2 * (size_t)(t->end - t->p) + SLACK);
-  if (rc) return rc;
-  kc_json_number_t num;
-  t->rd.p = (const char *)t->p;
-  if (kc_json_read_number(&t->rd, &num)) return KC_AGAIN;
-  t->p = (const unsigned char *)t->rd.p;
-  if (num.fits_int64) {
-    char tmp[24], *q = tmp + sizeof tmp;
-    uint64_t u = num.i < 0 ? 0 - (uint64_t)num.i : (uint64_t)num.i;
-    do {
-      *--q = (char)('0' + u % 10);
-      u /= 10;
-    } while (u);
-    if (num.i < 0) *--q = '-';
-    memcpy(t->o, q, (size_t)(tmp + sizeof tmp - q));
-    t->o += tmp + sizeof tmp - q;
-  } else {
-    t->o += kc_java_format_double(num.d, t->o);
+  if (p == end || (*p != ',' && *p != '}' && *p != ']')) {
+    WS();
+    if (p == end) return KC_AGAIN;
   }
-  return 0;
-}
-
-static int jt_value(jt_t *t, int depth) {
-  if (depth > MAX_DEPTH) return KC_AGAIN;
-  skip_ws(t);
-  if (t->p == t->end) return KC_AGAIN;
-  switch (*t->p) {
-    case '{': return jt_object(t, depth);
-    case '[': return jt_array(t, depth);
-    case '"': t->p++; return jt_string(t);
-    case 't': return jt_literal(t, "true", 4);
-    case 'f': return jt_literal(t, "false", 5);
-    case 'n': return jt_literal(t, "null", 4);
-    default: return jt_number(t);
+  if (*p == ',') {
+    p++;
+    *o++ = ',';
+    *o++ = ' ';
+    if (!is_obj[depth - 1]) goto value;
+    if (!AT('"')) WS();
+    goto key;
   }
+  if (*p != (is_obj[depth - 1] ? '}' : ']')) return KC_AGAIN;
+  *o++ = (char)*p++;
+  depth--;
+  if (is_obj[depth]) nkeys = kfirst[depth];
+  goto after;
 }
 
 int kc_json_to_java_text(const char *data, size_t len, kc_buf_t *out) {
@@ -319,26 +348,23 @@ int kc_json_to_java_text(const char *data, size_t len, kc_buf_t *out) {
   if (!data) return kc_buf_append(out, "null", 4); /* a tombstone: a null value */
   int rc = kc_buf_reserve(out, 2 * len + SLACK);
   if (rc) return rc;
-  jt_t t;
-  t.p = (const unsigned char *)data;
-  t.end = t.p + len;
-  t.out = out;
-  t.nkeys = 0;
-  t.o = out->data + out->len;
-  t.oend = out->data + out->cap - 1;
-  kc_json_reader_init(&t.rd, data, len, NULL, 0);
-  if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) t.p += 3;
-  skip_ws(&t);
-  if (t.p == t.end) {
-    /* Jackson reads blank input as a missing node: a null value */
-    memcpy(t.o, "null", 4);
-    t.o += 4;
-  } else if (!(rc = jt_value(&t, 0))) {
-    skip_ws(&t);
-    if (t.p != t.end) rc = KC_AGAIN;
+  const unsigned char *p = (const unsigned char *)data, *end = p + len;
+  if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) p += 3;
+  p = skip_ws(p, end);
+  if (p == end) { /* Jackson reads blank input as a missing node: a null value */
+    memcpy(out->data + out->len, "null", 4);
+    out->len += 4;
+    out->data[out->len] = '\0';
+    return 0;
   }
-  kc_json_reader_free(&t.rd);
-  out->len = rc ? start : (size_t)(t.o - out->data);
+  jt_t t;
+  t.out = out;
+  t.doc = data;
+  t.doc_len = len;
+  t.rd_ready = false;
+  rc = render(&t, p, end);
+  if (t.rd_ready) kc_json_reader_free(&t.rd);
+  if (rc) out->len = start;
   out->data[out->len] = '\0';
   return rc;
 }
