@@ -23,6 +23,7 @@
 #define BATCH_MAX 2000      /* messages per put() */
 #define BATCH_ARENA_MAX (1024 * 1024) /* converted values per put(): the batch ends earlier */
 #define RETRY_BACKOFF_MAX_MS 10000
+#define TEXT_KEEP_BYTES (4 * 1024 * 1024) /* free a batch's text buffer larger than this */
 
 struct kc_sink_runner_s {
   kc_task_t *task;
@@ -343,6 +344,16 @@ static prep_t stage_failed(kc_sink_runner_t *r, kc_sink_record_t *rec, const cha
   return PREP_FAILED;
 }
 
+/* Keeps the text buffer's allocation across batches unless one huge value grew it. */
+static void text_reset(kc_sink_runner_t *r) {
+  if (r->text.cap > TEXT_KEEP_BYTES) {
+    kc_buf_free(&r->text);
+    kc_buf_init(&r->text, 0);
+  } else {
+    kc_buf_reset(&r->text);
+  }
+}
+
 /* A connector that prints values (FileStreamSink) and no transforms: where the converter can
  * render the text straight from the bytes, no Connect value is built. A document that path
  * declines (it may not convert) goes the general way, which reports errors as before. */
@@ -416,7 +427,7 @@ static void deliver(kc_sink_runner_t *r) {
       if (pr == PREP_FAILED) {
         for (size_t j = 0; j <= nrec; j++) kc_sink_record_clear(&r->recs[j]);
         kc_arena_reset(&r->arena);
-        kc_buf_reset(&r->text);
+        text_reset(r);
         return;
       }
       if (pr == PREP_WAIT) {
@@ -436,7 +447,7 @@ static void deliver(kc_sink_runner_t *r) {
     n = i;
     if (n == 0) {
       kc_arena_reset(&r->arena);
-      kc_buf_reset(&r->text);
+      text_reset(r);
       break;
     }
     char err[1024] = "";
@@ -449,7 +460,7 @@ static void deliver(kc_sink_runner_t *r) {
     }
     for (size_t j = 0; j < nrec; j++) kc_sink_record_clear(&r->recs[j]);
     kc_arena_reset(&r->arena);
-    kc_buf_reset(&r->text);
+    text_reset(r);
     if (rc == KC_RETRY) {
       /* RetriableException: pause, keep the batch, redeliver after back-off (6.7). */
       r->retry_ms = r->retry_ms ? r->retry_ms * 2 : 100;
