@@ -109,6 +109,10 @@ int kc_converter_to_connect_arena(kc_converter_t *conv, kc_arena_t *arena, const
   return conv->ops->to_connect(conv, arena, topic, data, len, schema, value, errstr, errstr_size);
 }
 
+int kc_converter_value_text(kc_converter_t *conv, const void *data, size_t len, kc_buf_t *out) {
+  return conv->ops->to_text ? conv->ops->to_text(conv, data, len, out) : KC_ENOTSUP;
+}
+
 int kc_converter_from_connect(kc_converter_t *conv, const char *topic, const kc_schema_t *schema,
                               const kc_value_t *value, kc_buf_t *out, bool *is_null, char *errstr,
                               size_t errstr_size) {

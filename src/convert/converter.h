@@ -75,6 +75,16 @@ int kc_converter_to_connect_arena(kc_converter_t *conv, kc_arena_t *arena, const
                                   kc_value_t **value, char *errstr, size_t errstr_size);
 
 /**
+ * Appends String.valueOf of the value toConnectData() would give for @p data, rendered straight
+ * from the bytes where the converter can (JsonConverter with schemas.enable=false): what
+ * kc_converter_to_connect() then kc_value_to_java_string_schema() append, byte for byte.
+ * @returns 0; KC_ENOTSUP when this converter has no such path; KC_AGAIN when these bytes need
+ * the general path (they may not convert: it reports why); or a kc_buf error. On an error
+ * nothing is appended.
+ */
+int kc_converter_value_text(kc_converter_t *conv, const void *data, size_t len, kc_buf_t *out);
+
+/**
  * Converter.fromConnectData: appends the serialized bytes to @p out. *is_null
  * is set when the result is a Kafka null (then nothing is appended).
  * @returns 0, KC_ECONVERT with errstr, or KC_AGAIN (AvroConverter: the schema id is being

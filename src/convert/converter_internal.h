@@ -22,6 +22,8 @@ typedef struct kc_converter_ops_s {
   void (*destroy)(kc_converter_t *conv);
   /* Optional: converters that talk to a service (the Schema Registry) get the HTTP client. */
   void (*attach)(kc_converter_t *conv, kc_http_t *http, void (*notify)(void *arg), void *arg);
+  /* Optional: kc_converter_value_text(). */
+  int (*to_text)(kc_converter_t *conv, const void *data, size_t len, kc_buf_t *out);
 } kc_converter_ops_t;
 
 /* Every converter starts with this header. */

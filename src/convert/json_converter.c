@@ -700,7 +700,14 @@ static void jc_destroy(kc_converter_t *conv) {
   free(c);
 }
 
-static const kc_converter_ops_t json_ops = {jc_to_connect, jc_from_connect, jc_destroy, NULL};
+static int jc_to_text(kc_converter_t *conv, const void *data, size_t len, kc_buf_t *out) {
+  /* With schemas the envelope and its schema decide the value: the general path. */
+  if (((json_conv_t *)conv)->schemas_enable) return KC_ENOTSUP;
+  return kc_json_to_java_text(data, len, out);
+}
+
+static const kc_converter_ops_t json_ops = {jc_to_connect, jc_from_connect, jc_destroy, NULL,
+                                            jc_to_text};
 
 /* ConfigDef BOOLEAN parsing: trimmed, case-insensitive. */
 int kc_conv_cfg_bool(const kc_config_t *cfg, const char *key, bool def, bool *out, char *errstr,

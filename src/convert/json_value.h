@@ -154,6 +154,14 @@ static inline const unsigned char *kc_json_plain_end(const unsigned char *p,
   return p;
 }
 
+/**
+ * Appends what kc_json_decode() then kc_value_to_java_string() would append for the document
+ * (NULL @p text: "null"; blank: "null"), in one pass without building values (json_text.c).
+ * @returns 0, KC_AGAIN when the document needs that general path (invalid, a duplicate key,
+ * nested deeper than 64) or a kc_buf error; on an error nothing is appended.
+ */
+int kc_json_to_java_text(const char *text, size_t len, kc_buf_t *out);
+
 /** Appends @p s as a JSON string (quotes included), escaped as Jackson does. Invalid UTF-8 becomes U+FFFD. */
 int kc_json_encode_string(kc_buf_t *out, const char *s, size_t len);
 /** Appends a double as Jackson writes it: Java's Double.toString, NaN/Infinity quoted. */

@@ -256,7 +256,7 @@ static void sc_destroy(kc_converter_t *conv) {
   free(c);
 }
 
-static const kc_converter_ops_t string_ops = {sc_to_connect, sc_from_connect, sc_destroy, NULL};
+static const kc_converter_ops_t string_ops = {sc_to_connect, sc_from_connect, sc_destroy, NULL, NULL};
 
 kc_converter_t *kc_string_converter_new(const kc_config_t *cfg, bool is_key, char *errstr,
                                         size_t errn) {
@@ -327,7 +327,7 @@ static int bc_from_connect(kc_converter_t *conv, const char *topic, const kc_sch
 
 static void bc_destroy(kc_converter_t *conv) { free(conv); }
 
-static const kc_converter_ops_t bytearray_ops = {bc_to_connect, bc_from_connect, bc_destroy, NULL};
+static const kc_converter_ops_t bytearray_ops = {bc_to_connect, bc_from_connect, bc_destroy, NULL, NULL};
 
 kc_converter_t *kc_bytearray_converter_new(const kc_config_t *cfg, bool is_key, char *errstr,
                                            size_t errn) {

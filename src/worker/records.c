@@ -28,6 +28,7 @@ void kc_sink_record_clear(kc_sink_record_t *r) {
   r->key_schema = r->value_schema = NULL;
   r->key = r->value = NULL;
   r->key_done = r->value_done = false;
+  r->text = NULL;
 }
 
 /* After transforms, the connector sees the chain's record (ConnectRecord.newRecord). */
@@ -112,6 +113,10 @@ const void *kc_sink_record_key_bytes(const kc_sink_record_t *r, size_t *len) {
 }
 
 int kc_sink_record_value_text(kc_sink_record_t *r, kc_buf_t *out) {
+  /* From the next batch on, the runner renders this task's values before put() where the
+   * converter can (kc_converter_value_text): no Connect values are built for them. */
+  r->task->sink_value_text = true;
+  if (r->text && !r->has_xr) return kc_buf_append(out, r->text->data + r->text_off, r->text_len);
   kc_converter_kind_t kind = kc_converter_kind(r->task->value_conv);
   /* String/bytes values print as their bytes: skip building a value. */
   if (!r->value_done && !r->has_xr && (kind == KC_CONVERTER_STRING || kind == KC_CONVERTER_BYTEARRAY)) {

@@ -24,6 +24,7 @@
 #define BATCH_ARENA_MAX (1024 * 1024) /* converted values per put(): the batch ends earlier */
 #define RETRY_BACKOFF_MAX_MS 10000
 #define LEAVE_WAIT_MS 3000  /* join finished, then LeaveGroup sent, or close anyway */
+#define TEXT_KEEP_BYTES (4 * 1024 * 1024) /* free a batch's text buffer larger than this */
 
 struct kc_sink_runner_s {
   kc_task_t *task;
@@ -38,6 +39,8 @@ struct kc_sink_runner_s {
   kc_sink_record_t *recs;
   kc_sink_record_t **recp;
   kc_arena_t arena;    /* the values of the batch being put(); reset after each put() */
+  kc_buf_t text;       /* the batch's values rendered as text (kc_sink_record_t.text); reset with arena */
+  bool no_text;        /* the value converter cannot render text (kc_converter_value_text) */
   rd_kafka_topic_partition_list_t *current;  /* next offset per partition, after put() */
   rd_kafka_topic_partition_list_t *flushing; /* snapshot being flushed/committed */
   rd_kafka_topic_partition_list_t *revoking;
@@ -345,6 +348,30 @@ static prep_t stage_failed(kc_sink_runner_t *r, kc_sink_record_t *rec, const cha
   return PREP_FAILED;
 }
 
+/* Keeps the text buffer's allocation across batches unless one huge value grew it. */
+static void text_reset(kc_sink_runner_t *r) {
+  if (r->text.cap > TEXT_KEEP_BYTES) {
+    kc_buf_free(&r->text);
+    kc_buf_init(&r->text, 0);
+  } else {
+    kc_buf_reset(&r->text);
+  }
+}
+
+/* A connector that prints values (FileStreamSink) and no transforms: where the converter can
+ * render the text straight from the bytes, no Connect value is built. A document that path
+ * declines (it may not convert) goes the general way, which reports errors as before. */
+static bool render_text(kc_sink_runner_t *r, kc_sink_record_t *rec) {
+  size_t off = r->text.len;
+  int rc = kc_converter_value_text(r->task->value_conv, rec->msg->payload, rec->msg->len, &r->text);
+  if (rc == KC_ENOTSUP) r->no_text = true; /* this converter never can: stop asking */
+  if (rc) return false;
+  rec->text = &r->text;
+  rec->text_off = off;
+  rec->text_len = r->text.len - off;
+  return true;
+}
+
 /* Converts what must be converted before put() (converters that can fail or wait; everything
  * when there are transforms, which need the Connect record), then runs the transforms. */
 static prep_t prepare(kc_sink_runner_t *r, kc_sink_record_t *rec) {
@@ -358,7 +385,9 @@ static prep_t prepare(kc_sink_runner_t *r, kc_sink_record_t *rec) {
       return stage_failed(r, rec, "KEY_CONVERTER", kc_converter_class_name(task->key_conv),
                           KC_XF_DATA_EXCEPTION, task->conv_err);
   }
-  if (all || kc_converter_is_eager(task->value_conv)) {
+  if (!all && task->sink_value_text && !r->no_text && render_text(r, rec)) {
+    /* rendered: the value converts (the one pass takes only documents that do) */
+  } else if (all || kc_converter_is_eager(task->value_conv)) {
     rc = kc_sink_record_value(rec, NULL, NULL);
     if (rc == KC_AGAIN) return PREP_WAIT;
     if (rc)
@@ -395,13 +424,14 @@ static void deliver(kc_sink_runner_t *r) {
     if (n > BATCH_MAX) n = BATCH_MAX;
     size_t nrec = 0, i;
     r->tracked_rkt = NULL;
-    for (i = 0; i < n && r->arena.used < BATCH_ARENA_MAX; i++) {
+    for (i = 0; i < n && r->arena.used + r->text.len < BATCH_ARENA_MAX; i++) {
       kc_sink_record_t *rec = &r->recs[nrec];
       kc_sink_record_init(rec, task, r->pending[r->pending_off + i], &r->arena);
       prep_t pr = prepare(r, rec);
       if (pr == PREP_FAILED) {
         for (size_t j = 0; j <= nrec; j++) kc_sink_record_clear(&r->recs[j]);
         kc_arena_reset(&r->arena);
+        text_reset(r);
         return;
       }
       if (pr == PREP_WAIT) {
@@ -421,6 +451,7 @@ static void deliver(kc_sink_runner_t *r) {
     n = i;
     if (n == 0) {
       kc_arena_reset(&r->arena);
+      text_reset(r);
       break;
     }
     char err[1024] = "";
@@ -433,6 +464,7 @@ static void deliver(kc_sink_runner_t *r) {
     }
     for (size_t j = 0; j < nrec; j++) kc_sink_record_clear(&r->recs[j]);
     kc_arena_reset(&r->arena);
+    text_reset(r);
     if (rc == KC_RETRY) {
       /* RetriableException: pause, keep the batch, redeliver after back-off (6.7). */
       r->retry_ms = r->retry_ms ? r->retry_ms * 2 : 100;
@@ -777,6 +809,7 @@ void kc_sink_runner_free(kc_task_t *task) {
   free(r->recs);
   free(r->recp);
   kc_arena_free(&r->arena);
+  kc_buf_free(&r->text);
   free(r);
   task->sink = NULL;
 }

@@ -95,6 +95,7 @@ struct kc_task_s {
   bool log_errors;           /* errors.log.enable */
   bool log_messages;         /* errors.log.include.messages */
   char conv_err[768];        /* the last conversion error, for the FAILED trace */
+  bool sink_value_text;      /* the connector asked for values as text: render them in one pass */
 
   kc_sink_runner_t *sink;
   kc_source_runner_t *source;
@@ -271,6 +272,10 @@ struct kc_sink_record_s {
   int key_rc, value_rc;
   bool has_xr;               /* transformed: xr is the record the connector sees */
   kc_xrecord_t xr;
+  /* The value as text, rendered by the runner straight from the bytes (value_done stays false:
+   * kc_sink_record_value() still converts on demand). text NULL: not rendered. */
+  const kc_buf_t *text;
+  size_t text_off, text_len;
 };
 void kc_sink_record_init(kc_sink_record_t *r, kc_task_t *task, rd_kafka_message_t *msg,
                          kc_arena_t *arena);

@@ -9,7 +9,9 @@
  *    gives the same bytes;
  *  - for each converter, when fromConnectData(toConnectData(x)) succeeds, its
  *    output converts back, and converting that back gives the same bytes;
- *  - the arena path reads the same data as the heap path.
+ *  - the arena path reads the same data as the heap path;
+ *  - the one-pass text rendering (kc_converter_value_text, schemas.enable=false) appends exactly
+ *    String.valueOf(toConnectData(x)), or declines (always when toConnectData fails).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -128,9 +130,35 @@ static void check_converter(kc_converter_t *c, const uint8_t *data, size_t size)
   kc_buf_free(&b3);
 }
 
+static void check_text(const uint8_t *data, size_t size) {
+  kc_buf_t fast, slow;
+  kc_buf_init(&fast, 0);
+  kc_buf_init(&slow, 0);
+  kc_buf_append(&fast, "x", 1); /* appends after what is there */
+  int rc = kc_converter_value_text(convs[0], data, size, &fast);
+  kc_schema_t *s = NULL;
+  kc_value_t *v = NULL;
+  char err[512];
+  int crc = kc_converter_to_connect(convs[0], "t", data, size, &s, &v, err, sizeof err);
+  if (rc == 0) {
+    FUZZ_CHECK(crc == 0, "a rendered document converts");
+    FUZZ_CHECK(kc_value_to_java_string_schema(s, v, &slow) == 0, "the value prints");
+    FUZZ_CHECK(fast.len == slow.len + 1 && !memcmp(fast.data + 1, slow.data, slow.len),
+               "one-pass text equals String.valueOf(toConnectData)");
+  } else {
+    FUZZ_CHECK(rc == KC_AGAIN, "the one pass declines, never fails");
+    FUZZ_CHECK(fast.len == 1, "a declined document appends nothing");
+  }
+  kc_value_destroy(v);
+  kc_schema_decref(s);
+  kc_buf_free(&fast);
+  kc_buf_free(&slow);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!arena) setup();
   check_decode(data, size);
+  check_text(data, size);
   for (int i = 0; i < NCONV; i++) check_converter(convs[i], data, size);
   return 0;
 }

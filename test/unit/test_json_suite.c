@@ -238,11 +238,127 @@ static void test_reader(void) {
   kc_json_reader_free(&r);
 }
 
+/* The general path the one-pass text rendering must equal: JsonConverter's schemaless read
+ * (blank input is a null value) then String.valueOf. @returns 0 or KC_EINVAL. */
+static int general_text(const char *text, size_t len, kc_buf_t *out) {
+  size_t i = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+  while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) i++;
+  if (i == len) return kc_buf_append(out, "null", 4);
+  kc_value_t *v = NULL;
+  char err[256];
+  int rc = kc_json_decode(text, len, &v, err, sizeof err);
+  if (!rc) rc = kc_value_to_java_string(v, out);
+  kc_value_destroy(v);
+  return rc;
+}
+
+static int text_mismatches;
+
+/* One document both ways: the same bytes, or the fast path declines (always when the general
+ * path rejects the document). Also with the output appended after existing bytes. */
+static void check_text(const char *text, size_t len, const char *name) {
+  kc_buf_t a, b;
+  kc_buf_init(&a, 0);
+  kc_buf_init(&b, 0);
+  kc_buf_append(&b, "prefix|", 7);
+  int ra = general_text(text, len, &a);
+  int rb = kc_json_to_java_text(text, len, &b);
+  bool ok = rb == KC_AGAIN ? b.len == 7 && !strcmp(b.data, "prefix|")
+                           : rb == 0 && ra == 0 && b.len == a.len + 7 && !memcmp(b.data + 7, a.data, a.len);
+  if (!ok) {
+    text_mismatches++;
+    fprintf(stderr, "  text mismatch %s: general %d '%.*s', one pass %d '%.*s'\n", name, ra,
+            (int)a.len, a.data ? a.data : "", rb, (int)b.len, b.data ? b.data : "");
+  }
+  kc_buf_free(&a);
+  kc_buf_free(&b);
+}
+
+static void check_text_str(const char *text, bool want_fast) {
+  check_text(text, strlen(text), text);
+  kc_buf_t b;
+  kc_buf_init(&b, 0);
+  int rc = kc_json_to_java_text(text, strlen(text), &b);
+  if ((rc == 0) != want_fast) {
+    text_mismatches++;
+    fprintf(stderr, "  %s: one pass returned %d\n", text, rc);
+  }
+  kc_buf_free(&b);
+}
+
+static void test_java_text(void) {
+  text_mismatches = 0;
+  kc_test_dir_t dir;
+  int n = 0;
+  if (CHECK(kc_test_dir_open(&dir, kc_test_data("json-test-suite/test_parsing")))) {
+    while (kc_test_dir_next(&dir)) {
+      if (!strstr(dir.name, ".json")) continue;
+      size_t len;
+      char *text = kc_test_read_file(dir.path, &len);
+      if (!text) continue;
+      check_text(text, len, dir.name);
+      /* every prefix too: truncated documents must be declined, never half-rendered */
+      for (size_t k = 0; k < len && k < 64; k++) check_text(text, k, dir.name);
+      free(text);
+      n++;
+    }
+    kc_test_dir_close(&dir);
+  }
+  CHECK(n >= 300);
+  check_text_str("{\"system\":\"Android\",\"LineId\":1,\"Content\":\"a=b, c\",\"seq\":7,\"ts\":1709994600070}", true);
+  check_text_str("{\"a\":[1,2,[],{}],\"b\":{\"c\":null,\"d\":true,\"e\":false},\"f\":\"\"}", true);
+  check_text_str("[1e5,-0,-0.0,0.0,1.0,12345678901234567890,-9223372036854775808,9223372036854775807,"
+                 "1.5e300,4.9e-324,1e400,-1e400,0.1,100,3.14159]", true);
+  check_text_str("\"\\u00e9\\ud83d\\ude00\\u0000x\\ud800 \\udc00\\n\\t\\\\\\/\\\"\\b\\f\\r\"", true);
+  check_text_str("  \xEF\xBB\xBF {\"k\":1}", false); /* a BOM after blanks is no BOM */
+  check_text_str("\xEF\xBB\xBF {\"k\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"} \n", true);
+  check_text_str("", true);
+  check_text_str(" \t\r\n", true);
+  check_text_str("\xEF\xBB\xBF", true);
+  check_text_str("{\"a\":1,\"a\":2}", false);                     /* duplicate: first place, last value */
+  check_text_str("{\"a\":{\"x\":1},\"b\":{\"x\":2}}", true);      /* same key in sibling objects */
+  check_text_str("{\"a\":{\"a\":1}}", true);                      /* and in a nested one */
+  check_text_str("{\"ab\":1,\"a\\u0062\":2}", false);             /* equal once unescaped */
+  check_text_str("{\"a\":1,}", false);
+  check_text_str("{\"a\":\"x\xff\"}", false);
+  check_text_str("[1,2] x", false);
+  check_text_str("01", false);
+  /* many keys: the duplicate check's filter collides, the scan decides */
+  kc_buf_t doc;
+  kc_buf_init(&doc, 0);
+  kc_buf_append(&doc, "{", 1);
+  for (int i = 0; i < 200; i++) kc_buf_printf(&doc, "%s\"k%d\":%d", i ? "," : "", i, i);
+  kc_buf_append(&doc, "}", 1);
+  check_text_str(doc.data, true);
+  doc.len--;
+  kc_buf_printf(&doc, ",\"k150\":0}");
+  check_text_str(doc.data, false);
+  kc_buf_reset(&doc);
+  for (int i = 0; i < 80; i++) kc_buf_append(&doc, "[", 1);
+  for (int i = 0; i < 80; i++) kc_buf_append(&doc, "]", 1);
+  check_text_str(doc.data, false); /* deeper than the one pass goes */
+  kc_buf_reset(&doc);
+  for (int i = 0; i < 40; i++) kc_buf_append(&doc, "[", 1);
+  for (int i = 0; i < 40; i++) kc_buf_append(&doc, "]", 1);
+  check_text_str(doc.data, true);
+  /* numbers whose text is much shorter than their rendering, many of them */
+  kc_buf_reset(&doc);
+  kc_buf_append(&doc, "[", 1);
+  for (int i = 0; i < 500; i++) kc_buf_append(&doc, i ? ",1e9,2e-7" : "1e9,2e-7", i ? 9 : 8);
+  kc_buf_append(&doc, "]", 1);
+  check_text_str(doc.data, true);
+  kc_buf_free(&doc);
+  CHECK(kc_json_to_java_text(NULL, 0, &doc) == 0 && !strcmp(doc.data, "null"));
+  kc_buf_free(&doc);
+  CHECK(text_mismatches == 0);
+}
+
 int main(void) {
   kc_test_run("json_test_suite", test_suite);
   kc_test_run("error_messages", test_error_messages);
   kc_test_run("values", test_values);
   kc_test_run("encoder", test_encoder);
   kc_test_run("reader", test_reader);
+  kc_test_run("java_text", test_java_text);
   return kc_test_done();
 }
