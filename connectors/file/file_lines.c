@@ -12,26 +12,26 @@
 #include <string.h>
 
 bool kc_file_lines_next(const char *data, size_t n, size_t from, size_t *len, size_t *next) {
-  const unsigned char *p = (const unsigned char *)data;
   if (from > n) from = n;
-  for (size_t i = from; i < n; i++) {
-    unsigned char c = p[i];
-    if (c > '\r') continue; /* one compare for almost every byte */
-    if (c == '\n') {
-      *len = i;
-      *next = i + 1;
-      return true;
+  /* memchr scans many bytes per step; "\r" is rare in logs, so look for it only before the "\n". */
+  const char *nl = memchr(data + from, '\n', n - from);
+  size_t stop = nl ? (size_t)(nl - data) : n;
+  const char *cr = memchr(data + from, '\r', stop - from);
+  if (cr) {
+    size_t i = (size_t)(cr - data);
+    if (i + 1 >= n) {
+      /* Rescan from this "\r" next time: the byte after it decides. */
+      *next = i;
+      return false;
     }
-    if (c == '\r') {
-      if (i + 1 >= n) {
-        /* Rescan from this "\r" next time: the byte after it decides. */
-        *next = i;
-        return false;
-      }
-      *len = i;
-      *next = p[i + 1] == '\n' ? i + 2 : i + 1;
-      return true;
-    }
+    *len = i;
+    *next = data[i + 1] == '\n' ? i + 2 : i + 1;
+    return true;
+  }
+  if (nl) {
+    *len = stop;
+    *next = stop + 1;
+    return true;
   }
   *next = n;
   return false;

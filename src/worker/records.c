@@ -218,6 +218,16 @@ int kc_source_batch_add(kc_source_batch_t *b, kc_source_record_t *r) {
   return 0;
 }
 
+int kc_source_batch_add_covered(kc_source_batch_t *b, kc_source_record_t *r) {
+  if (!r) return KC_EINVAL;
+  if (r->source_partition || r->source_offset) {
+    kc_source_record_destroy(r);
+    return KC_EINVAL;
+  }
+  r->covered = true;
+  return kc_source_batch_add(b, r);
+}
+
 size_t kc_source_batch_count(const kc_source_batch_t *b) { return b->n; }
 
 void kc_source_batch_clear(kc_source_batch_t *b) {

@@ -279,6 +279,7 @@ struct kc_source_record_s {
   char *topic;
   int32_t partition;
   kc_value_t *source_partition, *source_offset;
+  bool covered; /* kc_source_batch_add_covered: the next record's partition and offset stand for it */
   kc_schema_t *key_schema, *value_schema;
   kc_value_t *key, *value;
   int64_t timestamp_ms;
