@@ -499,7 +499,8 @@ static int64_t src_now_ms(void) {
 }
 
 /* The line's value, its malformed UTF-8 replaced. */
-static kc_value_t *src_line_value(src_task_t *s, const char *line, size_t len) {
+static kc_value_t *src_line_value(src_task_t *s, kc_source_batch_t *batch, const char *line,
+                                  size_t len) {
   if (!kc_file_utf8_valid(line, len)) {
     if (s->fix_cap < 3 * len) {
       char *p = realloc(s->fix, 3 * len);
@@ -510,7 +511,7 @@ static kc_value_t *src_line_value(src_task_t *s, const char *line, size_t len) {
     len = kc_file_utf8_repair(line, len, s->fix);
     line = s->fix;
   }
-  return kc_value_new_string(line, len);
+  return kc_source_batch_new_string(batch, line, len);
 }
 
 /*
@@ -589,7 +590,7 @@ static int src_poll(kc_task_t *task, kc_source_batch_t *batch, size_t max, char 
       held = NULL;
       break;
     }
-    if (!(held = src_line_value(s, s->buf + s->start, len))) {
+    if (!(held = src_line_value(s, batch, s->buf + s->start, len))) {
       rc = KC_ENOMEM;
       break;
     }

@@ -427,6 +427,13 @@ KC_EXTERN int kc_source_batch_add(kc_source_batch_t *b, kc_source_record_t *r);
  * @returns 0, KC_EINVAL (r carries a partition or offset) or KC_ENOMEM; ownership taken even on error.
  */
 KC_EXTERN int kc_source_batch_add_covered(kc_source_batch_t *b, kc_source_record_t *r);
+/**
+ * A STRING value (a copy of @p len bytes at @p s) that the batch owns: one allocation from the
+ * batch's arena instead of two from the heap. Pass it to kc_source_record_new() as a record's
+ * value or key like any other value (destroying it is a no-op); it lives until the batch's
+ * records were produced, so keep no pointer to it after poll() returns. NULL on ENOMEM.
+ */
+KC_EXTERN kc_value_t *kc_source_batch_new_string(kc_source_batch_t *b, const char *s, size_t len);
 /** Records in the batch so far. */
 KC_EXTERN size_t kc_source_batch_count(const kc_source_batch_t *b);
 /**@}*/

@@ -672,6 +672,7 @@ int kc_source_runner_start(kc_task_t *task, char *errstr, size_t n) {
   kc_source_runner_t *r = calloc(1, sizeof *r);
   if (!r) return KC_ENOMEM;
   r->task = task;
+  r->batch.arena = &r->arena;
   kc_buf_init(&r->kbuf, 0);
   kc_buf_init(&r->vbuf, 0);
   task->source = r;
