@@ -89,9 +89,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad) {
   return 0;
 }
 
-/* Bytes of a leading run of ASCII, eight at a time. */
+/* Bytes of a leading run of ASCII, 32 then eight at a time. */
 static size_t ascii_prefix(const unsigned char *s, size_t n) {
   size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    uint64_t w[4];
+    memcpy(w, s + i, 32);
+    if ((w[0] | w[1] | w[2] | w[3]) & UINT64_C(0x8080808080808080)) break;
+  }
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     memcpy(&w, s + i, 8);
