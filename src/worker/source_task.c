@@ -350,14 +350,33 @@ static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec, bool supe
   }
   /* A copy: on QUEUE_FULL the record is produced again later with its headers. */
   rd_kafka_headers_t *hdrs = rec->headers ? rd_kafka_headers_copy(rec->headers) : NULL;
-  rd_kafka_resp_err_t perr = rd_kafka_producev(
-      r->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(rec->partition),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_KEY(knull ? NULL : r->kbuf.data, knull ? 0 : r->kbuf.len),
-      RD_KAFKA_V_VALUE(vnull ? NULL : r->vbuf.data, vnull ? 0 : r->vbuf.len),
-      RD_KAFKA_V_TIMESTAMP(rec->timestamp_ms > 0 ? rec->timestamp_ms : 0), RD_KAFKA_V_OPAQUE(e),
-      RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-  if (perr && hdrs) rd_kafka_headers_destroy(hdrs); /* producev took them only on success */
+  /* produceva: the same fields as producev without parsing a va_list per record. */
+  rd_kafka_vu_t vu[8];
+  size_t nvu = 0;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_RKT;
+  vu[nvu++].u.rkt = rkt;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_PARTITION;
+  vu[nvu++].u.i32 = rec->partition;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  vu[nvu++].u.i = RD_KAFKA_MSG_F_COPY;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_KEY;
+  vu[nvu].u.mem.ptr = knull ? NULL : r->kbuf.data;
+  vu[nvu++].u.mem.size = knull ? 0 : r->kbuf.len;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_VALUE;
+  vu[nvu].u.mem.ptr = vnull ? NULL : r->vbuf.data;
+  vu[nvu++].u.mem.size = vnull ? 0 : r->vbuf.len;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+  vu[nvu++].u.i64 = rec->timestamp_ms > 0 ? rec->timestamp_ms : 0;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  vu[nvu++].u.ptr = e;
+  if (hdrs) {
+    vu[nvu].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vu[nvu++].u.headers = hdrs;
+  }
+  rd_kafka_error_t *perror = rd_kafka_produceva(r->rk, vu, nvu);
+  rd_kafka_resp_err_t perr = perror ? rd_kafka_error_code(perror) : RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (perror) rd_kafka_error_destroy(perror);
+  if (perr && hdrs) rd_kafka_headers_destroy(hdrs); /* produceva took them only on success */
   if (perr == RD_KAFKA_RESP_ERR__QUEUE_FULL) return KC_AGAIN;
   if (perr) {
     kc__task_failed(task, "producing to %s failed: %s", rec->topic, rd_kafka_err2str(perr));
