@@ -12,7 +12,10 @@
 #include <string.h>
 
 bool kc_file_lines_next(const char *data, size_t n, size_t from, size_t *len, size_t *next) {
-  if (from > n) from = n;
+  if (from >= n) { /* nothing new (data may be NULL: memchr must not see it) */
+    *next = n;
+    return false;
+  }
   /* memchr scans many bytes per step; "\r" is rare in logs, so look for it only before the "\n". */
   const char *nl = memchr(data + from, '\n', n - from);
   size_t stop = nl ? (size_t)(nl - data) : n;
