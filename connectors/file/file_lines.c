@@ -12,26 +12,29 @@
 #include <string.h>
 
 bool kc_file_lines_next(const char *data, size_t n, size_t from, size_t *len, size_t *next) {
-  const unsigned char *p = (const unsigned char *)data;
-  if (from > n) from = n;
-  for (size_t i = from; i < n; i++) {
-    unsigned char c = p[i];
-    if (c > '\r') continue; /* one compare for almost every byte */
-    if (c == '\n') {
-      *len = i;
-      *next = i + 1;
-      return true;
+  if (from >= n) { /* nothing new (data may be NULL: memchr must not see it) */
+    *next = n;
+    return false;
+  }
+  /* memchr scans many bytes per step; "\r" is rare in logs, so look for it only before the "\n". */
+  const char *nl = memchr(data + from, '\n', n - from);
+  size_t stop = nl ? (size_t)(nl - data) : n;
+  const char *cr = memchr(data + from, '\r', stop - from);
+  if (cr) {
+    size_t i = (size_t)(cr - data);
+    if (i + 1 >= n) {
+      /* Rescan from this "\r" next time: the byte after it decides. */
+      *next = i;
+      return false;
     }
-    if (c == '\r') {
-      if (i + 1 >= n) {
-        /* Rescan from this "\r" next time: the byte after it decides. */
-        *next = i;
-        return false;
-      }
-      *len = i;
-      *next = p[i + 1] == '\n' ? i + 2 : i + 1;
-      return true;
-    }
+    *len = i;
+    *next = data[i + 1] == '\n' ? i + 2 : i + 1;
+    return true;
+  }
+  if (nl) {
+    *len = stop;
+    *next = stop + 1;
+    return true;
   }
   *next = n;
   return false;
@@ -89,9 +92,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad) {
   return 0;
 }
 
-/* Bytes of a leading run of ASCII, eight at a time. */
+/* Bytes of a leading run of ASCII, 32 then eight at a time. */
 static size_t ascii_prefix(const unsigned char *s, size_t n) {
   size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    uint64_t w[4];
+    memcpy(w, s + i, 32);
+    if ((w[0] | w[1] | w[2] | w[3]) & UINT64_C(0x8080808080808080)) break;
+  }
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     memcpy(&w, s + i, 8);

@@ -498,26 +498,44 @@ static int64_t src_now_ms(void) {
   return tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-/* Adds one SourceRecord for the line; @p consumed includes its terminator. */
-static int src_emit(src_task_t *s, kc_source_batch_t *batch, const char *line, size_t len,
-                    size_t consumed, int64_t ts) {
+/* The line's value, its malformed UTF-8 replaced. */
+static kc_value_t *src_line_value(src_task_t *s, kc_source_batch_t *batch, const char *line,
+                                  size_t len) {
   if (!kc_file_utf8_valid(line, len)) {
     if (s->fix_cap < 3 * len) {
       char *p = realloc(s->fix, 3 * len);
-      if (!p) return KC_ENOMEM;
+      if (!p) return NULL;
       s->fix = p;
       s->fix_cap = 3 * len;
     }
     len = kc_file_utf8_repair(line, len, s->fix);
     line = s->fix;
   }
+  return kc_source_batch_new_string(batch, line, len);
+}
+
+/*
+ * Adds the SourceRecord of a line. Only the batch's last line carries the partition and its
+ * offset {"position": end}: the earlier ones are covered by it (kc_source_batch_add_covered), so
+ * the maps are built once per poll(). The runtime commits an offset only once every record
+ * before it was acknowledged, which is what one offset per record gave.
+ * @p end: the file position after the line's terminator; @p last: the batch's last line.
+ */
+static int src_emit(src_task_t *s, kc_source_batch_t *batch, kc_value_t *value, int64_t end,
+                    bool last, int64_t ts) {
+  if (!value) return KC_ENOMEM;
+  if (!last) {
+    kc_source_record_t *rec = kc_source_record_new(s->topic, -1, NULL, NULL, NULL, NULL,
+                                                   &kc_schema_string, value, ts);
+    if (!rec) return KC_ENOMEM;
+    return kc_source_batch_add_covered(batch, rec);
+  }
   kc_value_t *part = kc_value_copy(s->partition);
   kc_value_t *off = kc_value_new_map();
-  kc_value_t *value = kc_value_new_string(line, len);
   kc_value_t *pos = NULL;
-  bool ok = part && off && value;
+  bool ok = part && off;
   if (ok && s->input == SRC_IN_FILE) {
-    pos = kc_value_new_int(KC_TYPE_INT64, s->pos + (int64_t)consumed);
+    pos = kc_value_new_int(KC_TYPE_INT64, end);
     ok = pos != NULL;
   }
   if (ok) {
@@ -559,6 +577,8 @@ static int src_poll(kc_task_t *task, kc_source_batch_t *batch, size_t max, char 
   int64_t ts = src_now_ms();
   size_t n = 0;
   bool no_line = false;
+  kc_value_t *held = NULL; /* the previous line's value: added once we know if it is the last */
+  int rc = 0;
   while (n < limit) {
     size_t len, next;
     if (!kc_file_lines_next(s->buf + s->start, s->end - s->start, s->scan, &len, &next)) {
@@ -566,15 +586,24 @@ static int src_poll(kc_task_t *task, kc_source_batch_t *batch, size_t max, char 
       no_line = true;
       break;
     }
-    int rc = src_emit(s, batch, s->buf + s->start, len, next, ts);
-    if (rc != 0) {
-      snprintf(errstr, errstr_size, "Out of memory building a record from %s", src_name(s));
-      return KC_ERR;
+    if (held && (rc = src_emit(s, batch, held, s->pos, false, ts)) != 0) {
+      held = NULL;
+      break;
+    }
+    if (!(held = src_line_value(s, batch, s->buf + s->start, len))) {
+      rc = KC_ENOMEM;
+      break;
     }
     s->start += next;
     s->pos += (int64_t)next;
     s->scan = 0;
     n++;
+  }
+  if (!rc && held) rc = src_emit(s, batch, held, s->pos, true, ts);
+  if (rc != 0) {
+    /* The batch is cleared with the failed task: positions past it do not matter any more. */
+    snprintf(errstr, errstr_size, "Out of memory building a record from %s", src_name(s));
+    return KC_ERR;
   }
 
   size_t pending = s->end - s->start;

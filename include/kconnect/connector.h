@@ -418,6 +418,22 @@ KC_EXTERN void kc_source_record_destroy(kc_source_record_t *r);
 typedef struct kc_source_batch_s kc_source_batch_t;
 /** Hands @p r to the runtime (ownership taken, even on error). @returns 0 or KC_ENOMEM. */
 KC_EXTERN int kc_source_batch_add(kc_source_batch_t *b, kc_source_record_t *r);
+/**
+ * Hands @p r, made without a source partition and offset, to the runtime as covered by the next
+ * record added to @p b: that record's partition and offset stand for both, as if r carried the
+ * same partition and an offset that the next one's supersedes. A task that emits many records of
+ * one source per poll() builds those maps once per batch instead of once per record. The last
+ * record of a batch must not be covered (else r commits no offset of its own).
+ * @returns 0, KC_EINVAL (r carries a partition or offset) or KC_ENOMEM; ownership taken even on error.
+ */
+KC_EXTERN int kc_source_batch_add_covered(kc_source_batch_t *b, kc_source_record_t *r);
+/**
+ * A STRING value (a copy of @p len bytes at @p s) that the batch owns: one allocation from the
+ * batch's arena instead of two from the heap. Pass it to kc_source_record_new() as a record's
+ * value or key like any other value (destroying it is a no-op); it lives until the batch's
+ * records were produced, so keep no pointer to it after poll() returns. NULL on ENOMEM.
+ */
+KC_EXTERN kc_value_t *kc_source_batch_new_string(kc_source_batch_t *b, const char *s, size_t len);
 /** Records in the batch so far. */
 KC_EXTERN size_t kc_source_batch_count(const kc_source_batch_t *b);
 /**@}*/

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/value_internal.h"
 #include "util/log.h"
 #include "worker/worker.h"
 
@@ -159,11 +160,10 @@ kc_source_record_t *kc_source_record_new(const char *topic, int32_t partition,
                                          kc_schema_t *key_schema, kc_value_t *key,
                                          kc_schema_t *value_schema, kc_value_t *value,
                                          int64_t timestamp_ms) {
-  kc_source_record_t *r = calloc(1, sizeof *r);
-  char *t = topic ? strdup(topic) : NULL;
-  if (!r || !t) {
-    free(r);
-    free(t);
+  /* One block for the record and its topic: a source task emits many records. */
+  size_t tlen = topic ? strlen(topic) : 0;
+  kc_source_record_t *r = topic ? calloc(1, sizeof *r + tlen + 1) : NULL;
+  if (!r) {
     kc_value_destroy(source_partition);
     kc_value_destroy(source_offset);
     kc_schema_decref(key_schema);
@@ -172,7 +172,8 @@ kc_source_record_t *kc_source_record_new(const char *topic, int32_t partition,
     kc_value_destroy(value);
     return NULL;
   }
-  r->topic = t;
+  r->topic = (char *)(r + 1);
+  memcpy(r->topic, topic, tlen + 1);
   r->partition = partition;
   r->source_partition = source_partition;
   r->source_offset = source_offset;
@@ -184,9 +185,14 @@ kc_source_record_t *kc_source_record_new(const char *topic, int32_t partition,
   return r;
 }
 
+void kc__source_record_set_topic(kc_source_record_t *r, char *t) {
+  if (r->topic != (char *)(r + 1)) free(r->topic);
+  r->topic = t;
+}
+
 void kc_source_record_destroy(kc_source_record_t *r) {
   if (!r) return;
-  free(r->topic);
+  if (r->topic != (char *)(r + 1)) free(r->topic);
   kc_value_destroy(r->source_partition);
   kc_value_destroy(r->source_offset);
   kc_schema_decref(r->key_schema);
@@ -221,6 +227,20 @@ int kc_source_batch_add(kc_source_batch_t *b, kc_source_record_t *r) {
   }
   b->recs[b->n++] = r;
   return 0;
+}
+
+int kc_source_batch_add_covered(kc_source_batch_t *b, kc_source_record_t *r) {
+  if (!r) return KC_EINVAL;
+  if (r->source_partition || r->source_offset) {
+    kc_source_record_destroy(r);
+    return KC_EINVAL;
+  }
+  r->covered = true;
+  return kc_source_batch_add(b, r);
+}
+
+kc_value_t *kc_source_batch_new_string(kc_source_batch_t *b, const char *s, size_t len) {
+  return kc__value_new_blob_a(b->arena, KC_TYPE_STRING, s, len); /* no arena: the heap */
 }
 
 size_t kc_source_batch_count(const kc_source_batch_t *b) { return b->n; }

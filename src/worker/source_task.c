@@ -23,9 +23,19 @@
 #define EMPTY_POLL_DELAY_MS 100
 
 typedef struct src_partition_s src_partition_t;
+/*
+ * One entry per group: a run of consecutive records of one source partition of which only the
+ * last one's offset counts (the others are superseded by it, or covered: added without their
+ * own, kc_source_batch_add_covered). Every record of the group is the opaque of its message; the
+ * group is acknowledged when it is closed (its last record was handled) and no message of it is
+ * outstanding. Committing per group is what per-record tracking gave too: a superseded record
+ * has no offset to commit, so the committable offset only moved at a group's last record.
+ */
 typedef struct src_entry_s {
-  src_partition_t *part;       /* NULL: record without a source partition */
-  kc_value_t *offset;          /* owned */
+  src_partition_t *part;       /* NULL: records without a source partition */
+  kc_value_t *offset;          /* owned; NULL until the group closes (or none: superseded) */
+  size_t pending;              /* produced, no delivery report yet */
+  bool open;                   /* more records of the batch join this group */
   bool acked;
   struct src_entry_s *next;
 } src_entry_t;
@@ -59,6 +69,7 @@ struct kc_source_runner_s {
   src_partition_t *last_part;  /* records come in runs of one partition, so skip the key */
   topic_handle_t *topics;
   kc_value_t *offset_cache;    /* kc_task_offset() result, freed on the next call */
+  src_entry_t *group;          /* the open group the next record of the batch joins, or NULL */
   kc_buf_t kbuf, vbuf;
   kc_arena_t arena;            /* values the transforms make for the batch being produced */
   size_t inflight;
@@ -126,7 +137,10 @@ static src_partition_t *partition_for(kc_source_runner_t *r, const kc_value_t *p
   return p;
 }
 
-static void ack(kc_source_runner_t *r, src_entry_t *e) {
+/* The group is closed and every message of it acknowledged: its offset becomes committable once
+ * every earlier group of its partition is acknowledged too. */
+static void group_done(kc_source_runner_t *r, src_entry_t *e) {
+  (void)r;
   e->acked = true;
   src_partition_t *p = e->part;
   if (!p) {
@@ -138,13 +152,53 @@ static void ack(kc_source_runner_t *r, src_entry_t *e) {
     src_entry_t *h = p->head;
     p->head = h->next;
     if (!p->head) p->tail = NULL;
-    if (h->offset) { /* NULL: superseded by a later entry of the same partition */
+    if (h->offset) { /* NULL: no offset of its own (superseded, or none given) */
       kc_value_destroy(p->committable);
       p->committable = h->offset;
       p->dirty = true;
     }
     free(h);
   }
+}
+
+/* The group the record at batch_off joins: the open one, else a new one of the record's source
+ * partition (a covered record's is the one of the next record that is not covered). */
+static src_entry_t *group_for(kc_source_runner_t *r, const kc_source_record_t *rec) {
+  if (r->group) return r->group;
+  const kc_value_t *pmap = rec->source_partition;
+  if (rec->covered)
+    for (size_t i = r->batch_off + 1; i < r->batch.n; i++)
+      if (!r->batch.recs[i]->covered) {
+        pmap = r->batch.recs[i]->source_partition;
+        break;
+      }
+  src_entry_t *e = calloc(1, sizeof *e);
+  if (!e) return NULL;
+  if (pmap && !(e->part = partition_for(r, pmap))) {
+    free(e);
+    return NULL;
+  }
+  e->open = true;
+  if (e->part) {
+    if (e->part->tail)
+      e->part->tail->next = e;
+    else
+      e->part->head = e;
+    e->part->tail = e;
+  }
+  r->group = e;
+  return e;
+}
+
+/* @p rec was handled: unless the next record joins its group, the group closes with rec's offset. */
+static void group_close(kc_source_runner_t *r, kc_source_record_t *rec, bool superseded) {
+  if (superseded) return;
+  src_entry_t *e = r->group;
+  r->group = NULL;
+  e->offset = rec->source_offset;
+  rec->source_offset = NULL;
+  e->open = false;
+  if (e->pending == 0) group_done(r, e);
 }
 
 int kc_source_runner_stage_offsets(kc_task_t *task) {
@@ -214,31 +268,17 @@ static rd_kafka_topic_t *topic_handle(kc_source_runner_t *r, const char *name) {
 /* produce_one's "a converter waits for the Schema Registry" result. */
 #define KC_AGAIN_CONV 100
 
-/* @returns 0, KC_AGAIN (queue full: retry this record later), KC_AGAIN_CONV (converter waits:
- * retry after kc_source_runner_conv_ready) or KC_ERR (task failed). */
-/* @p superseded: the next record of the batch has the same source partition, so this record's
- * offset never needs to be committed itself (the next one's covers it once acknowledged). */
 /* A record that will not be produced (dropped by a transform, or its failure tolerated): its
- * offset still commits in order, as WorkerSourceTask.recordDropped acks it at once. */
+ * offset still commits in order, as WorkerSourceTask.recordDropped acks it at once.
+ * @p superseded: the next record of the batch joins this record's group (see src_entry_t). */
 static int dropped(kc_source_runner_t *r, kc_source_record_t *rec, bool superseded) {
   r->task->m.active_count--; /* SourceRecordWriteCounter.skipRecord */
-  if (!rec->source_partition) return 0;
-  src_entry_t *e = calloc(1, sizeof *e);
-  if (!e || !(e->part = partition_for(r, rec->source_partition))) {
-    free(e);
+  if (!r->group && !rec->covered && !rec->source_partition) return 0;
+  if (!group_for(r, rec)) {
     kc__task_failed(r->task, "out of memory tracking the offset of a dropped record");
     return KC_ERR;
   }
-  if (!superseded) {
-    e->offset = rec->source_offset;
-    rec->source_offset = NULL;
-  }
-  if (e->part->tail)
-    e->part->tail->next = e;
-  else
-    e->part->head = e;
-  e->part->tail = e;
-  ack(r, e);
+  group_close(r, rec, superseded);
   return 0;
 }
 
@@ -303,43 +343,47 @@ static int produce_one(kc_source_runner_t *r, kc_source_record_t *rec, bool supe
     return stage_failed(r, rec, superseded, stage, cls, KC_XF_DATA_EXCEPTION, err);
   }
   rd_kafka_topic_t *rkt = topic_handle(r, rec->topic);
-  src_entry_t *e = calloc(1, sizeof *e);
-  if (!rkt || !e) {
-    free(e);
+  src_entry_t *e = rkt ? group_for(r, rec) : NULL; /* stays open if the queue is full */
+  if (!e) {
     kc__task_failed(task, "out of memory producing to %s", rec->topic);
     return KC_ERR;
   }
-  e->part = rec->source_partition ? partition_for(r, rec->source_partition) : NULL;
   /* A copy: on QUEUE_FULL the record is produced again later with its headers. */
   rd_kafka_headers_t *hdrs = rec->headers ? rd_kafka_headers_copy(rec->headers) : NULL;
-  rd_kafka_resp_err_t perr = rd_kafka_producev(
-      r->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(rec->partition),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_KEY(knull ? NULL : r->kbuf.data, knull ? 0 : r->kbuf.len),
-      RD_KAFKA_V_VALUE(vnull ? NULL : r->vbuf.data, vnull ? 0 : r->vbuf.len),
-      RD_KAFKA_V_TIMESTAMP(rec->timestamp_ms > 0 ? rec->timestamp_ms : 0), RD_KAFKA_V_OPAQUE(e),
-      RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-  if (perr && hdrs) rd_kafka_headers_destroy(hdrs); /* producev took them only on success */
-  if (perr == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-    free(e);
-    return KC_AGAIN;
+  /* produceva: the same fields as producev without parsing a va_list per record. */
+  rd_kafka_vu_t vu[8];
+  size_t nvu = 0;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_RKT;
+  vu[nvu++].u.rkt = rkt;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_PARTITION;
+  vu[nvu++].u.i32 = rec->partition;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  vu[nvu++].u.i = RD_KAFKA_MSG_F_COPY;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_KEY;
+  vu[nvu].u.mem.ptr = knull ? NULL : r->kbuf.data;
+  vu[nvu++].u.mem.size = knull ? 0 : r->kbuf.len;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_VALUE;
+  vu[nvu].u.mem.ptr = vnull ? NULL : r->vbuf.data;
+  vu[nvu++].u.mem.size = vnull ? 0 : r->vbuf.len;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+  vu[nvu++].u.i64 = rec->timestamp_ms > 0 ? rec->timestamp_ms : 0;
+  vu[nvu].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  vu[nvu++].u.ptr = e;
+  if (hdrs) {
+    vu[nvu].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vu[nvu++].u.headers = hdrs;
   }
+  rd_kafka_error_t *perror = rd_kafka_produceva(r->rk, vu, nvu);
+  rd_kafka_resp_err_t perr = perror ? rd_kafka_error_code(perror) : RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (perror) rd_kafka_error_destroy(perror);
+  if (perr && hdrs) rd_kafka_headers_destroy(hdrs); /* produceva took them only on success */
+  if (perr == RD_KAFKA_RESP_ERR__QUEUE_FULL) return KC_AGAIN;
   if (perr) {
-    free(e);
     kc__task_failed(task, "producing to %s failed: %s", rec->topic, rd_kafka_err2str(perr));
     return KC_ERR;
   }
-  if (!superseded) {
-    e->offset = rec->source_offset;
-    rec->source_offset = NULL;
-  }
-  if (e->part) {
-    if (e->part->tail)
-      e->part->tail->next = e;
-    else
-      e->part->head = e;
-    e->part->tail = e;
-  }
+  e->pending++;
+  group_close(r, rec, superseded);
   r->inflight++;
   r->produced++;
   return 0;
@@ -350,8 +394,12 @@ static bool produce_batch(kc_source_runner_t *r) {
   while (r->batch_off < r->batch.n) {
     kc_source_record_t *rec = r->batch.recs[r->batch_off];
     kc_source_record_t *next = r->batch_off + 1 < r->batch.n ? r->batch.recs[r->batch_off + 1] : NULL;
-    bool superseded = next && rec->source_partition && rec->source_offset && next->source_offset &&
-                      kc_value_equal(rec->source_partition, next->source_partition);
+    /* A covered record's offset is the next record's; a batch's last record closes its group. */
+    bool superseded = rec->covered ? next != NULL
+                      : next && !next->covered && rec->source_partition && rec->source_offset &&
+                            next->source_offset &&
+                            (rec->source_partition == next->source_partition ||
+                             kc_value_equal(rec->source_partition, next->source_partition));
     int rc = produce_one(r, rec, superseded);
     if (rc == KC_AGAIN) {
       r->queue_full = true;
@@ -435,16 +483,16 @@ static void on_producer_events(kc_kqueue_t *kq) {
           budget--;
           ndone++;
           if (m->err) {
-            /* Not acked: its offset (and every later one) is never committed. */
+            /* Not acked: its group's offset (and every later one) is never committed. */
             kc__task_failed(task, "Failed to send a record to topic %s: %s",
                             rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
-            if (!e->part) {
+            if (--e->pending == 0 && !e->open && !e->part) {
               kc_value_destroy(e->offset);
               free(e);
             }
             continue;
           }
-          ack(r, e);
+          if (--e->pending == 0 && !e->open) group_done(r, e);
           nack++;
           /* AbstractWorkerSourceTask records the topic when its send is acknowledged; asked once
            * per run of one topic in a report, so a reset is seen again by the next report. */
@@ -617,6 +665,10 @@ void kc_source_runner_free(kc_task_t *task) {
     free(p->key);
     free(p);
   }
+  if (r->group && !r->group->part) { /* else freed with its partition's list */
+    kc_value_destroy(r->group->offset);
+    free(r->group);
+  }
   kc_value_destroy(r->offset_cache);
   kc_value_destroy(r->last_pmap);
   kc_buf_free(&r->kbuf);
@@ -639,6 +691,7 @@ int kc_source_runner_start(kc_task_t *task, char *errstr, size_t n) {
   kc_source_runner_t *r = calloc(1, sizeof *r);
   if (!r) return KC_ENOMEM;
   r->task = task;
+  r->batch.arena = &r->arena;
   kc_buf_init(&r->kbuf, 0);
   kc_buf_init(&r->vbuf, 0);
   task->source = r;

@@ -91,8 +91,7 @@ int kc__source_transform(kc_task_t *task, kc_source_record_t *rec, kc_arena_t *a
   if (xr->topic != rec->topic) {
     char *t = strdup(xr->topic);
     if (!t) return KC_ENOMEM;
-    free(rec->topic);
-    rec->topic = t;
+    kc__source_record_set_topic(rec, t);
     xr->topic = t;
   }
   rec->partition = xr->partition;

@@ -202,6 +202,13 @@ void kc_worker_when_cluster_id(kc_worker_t *wk, uint64_t timeout_ms,
   wk->cluster_waiters = w;
 }
 
+/* librdkafka signals no event when its first Metadata response (which carries the cluster id)
+ * arrives, so the id is polled: every millisecond while a local broker would answer (GET / waits
+ * for the id, and start-up is measured until GET / answers), then at a slower pace. */
+#define CLUSTER_POLL_FAST_MS 1
+#define CLUSTER_POLL_FAST_FOR_MS 500
+#define CLUSTER_POLL_SLOW_MS 50
+
 static void on_cluster_timer(uv_timer_t *t) {
   kc_worker_t *wk = t->data;
   /* timeout 0: the cached id, never a blocking metadata request (K12). */
@@ -211,6 +218,9 @@ static void on_cluster_timer(uv_timer_t *t) {
     rd_kafka_mem_free(wk->admin_rk, id);
     kc_log_info("kc.worker", "Kafka cluster ID: %s", wk->cluster_id);
     uv_timer_stop(t);
+  } else if (uv_timer_get_repeat(t) == CLUSTER_POLL_FAST_MS &&
+             kc_now_ms() - wk->started_ms > CLUSTER_POLL_FAST_FOR_MS) {
+    uv_timer_set_repeat(t, CLUSTER_POLL_SLOW_MS);
   }
   answer_waiters(wk, false);
 }
@@ -262,7 +272,7 @@ kc_worker_t *kc_worker_create(uv_loop_t *loop, kc_worker_config_t *wc, char *err
   /* Ask for metadata once so the cluster id gets cached; non-blocking. */
   uv_timer_init(loop, &wk->cluster_timer);
   wk->cluster_timer.data = wk;
-  uv_timer_start(&wk->cluster_timer, on_cluster_timer, 0, 50);
+  uv_timer_start(&wk->cluster_timer, on_cluster_timer, 0, CLUSTER_POLL_FAST_MS);
   uv_timer_init(loop, &wk->offset_timer);
   wk->offset_timer.data = wk;
   uint64_t every = (uint64_t)wc->offset_flush_interval_ms;

@@ -285,6 +285,7 @@ struct kc_source_record_s {
   char *topic;
   int32_t partition;
   kc_value_t *source_partition, *source_offset;
+  bool covered; /* kc_source_batch_add_covered: the next record's partition and offset stand for it */
   kc_schema_t *key_schema, *value_schema;
   kc_value_t *key, *value;
   int64_t timestamp_ms;
@@ -305,9 +306,13 @@ int kc__sink_transform(kc_task_t *task, kc_sink_record_t *rec, kc_xf_failure_t *
 int kc__source_transform(kc_task_t *task, kc_source_record_t *rec, kc_arena_t *arena,
                          kc_xf_failure_t *fail);
 
+/* Replaces the record's topic with @p t (malloc'd, taken): the first one shares the record's block. */
+void kc__source_record_set_topic(kc_source_record_t *r, char *t);
+
 struct kc_source_batch_s {
   kc_source_record_t **recs;
   size_t n, cap;
+  kc_arena_t *arena; /* the runner's: reset once every record of the batch was produced */
 };
 void kc_source_batch_clear(kc_source_batch_t *b);
 
