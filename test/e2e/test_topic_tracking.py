@@ -235,7 +235,7 @@ def test_distributed_topics_and_initial_state():
     props = kctest.distributed_props(group)
     w = Worker(wd, props, mode="distributed").start()
     try:
-        wait_until(lambda: w.get("/connectors")[0] == 200, 60, what="distributed worker joined")
+        wait_until(lambda: w.get("/health")[0] == 200, 60, what="distributed worker joined")  # /health: joined
         topic, src, sink = check_tracking_cycle(w, wd, "di", status_topic=props["status.storage.topic"])
         # onRevoked's resetActiveTopics: a deleted connector's topic records are tombstoned.
         assert w.request("DELETE", "/connectors/" + src)[0] == 204
@@ -272,7 +272,7 @@ def test_distributed_tracking_disabled():
     props = kctest.distributed_props(group, **{"topic.tracking.enable": "false"})
     w = Worker(wd, props, mode="distributed").start()
     try:
-        wait_until(lambda: w.get("/connectors")[0] == 200, 60, what="distributed worker joined")
+        wait_until(lambda: w.get("/health")[0] == 200, 60, what="distributed worker joined")  # /health: joined
         topic, src, sink, _, _ = pipeline(w, wd, "off")
         check_error(w.get("/connectors/%s/topics" % sink), 403, "Topic tracking is disabled.")
         check_error(w.request("PUT", "/connectors/%s/topics/reset" % sink), 403, "Topic tracking is disabled.")
