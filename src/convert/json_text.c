@@ -52,19 +52,6 @@ static inline const unsigned char *skip_ws(const unsigned char *p, const unsigne
   return p;
 }
 
-static int hex4(const unsigned char *p, unsigned *out) {
-  unsigned v = 0;
-  for (int i = 0; i < 4; i++) {
-    unsigned c = p[i], d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return -1;
-    v = v << 4 | d;
-  }
-  *out = v;
-  return 0;
-}
 
 static char *put_utf8(char *o, unsigned cp) {
   if (cp < 0x80) {
@@ -102,11 +89,11 @@ static const unsigned char *unescape(const unsigned char *p, const unsigned char
     case 'u': break;
     default: return NULL;
   }
-  if (end - p < 6 || hex4(p + 2, &cp)) return NULL;
+  if (end - p < 6 || kc_json_hex4(p + 2, &cp)) return NULL;
   p += 6;
   if (cp >= 0xD800 && cp <= 0xDBFF) {
     unsigned lo;
-    if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && !hex4(p + 2, &lo) && lo >= 0xDC00 &&
+    if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && !kc_json_hex4(p + 2, &lo) && lo >= 0xDC00 &&
         lo <= 0xDFFF) {
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
       p += 6;

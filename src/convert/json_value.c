@@ -155,8 +155,7 @@ int kc_json_read_null(kc_json_reader_t *r) {
 
 /* ---- strings ------------------------------------------------------------- */
 
-static int hex4(const unsigned char *p, const unsigned char *end, unsigned *out) {
-  if (end - p < 4) return -1;
+int kc_json_hex4(const unsigned char *p, unsigned *out) {
   unsigned v = 0;
   for (int i = 0; i < 4; i++) {
     unsigned c = p[i], d;
@@ -168,6 +167,10 @@ static int hex4(const unsigned char *p, const unsigned char *end, unsigned *out)
   }
   *out = v;
   return 0;
+}
+
+static int hex4(const unsigned char *p, const unsigned char *end, unsigned *out) {
+  return end - p < 4 ? -1 : kc_json_hex4(p, out);
 }
 
 static size_t utf8_put(char *o, unsigned cp) {

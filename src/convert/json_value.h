@@ -164,6 +164,10 @@ int kc_json_to_java_text(const char *text, size_t len, kc_buf_t *out);
 
 /** Appends @p s as a JSON string (quotes included), escaped as Jackson does. Invalid UTF-8 becomes U+FFFD. */
 int kc_json_encode_string(kc_buf_t *out, const char *s, size_t len);
+
+/** The 4 hex digits of a \u escape at @p p (at least 4 bytes readable) into @p out; -1 on a non-hex digit. */
+int kc_json_hex4(const unsigned char *p, unsigned *out);
+
 /** Appends a double as Jackson writes it: Java's Double.toString, NaN/Infinity quoted. */
 int kc_json_encode_double(kc_buf_t *out, double v);
 /** Appends a float as Jackson writes it: Java's Float.toString, NaN/Infinity quoted. */
