@@ -20,29 +20,20 @@ SINK_CLASS = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 def group_props(group, protocol="sessioned", **extra):
     """Settings every member of the mixed group gets, Java and kconnect alike: short session and
     rebalance delays so a kill -9 is noticed in seconds."""
-    p = {
+    p = kctest.distributed_props(group)
+    p.update({
         "bootstrap.servers": kctest.BOOTSTRAP,
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "value.converter": "org.apache.kafka.connect.storage.StringConverter",
         "offset.flush.interval.ms": "1000",
         "rest.advertised.host.name": "127.0.0.1",
-        "group.id": group,
-        "config.storage.topic": group + "-configs",
-        "offset.storage.topic": group + "-offsets",
-        "status.storage.topic": group + "-status",
-        "config.storage.replication.factor": "1",
-        "offset.storage.replication.factor": "1",
-        "status.storage.replication.factor": "1",
-        "offset.storage.partitions": "5",
-        "status.storage.partitions": "3",
-        "session.timeout.ms": "6000",
         "heartbeat.interval.ms": "2000",
         "scheduled.rebalance.max.delay.ms": "5000",
         "connect.protocol": protocol,
         # The sink tasks' consumers must notice a killed member quickly too.
         "consumer.session.timeout.ms": "6000",
         "consumer.heartbeat.interval.ms": "1000",
-    }
+    })
     p.update(extra)
     return p
 

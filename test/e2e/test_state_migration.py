@@ -166,17 +166,8 @@ def test_java_to_kconnect_and_back():
     lines = kctest.numbered_loghub_lines(FIRST + RATE * 240)
     direct = kctest.numbered_loghub_lines(2 * DIRECT, DIRECT_BASE)
     upto = lambda n, d: set(range(n)) | set(range(DIRECT_BASE, DIRECT_BASE + d * DIRECT))  # noqa: E731
-    props = {
+    props = dict(kctest.distributed_props(group), **{
         "bootstrap.servers": kctest.BOOTSTRAP,
-        "group.id": group,
-        "config.storage.topic": group + "-configs",
-        "offset.storage.topic": group + "-offsets",
-        "status.storage.topic": group + "-status",
-        "config.storage.replication.factor": "1",
-        "offset.storage.replication.factor": "1",
-        "status.storage.replication.factor": "1",
-        "offset.storage.partitions": "5",
-        "status.storage.partitions": "3",
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "value.converter": "org.apache.kafka.connect.storage.StringConverter",
         "offset.flush.interval.ms": "1000",
@@ -184,7 +175,7 @@ def test_java_to_kconnect_and_back():
         "heartbeat.interval.ms": "2000",
         "scheduled.rebalance.max.delay.ms": "3000",
         "rest.advertised.host.name": "127.0.0.1",
-    }
+    })
     src_name, sink_name = "mig-source-" + sfx, "mig-sink-" + sfx
     src_cfg = kctest.file_source(src_name, src_file, data_topic, batch_size="200")
     sink_cfg = kctest.file_sink(sink_name, sink_file, data_topic, tasks_max="2")
