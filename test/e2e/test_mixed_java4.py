@@ -4,6 +4,7 @@ workers on the Kafka 4.4.0 broker (issue 13): Java 4.3.1 leading, then kconnect 
 spread over all three, kill -9 of a member moves them, no line lost; the same status on every
 worker, plugin versions included (both answer as Connect 4.x).
 # kctest: run-serial  (JVM workers, group timeouts)
+# kctest: plain-build-only  (mostly Java workers; see CMakeLists.txt)
 """
 import os
 import sys

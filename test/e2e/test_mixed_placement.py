@@ -8,6 +8,7 @@ kconnect when the Java worker is gone, FAILED as "not a recognizable type". The 
 Java worker without the plugin fails in the same words (checked against a second Java worker). A create request is validated
 on the worker that takes it and again on the leader: a class the leader lacks cannot be created.
 # kctest: run-serial  (JVM workers, group timeouts)
+# kctest: plain-build-only  (mostly Java workers; see CMakeLists.txt)
 """
 import os
 import shutil

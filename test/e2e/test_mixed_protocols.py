@@ -6,6 +6,7 @@ compatible one turns sessioned members compatible, without session keys). Each s
 + 2 kconnect, a 6-task FileStreamSink over 6 partitions, lines before and after kill -9 of the
 Java worker, nothing lost, tasks on the survivors.
 # kctest: run-serial  (JVM workers, group timeouts)
+# kctest: plain-build-only  (mostly Java workers; see CMakeLists.txt)
 """
 import os
 import shutil

@@ -11,6 +11,7 @@ counted and printed, as are the seconds each step took.
 
 Skips (exit 0, "SKIP") only when java or mvn are missing (CI has both).
 # kctest: run-serial  (three JVM workers)
+# kctest: plain-build-only  (mostly Java workers; see CMakeLists.txt)
 """
 import collections
 import os

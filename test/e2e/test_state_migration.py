@@ -17,6 +17,7 @@ counted and printed, lost lines fail; statuses via REST on each side name that s
 GET /connectors/{c}/config is equal on Java before, kconnect, and Java after. Each step's time is
 printed ("step ... s") for the migration notes.
 # kctest: run-serial  (a JVM worker)
+# kctest: plain-build-only  (mostly Java workers; see CMakeLists.txt)
 """
 import collections
 import os
