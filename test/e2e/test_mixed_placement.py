@@ -95,9 +95,13 @@ def test_plugins_missing_on_one_side():
                 code, st = java.status(n)
                 if code != 200 or st["connector"]["state"] not in ("RUNNING", "FAILED"):
                     return False
+                # The one running on Java must have written its task configs before Java is killed
+                # (CI once killed it first, so no task reached kconnect).
+                if st["connector"]["state"] == "RUNNING" and not st["tasks"]:
+                    return False
                 out[n] = st
             return out
-        sts = wait_until(placed, 90, interval=0.5, what="the heartbeat connectors placed")
+        sts = wait_until(placed, 90, interval=0.5, what="the heartbeat connectors placed, the running one with tasks")
         hosts = {n: st["connector"]["worker_id"] for n, st in sts.items()}
         print("heartbeat connectors: %s" % {n: (st["connector"]["worker_id"], st["connector"]["state"])
                                             for n, st in sts.items()})
