@@ -322,6 +322,12 @@ static int remember_old(imp_entry_t *e, const rd_kafka_message_t *m) {
   return 0;
 }
 
+/* The import's own client id (and its reader's group id): never the cluster's group. */
+static void import_client_id(const kc_config_t *props, char *out, size_t n) {
+  const char *group = kc_config_get(props, "group.id");
+  snprintf(out, n, "%s-offsets-import", group ? group : "connect-cluster");
+}
+
 /* Reads every partition from the beginning to its current end (as a worker does at start: no
  * group, nothing committed) and keeps, per imported key, the last value found. */
 static int read_existing(const kc_config_t *props, const char *topic, int32_t parts, imp_list_t *l, char *err,
@@ -330,9 +336,8 @@ static int read_existing(const kc_config_t *props, const char *topic, int32_t pa
   if (kc_kafka_conf_build(props, KC_KAFKA_CONSUMER, NULL, &conf, err, n)) return KC_EINVAL;
   /* librdkafka's assign() wants a group.id even when nothing joins or commits (auto commit is
    * off): one of the import's own, never the cluster's. */
-  const char *group = kc_config_get(props, "group.id");
   char gid[300];
-  snprintf(gid, sizeof gid, "%s-offsets-import", group ? group : "connect-cluster");
+  import_client_id(props, gid, sizeof gid);
   int rc = conf_set(conf, "enable.partition.eof", "true", err, n);
   if (!rc) rc = conf_set(conf, "group.id", gid, err, n);
   if (!rc) rc = conf_set(conf, "client.id", gid, err, n);
@@ -424,9 +429,8 @@ static int do_import(const kc_config_t *props, const char *topic, imp_list_t *l,
                      size_t n) {
   rd_kafka_conf_t *conf = NULL;
   if (kc_kafka_conf_build(props, KC_KAFKA_PRODUCER, NULL, &conf, err, n)) return KC_EINVAL;
-  const char *group = kc_config_get(props, "group.id");
   char cid[300];
-  snprintf(cid, sizeof cid, "%s-offsets-import", group ? group : "connect-cluster");
+  import_client_id(props, cid, sizeof cid);
   imp_delivery_t d = {0};
   int rc = conf_set(conf, "client.id", cid, err, n);
   /* KafkaBasedLog's producer settings, so the records are those a worker sends; a bounded

@@ -13,6 +13,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools", "bench"))
 import kctest  # noqa: E402
 from kctest import wait_until  # noqa: E402
+from test_distributed import task_owners, wait_tasks_running  # noqa: E402,F401
 
 SINK_CLASS = "org.apache.kafka.connect.file.FileStreamSinkConnector"
 
@@ -134,23 +135,9 @@ def kill9(w):
     w.log.close()
 
 
-def task_owners(w, name):
-    code, st = w.status(name)
-    if code != 200:
-        return None
-    return {t["id"]: (t["state"], t["worker_id"]) for t in st["tasks"]}
-
-
 def wait_tasks(w, name, ntasks, alive=None, timeout=90):
     """Waits until ntasks tasks of name are RUNNING, all on members in alive (worker ids)."""
-    def ok():
-        own = task_owners(w, name)
-        if not own or len(own) != ntasks or any(s != "RUNNING" for s, _ in own.values()):
-            return False
-        if alive is not None and any(wid not in alive for _, wid in own.values()):
-            return False
-        return own
-    return wait_until(ok, timeout, interval=0.3, what="%d tasks of %s RUNNING on %s" % (ntasks, name, alive))
+    return wait_tasks_running(w, name, ntasks, timeout=timeout, alive=alive)
 
 
 def sorted_status(st):

@@ -5,12 +5,15 @@ of loghub rows mixed with awkward documents (escapes, surrogates, numbers, nesti
 blanks, a BOM, tombstones, invalid JSON under errors.tolerance=all); their files must be byte-equal,
 and hold exactly the records that convert.
 """
-import csv
 import json
 import os
+import sys
 
 import kctest
-from kctest import unique
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "bench"))
+import benchlib  # noqa: E402
+from kctest import unique  # noqa: E402
 
 ODD = [
     b'{"a":[1,2,[],{}],"b":{"c":null,"d":true,"e":false},"f":""}',
@@ -34,17 +37,7 @@ N_ROWS = 7000
 
 def loghub_rows():
     """The loghub structured CSV rows as the benchmark's JSON records have them (tools/bench)."""
-    rows = []
-    root = os.path.join(kctest.SHARED_DATA, "loghub")
-    for d in sorted(os.listdir(root)):
-        for f in sorted(os.listdir(os.path.join(root, d))) if os.path.isdir(os.path.join(root, d)) else []:
-            if f.endswith("_structured.csv"):
-                with open(os.path.join(root, d, f), newline="", encoding="utf-8") as fh:
-                    for row in csv.DictReader(fh):
-                        rec = {"system": d}
-                        rec.update(row)
-                        rec["LineId"] = int(rec["LineId"])
-                        rows.append(rec)
+    rows = benchlib.loghub_structured_rows()
     assert rows, "no loghub structured CSVs under %s" % kctest.SHARED_DATA
     return rows
 

@@ -221,10 +221,10 @@ def build_lines(path, n):
     return os.path.getsize(path)
 
 
-def build_values(path, n, step_ms=10):
-    """Writes n JSON records, one per line, from the loghub structured CSVs: every CSV row becomes
-    {"system", <the CSV's columns>, "seq": i, "ts": epoch-ms}. Returns (file size, CSV rows)."""
-    base = []
+def loghub_structured_rows():
+    """Every row of the loghub structured CSVs as {"system": <log>, <the CSV's columns>}, LineId an
+    int, in directory and file order; empty when there are none."""
+    rows = []
     root = os.path.join(kctest.SHARED_DATA, "loghub")
     for d in sorted(os.listdir(root)):
         if not os.path.isdir(os.path.join(root, d)):
@@ -236,7 +236,14 @@ def build_values(path, n, step_ms=10):
                         rec = {"system": d}
                         rec.update(row)
                         rec["LineId"] = int(rec["LineId"])
-                        base.append(rec)
+                        rows.append(rec)
+    return rows
+
+
+def build_values(path, n, step_ms=10):
+    """Writes n JSON records, one per line, from the loghub structured CSVs: every CSV row becomes
+    {"system", <the CSV's columns>, "seq": i, "ts": epoch-ms}. Returns (file size, CSV rows)."""
+    base = loghub_structured_rows()
     if not base:
         raise SystemExit("bench: no loghub structured CSVs under %s" % kctest.SHARED_DATA)
     with open(path, "w", encoding="utf-8") as f:
